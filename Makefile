@@ -1,0 +1,152 @@
+# Duet: the one entry point. `make help` lists the targets.
+#
+#   make [ARCH=x86_64|aarch64] [LLVM=1] [V=1]   build build/<arch>/duet.elf
+#   make ARCH=<arch> run [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1]
+#   make ARCH=<arch> debug                      QEMU halted, waiting for gdb
+#   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
+#   make bench-boot [BOOTS=10]                  boot-time benchmark
+#   make deps                                   install the Debian packages Duet needs
+
+.DEFAULT_GOAL := all
+VALID_ARCHS := x86_64 aarch64
+ARCH ?= x86_64
+ifeq ($(filter $(ARCH),$(VALID_ARCHS)),)
+  $(error Unknown ARCH '$(ARCH)'. Valid architectures: $(VALID_ARCHS))
+endif
+
+# With V=1 every command is shown; otherwise a short tag per step.
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+include mk/toolchain.mk
+
+BUILD := build/$(ARCH)$(if $(filter 1,$(LLVM)),-llvm)
+ELF   := $(BUILD)/duet.elf
+
+# Generic code: the same sources on both machines. arch.mk adds its own.
+GENERIC_DIRS := boot lib mm
+GENERIC_SRCS := $(foreach d,$(GENERIC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+include arch/$(ARCH)/arch.mk
+SRCS := $(filter-out %.lds.S,$(GENERIC_SRCS) $(ARCH_SRCS))
+OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
+
+# The compiler's own freestanding headers (stdint.h, stddef.h, stdarg.h,
+# stdbool.h) and nothing from the host's libc.
+CC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(CC_INCLUDE) \
+          -fno-pic -fno-pie -fno-stack-protector -fno-common \
+          -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
+          -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
+          -Wmissing-prototypes -Wshadow -Wvla \
+          -ffile-prefix-map=$(CURDIR)/= \
+          -Iinclude -Iarch/$(ARCH)/include -DDUET_ARCH_$(ARCH)=1 \
+          $(ARCH_CFLAGS) $(EXTRA_CFLAGS)
+ASFLAGS := $(filter-out -std=gnu11 -Wstrict-prototypes -Wmissing-prototypes,$(CFLAGS)) -D__ASSEMBLY__
+LDFLAGS := --fatal-warnings -nostdlib -static -z max-page-size=0x1000 -z noexecstack --build-id=none \
+           $(ARCH_LDFLAGS)
+
+# Objects depend on the flags too: changing CFLAGS or the toolchain rebuilds.
+FLAGS_FILE := $(BUILD)/flags
+FLAGS_NOW := $(CC) $(CFLAGS) $(LD) $(LDFLAGS)
+ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
+  $(shell mkdir -p $(BUILD))
+  $(file >$(FLAGS_FILE),$(FLAGS_NOW))
+endif
+
+.PHONY: all run debug test test-host bench-boot deps deps-check clean help compile_commands.json
+all: $(ELF) $(ARCH_IMAGES) compile_commands.json
+
+$(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@printf '{"directory":"%s","file":"%s","command":"%s"},\n' "$(CURDIR)" "$<" \
+	  "$(subst ",\",$(CC) $(CFLAGS) -c $< -o $@)" > $@.json
+
+$(BUILD)/obj/%.S.o: %.S $(FLAGS_FILE)
+	$(call say,AS,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+	@printf '{"directory":"%s","file":"%s","command":"%s"},\n' "$(CURDIR)" "$<" \
+	  "$(subst ",\",$(CC) $(ASFLAGS) -c $< -o $@)" > $@.json
+
+# The kernel is linked twice so that backtraces can name functions: the
+# first link has an empty symbol table, tools/ksyms.sh turns its symbols into
+# a table that the second link places after .text, so no code address moves.
+# The check after the second link proves that.
+KSYMS_EMPTY := $(BUILD)/obj/ksyms-empty.S
+$(KSYMS_EMPTY): tools/ksyms.sh | $(BUILD)/obj
+	$(Q)tools/ksyms.sh /dev/null > $@
+
+$(BUILD)/obj/ksyms-%.o: $(BUILD)/obj/ksyms-%.S
+	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/duet.pass1.elf: $(OBJS) $(BUILD)/obj/ksyms-empty.o $(ARCH_LDS)
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -T $(ARCH_LDS) -o $@ $(OBJS) $(BUILD)/obj/ksyms-empty.o
+
+$(BUILD)/obj/ksyms-final.S: $(BUILD)/duet.pass1.elf tools/ksyms.sh
+	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh - > $@
+
+$(ELF): $(OBJS) $(BUILD)/obj/ksyms-final.o $(ARCH_LDS)
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -T $(ARCH_LDS) -o $@ $(OBJS) $(BUILD)/obj/ksyms-final.o
+	$(Q)$(NM) -n --defined-only $@ | tools/ksyms.sh - | cmp -s - $(BUILD)/obj/ksyms-final.S \
+	  || { echo "ksyms: code moved between the two links; symbols would be wrong" >&2; rm -f $@; exit 1; }
+
+$(BUILD)/obj:
+	@mkdir -p $@
+
+# compile_commands.json for clangd and clang-tidy, for the last ARCH built.
+compile_commands.json: $(OBJS)
+	@{ echo '['; cat $(addsuffix .json,$(OBJS)) | sed '$$ s/,$$//'; echo ']'; } > $(BUILD)/compile_commands.json
+	@cp $(BUILD)/compile_commands.json $@
+
+# --- running -------------------------------------------------------------
+# tools/qemu.py owns the QEMU command line for both arches; the tests use it too.
+MEM  ?= 256M
+SMP  ?= 1
+QEMU_ARGS := --arch $(ARCH) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
+             $(if $(CPU),--cpu $(CPU)) $(if $(MACHINE),--machine $(MACHINE))
+
+run: deps-check all
+	$(Q)python3 tools/qemu.py $(QEMU_ARGS) --cmdline "$(CMDLINE)" --interactive
+
+debug: deps-check all
+	$(Q)python3 tools/qemu.py $(QEMU_ARGS) --cmdline "$(CMDLINE)" --interactive --gdb
+
+# --- tests -----------------------------------------------------------------
+# Without ARCH on the command line, `make test` covers both machines.
+TEST_ARCHS := $(if $(filter command line,$(origin ARCH)),$(ARCH),$(VALID_ARCHS))
+PYTEST = $(shell tools/find-pytest.sh)
+PYTEST_ARGS ?=
+
+test: deps-check
+	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+	$(Q)$(PYTEST) tests $(foreach a,$(TEST_ARCHS),--arch $(a)) $(PYTEST_ARGS)
+
+bench-boot: deps-check
+	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+	$(Q)python3 tools/bench_boot.py $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10)
+
+# --- setup -------------------------------------------------------------------
+deps:
+	$(Q)tools/deps.sh install
+
+# Fast when everything is there; installs what is missing otherwise.
+deps-check:
+	$(Q)tools/deps.sh check-or-install
+
+clean:
+	rm -rf build compile_commands.json
+
+help:
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(OBJS:.o=.d)

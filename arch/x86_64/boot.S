@@ -1,0 +1,235 @@
+/*
+ * x86_64 entry from GRUB2 (Multiboot2) to C in the higher half.
+ *
+ * GRUB enters _start in 32-bit protected mode, paging off, with
+ * EAX = 0x36d76289 and EBX = physical address of the Multiboot2 info
+ * (Multiboot2 spec 3.3, "I386 machine state"). This file:
+ *   1. checks the magic and that the CPU has long mode and NX,
+ *   2. zeroes .bss and builds the early page tables (below),
+ *   3. enables PAE and PGE, EFER.LME and EFER.NXE, paging and WP,
+ *   4. far-jumps to 64-bit code, then to the higher half, and calls
+ *      x86_64_main(magic, info) on the boot stack.
+ *
+ * Early page tables (all 2 MiB pages, docs/boot.md draws them):
+ *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA 0..1 GiB   = PA 0..1 GiB  (the switch only)
+ *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA 0..1 GiB, NX, global
+ *   PML4[511] -> pdpt_kernel[510]-> pd_kernel: KERNEL_VIRT_BASE + PA for the image, global
+ * pd_kernel maps only [KERNEL_IMAGE_PHYS, __kernel_end): the 2 MiB page
+ * below the image stays unmapped and guards the boot stack.
+ */
+#include <duet/layout.h>
+
+#define PHYS(sym)           ((sym) - KERNEL_VIRT_BASE + KERNEL_PHYS_BASE)
+
+#define MB2_HEADER_MAGIC    0xe85250d6  /* Multiboot2 spec 3.1.1 */
+#define MB2_ARCH_I386       0
+#define MB2_BOOT_MAGIC      0x36d76289  /* in EAX when a Multiboot2 loader jumps here */
+
+#define COM1                0x3f8
+#define COM1_LSR            (COM1 + 5)
+#define LSR_THR_EMPTY       0x20
+
+#define PTE_P               0x001
+#define PTE_RW              0x002
+#define PTE_PS              0x080
+#define PTE_G               0x100
+#define PTE_NX_HIGH         0x80000000  /* bit 63, in the upper dword */
+#define PAGE_2M             0x200000
+
+#define CR0_PG_WP           0x80010000
+#define CR4_PAE_PGE         0x000000a0
+#define MSR_EFER            0xc0000080
+#define EFER_LME_NXE        0x00000900
+#define CPUID_EXT_LM        (1 << 29)   /* CPUID 0x80000001 EDX */
+#define CPUID_EXT_NX        (1 << 20)
+
+/* ---------------------------------------------------------------------- */
+    .section .boot.header, "a"
+    .balign 8
+mb2_header:
+    .long MB2_HEADER_MAGIC
+    .long MB2_ARCH_I386
+    .long mb2_header_end - mb2_header
+    .long -(MB2_HEADER_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    .balign 8                           /* end tag: type 0, size 8 */
+    .short 0
+    .short 0
+    .long 8
+mb2_header_end:
+
+/* ---------------------------------------------------------------------- */
+    .section .boot.text, "ax"
+    .code32
+    .globl _start
+_start:
+    cli
+    cld
+    movl $PHYS(__boot_stack_top), %esp
+    movl %eax, %edi                     /* keep magic and info for C */
+    movl %ebx, %esi
+
+    cmpl $MB2_BOOT_MAGIC, %eax
+    jne 1f
+
+    /* Long mode and NX: CPUID 0x80000001 EDX (SDM Vol. 2A, CPUID). */
+    movl $0x80000000, %eax
+    cpuid
+    cmpl $0x80000001, %eax
+    jb 2f
+    movl $0x80000001, %eax
+    cpuid
+    testl $CPUID_EXT_LM, %edx
+    jz 2f
+    testl $CPUID_EXT_NX, %edx
+    jz 3f
+
+    /* Zero .bss: the loader should, but the tables must start empty. */
+    pushl %edi
+    movl $PHYS(__bss_start), %edi
+    movl $PHYS(__bss_end), %ecx
+    subl %edi, %ecx
+    shrl $2, %ecx
+    xorl %eax, %eax
+    rep stosl
+    popl %edi
+
+    call build_early_tables
+
+    movl $PHYS(boot_pml4), %eax
+    movl %eax, %cr3
+    movl %cr4, %eax
+    orl $CR4_PAE_PGE, %eax
+    movl %eax, %cr4
+    movl $MSR_EFER, %ecx
+    rdmsr
+    orl $EFER_LME_NXE, %eax
+    wrmsr
+    movl %cr0, %eax
+    orl $CR0_PG_WP, %eax
+    movl %eax, %cr0                     /* now in IA-32e compatibility mode */
+
+    lgdt boot_gdt_ptr
+    ljmp $0x08, $long_mode_entry
+
+1:  movl $msg_not_multiboot2, %ebx
+    jmp early_fail
+2:  movl $msg_no_long_mode, %ebx
+    jmp early_fail
+3:  movl $msg_no_nx, %ebx
+    jmp early_fail
+
+/*
+ * Fill the early tables. pd_*: 512 entries of 2 MiB each, so one PD maps
+ * exactly 1 GiB; entry i maps PA i * 2 MiB.
+ */
+build_early_tables:
+    /* PML4 and PDPT entries: table address | present | writable. */
+    movl $PHYS(pdpt_ident) + PTE_P + PTE_RW, PHYS(boot_pml4) + 0 * 8
+    movl $PHYS(pdpt_pmo) + PTE_P + PTE_RW, PHYS(boot_pml4) + 256 * 8
+    movl $PHYS(pdpt_kernel) + PTE_P + PTE_RW, PHYS(boot_pml4) + 511 * 8
+    movl $PHYS(pd_ident) + PTE_P + PTE_RW, PHYS(pdpt_ident) + 0 * 8
+    movl $PHYS(pd_pmo) + PTE_P + PTE_RW, PHYS(pdpt_pmo) + 0 * 8
+    movl $PHYS(pd_kernel) + PTE_P + PTE_RW, PHYS(pdpt_kernel) + 510 * 8
+
+    /* Identity and PMO: every 2 MiB page of the first GiB. */
+    xorl %ecx, %ecx
+1:  movl %ecx, %eax
+    shll $21, %eax
+    orl $PTE_P + PTE_RW + PTE_PS, %eax
+    movl %eax, PHYS(pd_ident)(, %ecx, 8)
+    orl $PTE_G, %eax
+    movl %eax, PHYS(pd_pmo)(, %ecx, 8)
+    movl $PTE_NX_HIGH, PHYS(pd_pmo) + 4(, %ecx, 8)
+    incl %ecx
+    cmpl $512, %ecx
+    jb 1b
+
+    /* Kernel image: from KERNEL_IMAGE_PHYS up to the 2 MiB page holding its end. */
+    movl $(KERNEL_IMAGE_PHYS >> 21), %ecx
+    movl $(PHYS(__kernel_end) + PAGE_2M - 1), %edx
+    shrl $21, %edx
+2:  movl %ecx, %eax
+    shll $21, %eax
+    orl $PTE_P + PTE_RW + PTE_PS + PTE_G, %eax
+    movl %eax, PHYS(pd_kernel)(, %ecx, 8)
+    incl %ecx
+    cmpl %edx, %ecx
+    jb 2b
+    ret
+
+/*
+ * Print the message at %ebx on COM1 and stop. The UART works without setup
+ * under QEMU and most firmware leaves it initialised; this is best effort.
+ */
+early_fail:
+1:  movb (%ebx), %al
+    testb %al, %al
+    jz 3f
+    movl $COM1_LSR, %edx
+    movb %al, %ah
+2:  inb %dx, %al
+    testb $LSR_THR_EMPTY, %al
+    jz 2b
+    movb %ah, %al
+    movl $COM1, %edx
+    outb %al, %dx
+    incl %ebx
+    jmp 1b
+3:  cli
+    hlt
+    jmp 3b
+
+    .code64
+long_mode_entry:
+    movw $0x10, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    xorw %ax, %ax
+    movw %ax, %fs
+    movw %ax, %gs
+    movabsq $higher_half_entry, %rax
+    jmp *%rax
+
+/* ---------------------------------------------------------------------- */
+    .section .boot.data, "aw"
+    .balign 16
+boot_gdt:                               /* replaced by the real GDT in gdt.c */
+    .quad 0
+    .quad 0x00af9a000000ffff            /* 0x08: 64-bit kernel code */
+    .quad 0x00cf92000000ffff            /* 0x10: kernel data */
+boot_gdt_end:
+boot_gdt_ptr:
+    .short boot_gdt_end - boot_gdt - 1
+    .long boot_gdt
+
+    .section .boot.text, "ax"
+msg_not_multiboot2:
+    .asciz "Duet: not started by a Multiboot2 loader (EAX is not 0x36d76289).\r\nDuet needs GRUB2's multiboot2 command: boot build/x86_64/duet.iso (make ARCH=x86_64 run).\r\n"
+msg_no_long_mode:
+    .asciz "Duet: this CPU has no 64-bit long mode; Duet needs an x86_64 CPU.\r\n"
+msg_no_nx:
+    .asciz "Duet: this CPU has no NX (execute-disable) bit; Duet needs it for W^X.\r\n"
+
+/* ---------------------------------------------------------------------- */
+    .text
+higher_half_entry:
+    movabsq $__boot_stack_top, %rsp
+    xorl %ebp, %ebp                     /* ends the backtrace chain */
+    /* x86_64_main(magic in %edi, info PA in %esi): upper halves are zero. */
+    call x86_64_main
+1:  cli
+    hlt
+    jmp 1b
+
+/* ---------------------------------------------------------------------- */
+    .bss
+    .balign 4096
+    .globl boot_pml4
+boot_pml4:      .skip 4096
+pdpt_ident:     .skip 4096
+pdpt_pmo:       .skip 4096
+pdpt_kernel:    .skip 4096
+pd_ident:       .skip 4096
+pd_pmo:         .skip 4096
+pd_kernel:      .skip 4096

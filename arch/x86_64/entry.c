@@ -1,0 +1,55 @@
+/*
+ * x86_64_main(): the first C code, called by boot.S in the higher half on
+ * the boot stack. It brings up the console and the CPU tables, turns the
+ * Multiboot2 information into a struct boot_info and calls kmain().
+ */
+#include <duet/arch.h>
+#include <duet/bootinfo.h>
+#include <duet/layout.h>
+#include <duet/panic.h>
+#include <duet/printk.h>
+#include <arch/x86.h>
+#include "../../mm/pmo.h"
+#include "x86_64.h"
+
+static struct boot_info boot_info;
+
+void x86_64_main(u32 magic, u32 info_pa);
+
+void x86_64_main(u32 magic, u32 info_pa)
+{
+    const char *err;
+
+    serial_init();
+    gdt_init();
+    idt_init();
+
+    /* GRUB places the info block low; the early PMO covers the first GiB. */
+    if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE - MiB)
+        panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);
+    boot_info.fw_info = info_pa;
+    boot_info.fw_name = "multiboot2";
+    err = multiboot2_parse(phys_to_virt(info_pa), &boot_info);
+    if (err)
+        panic("multiboot2: bad information block at PA 0x%x: %s", info_pa, err);
+    kmain(&boot_info);
+}
+
+void arch_trap_init(void)
+{
+    /* Done in x86_64_main already: the GDT and IDT must exist before any
+     * C code can fault, and kmain runs after that. Nothing more to do. */
+}
+
+/*
+ * The identity map (PML4[0]) only served the jump to the higher half.
+ * Clearing it and reloading CR3 drops its TLB entries: they were not
+ * global, unlike the PMO's and the kernel's.
+ */
+void arch_remove_identity_map(void)
+{
+    extern u64 boot_pml4[512];
+
+    boot_pml4[0] = 0;
+    write_cr3(read_cr3());
+}

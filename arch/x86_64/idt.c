@@ -1,0 +1,50 @@
+/*
+ * The IDT: one 64-bit interrupt gate per exception vector 0..31, each
+ * pointing at its stub in trap_entry.S. The double fault (vector 8) runs
+ * on its own IST stack (see gdt.c).
+ */
+#include <duet/compiler.h>
+#include "gdt.h"
+#include "x86_64.h"
+
+#define IDT_VECTORS         256
+#define EXCEPTION_VECTORS   32
+#define GATE_INTERRUPT      0x8e    /* P, DPL 0, type 0xE: 64-bit interrupt gate */
+#define VECTOR_DOUBLE_FAULT 8
+
+struct idt_gate {
+    u16 offset_low;
+    u16 selector;
+    u8 ist;
+    u8 type_attr;
+    u16 offset_mid;
+    u32 offset_high;
+    u32 reserved;
+} __packed;
+
+extern const u64 trap_stubs[EXCEPTION_VECTORS];
+static struct idt_gate idt[IDT_VECTORS] __aligned(16);
+
+static void set_gate(unsigned vector, u64 handler, u8 ist)
+{
+    idt[vector] = (struct idt_gate){
+        .offset_low = handler & 0xffff,
+        .selector = GDT_KERNEL_CODE,
+        .ist = ist,
+        .type_attr = GATE_INTERRUPT,
+        .offset_mid = (handler >> 16) & 0xffff,
+        .offset_high = handler >> 32,
+    };
+}
+
+void idt_init(void)
+{
+    struct {
+        u16 limit;
+        u64 base;
+    } __packed idtr = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+
+    for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
+        set_gate(v, trap_stubs[v], v == VECTOR_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0);
+    __asm__ volatile("lidt %0" :: "m"(idtr));
+}

@@ -1,0 +1,14 @@
+/* Functions the x86_64 backend's files share with each other. */
+#ifndef X86_64_PRIVATE_H
+#define X86_64_PRIVATE_H
+
+#include <duet/bootinfo.h>
+#include <duet/types.h>
+
+void serial_init(void);
+void gdt_init(void);
+void idt_init(void);
+/* Fill bi from the Multiboot2 info block; returns NULL or what is wrong. */
+const char *multiboot2_parse(const void *info, struct boot_info *bi);
+
+#endif

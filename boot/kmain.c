@@ -1,0 +1,32 @@
+/*
+ * kmain(): where both architectures meet. Each arch's entry code runs C in
+ * the higher half with a console, translates what the firmware handed over
+ * into a struct boot_info, and calls this. From here on the code is the
+ * same on every machine.
+ */
+#include <duet/arch.h>
+#include <duet/bootinfo.h>
+#include <duet/cmdline.h>
+#include <duet/kernel.h>
+#include <duet/ktest.h>
+#include <duet/monitor.h>
+
+void kmain(struct boot_info *bi)
+{
+    char arg[BOOT_CMDLINE_MAX];
+
+    cmdline_init(bi->cmdline);
+    arch_trap_init();
+    arch_remove_identity_map();
+    banner_print();
+
+    if (cmdline_get("crash", arg, sizeof(arg)))
+        crash_run(arg);
+
+    if (cmdline_get("ktest", arg, sizeof(arg))) {
+        int failed = ktest_run(arg[0] ? arg : "all");
+        arch_poweroff(failed ? 1 : 0);
+    }
+
+    monitor_run();
+}

@@ -1,0 +1,52 @@
+/*
+ * The architecture contract: everything generic code asks of a machine.
+ * Each arch implements these in arch/<arch>/; generic code includes only
+ * this header and never tests which machine it runs on.
+ */
+#ifndef DUET_ARCH_H
+#define DUET_ARCH_H
+
+#include <duet/compiler.h>
+#include <duet/types.h>
+
+struct boot_info;
+
+/* --- identity ------------------------------------------------------------ */
+/* "x86_64" or "aarch64". */
+const char *arch_name(void);
+/* A one-line description of the CPU (vendor and model, or MIDR decoded). */
+void arch_cpu_describe(char *buf, size_t size);
+
+/* --- bring-up, in the order kmain calls them --------------------------------- */
+/* Install exception vectors (x86_64: GDT, TSS, IDT; AArch64: VBAR_EL1). */
+void arch_trap_init(void);
+/* Unmap the identity map boot.S built for the switch to the higher half. */
+void arch_remove_identity_map(void);
+
+/* --- console ----------------------------------------------------------------- */
+/* Write one byte to the serial console; waits while the UART is busy. */
+void arch_console_putc(char c);
+/* One byte from the serial console, or -1 when none is waiting. */
+int arch_console_getc(void);
+
+/* --- stopping ----------------------------------------------------------------- */
+/*
+ * End the run: QEMU exits and `make run` returns `status` (0 = success,
+ * at most 100). x86_64 uses QEMU's isa-debug-exit device, AArch64
+ * semihosting SYS_EXIT; both hand QEMU QEMU_EXIT_STATUS_BIAS + status, so
+ * that QEMU's own exit codes (0: reset or plain poweroff, 1: QEMU error)
+ * never look like a kernel status. tools/qemu.py decodes it.
+ */
+#define QEMU_EXIT_STATUS_BIAS 16
+
+__noreturn void arch_poweroff(int status);
+/* Stop this CPU for good, interrupts off. */
+__noreturn void arch_halt(void);
+/* Tell the CPU we are spinning (pause / yield). */
+void arch_cpu_relax(void);
+
+/* --- deliberate faults, for crash= and the fault tests -------------------- */
+/* Execute an instruction the CPU does not define (x86 ud2, AArch64 udf). */
+void arch_execute_undefined(void);
+
+#endif

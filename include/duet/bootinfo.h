@@ -1,0 +1,25 @@
+/*
+ * What each arch hands to kmain(): everything the firmware told us, already
+ * translated into arch-neutral terms. Built by arch/<arch>/ from the
+ * Multiboot2 info (x86_64) or the device tree (AArch64).
+ */
+#ifndef DUET_BOOTINFO_H
+#define DUET_BOOTINFO_H
+
+#include <duet/types.h>
+
+#define BOOT_CMDLINE_MAX 512
+
+struct boot_info {
+    /* The kernel command line, NUL-terminated, copied into kernel memory. */
+    char cmdline[BOOT_CMDLINE_MAX];
+    /* The firmware's own description: Multiboot2 info block or DTB. */
+    paddr_t fw_info;
+    size_t fw_info_size;
+    const char *fw_name;        /* "multiboot2" or "device tree" */
+};
+
+/* The arch-independent start; each arch calls it once it runs C. */
+__attribute__((noreturn)) void kmain(struct boot_info *bi);
+
+#endif

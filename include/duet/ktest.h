@@ -1,0 +1,114 @@
+/*
+ * The in-kernel test framework (modelled on Linux's KUnit).
+ *
+ * A test is a function taking a `struct ktest *`; a suite is a named array
+ * of them, registered with KTEST_SUITE(), which places it in the
+ * .ktest_suites linker section, so adding a suite never edits a list:
+ *
+ *     static void adds(struct ktest *t) { KEXPECT_EQ(t, 1 + 1, 2); }
+ *     static const struct ktest_case math_cases[] = { KTEST_CASE(adds), {0} };
+ *     KTEST_SUITE(math, math_cases);
+ *
+ * `ktest=all` or `ktest=math,string` on the command line runs suites and
+ * prints KTAP version 1; the kernel then powers off, status 0 only if every
+ * test passed. KEXPECT_* records a failure and goes on; KASSERT_* records it
+ * and returns from the test. Failures print the expression, the expected
+ * and actual values and file:line.
+ */
+#ifndef DUET_KTEST_H
+#define DUET_KTEST_H
+
+#include <duet/compiler.h>
+#include <duet/types.h>
+
+struct ktest {
+    const char *name;
+    bool failed;
+    bool skipped;
+    const char *skip_reason;
+};
+
+struct ktest_case {
+    const char *name;
+    void (*run)(struct ktest *t);
+};
+
+struct ktest_suite {
+    const char *name;
+    const struct ktest_case *cases;     /* ends with a {0} entry */
+};
+
+#define KTEST_CASE(fn) { #fn, fn }
+
+#define KTEST_SUITE(sname, case_array)                                      \
+    static const struct ktest_suite __ktest_suite_##sname                  \
+        __section(".ktest_suites") __used __aligned(8) = {                  \
+        .name = #sname, .cases = case_array,                                \
+    }
+
+/* Run the suites named in `spec` ("all" or a comma list); returns failures. */
+int ktest_run(const char *spec);
+
+/* Mark the running test skipped, with a reason; the test should return. */
+void ktest_skip(struct ktest *t, const char *reason);
+
+/* Failure reports; the macros below fill in the text. */
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
+    __printf(4, 5);
+void ktest_fail_int(struct ktest *t, const char *file, int line, const char *expr,
+                    const char *op, long long a, long long b, bool is_unsigned);
+void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr,
+                    const char *a, const char *b);
+
+#define KTEST_CMP_(t, a, op, b, on_fail)                                    \
+    do {                                                                    \
+        __typeof__(a) _a = (a);                                             \
+        __typeof__(b) _b = (b);                                             \
+        if (!(_a op _b)) {                                                  \
+            ktest_fail_int(t, __FILE__, __LINE__, #a " " #op " " #b, #op,   \
+                           (long long)_a, (long long)_b,                    \
+                           (__typeof__(_a))-1 > 0);                         \
+            on_fail;                                                        \
+        }                                                                   \
+    } while (0)
+
+#define KEXPECT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, (void)0)
+#define KEXPECT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, (void)0)
+#define KEXPECT_LT(t, a, b) KTEST_CMP_(t, a, <, b, (void)0)
+#define KEXPECT_LE(t, a, b) KTEST_CMP_(t, a, <=, b, (void)0)
+#define KEXPECT_GT(t, a, b) KTEST_CMP_(t, a, >, b, (void)0)
+#define KEXPECT_GE(t, a, b) KTEST_CMP_(t, a, >=, b, (void)0)
+#define KASSERT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, return)
+#define KASSERT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, return)
+
+#define KEXPECT_TRUE(t, c)                                                  \
+    do {                                                                    \
+        if (!(c))                                                           \
+            ktest_fail(t, __FILE__, __LINE__, "expected true: %s", #c);     \
+    } while (0)
+#define KEXPECT_FALSE(t, c)                                                 \
+    do {                                                                    \
+        if (c)                                                              \
+            ktest_fail(t, __FILE__, __LINE__, "expected false: %s", #c);    \
+    } while (0)
+#define KASSERT_TRUE(t, c)                                                  \
+    do {                                                                    \
+        if (!(c)) {                                                         \
+            ktest_fail(t, __FILE__, __LINE__, "expected true: %s", #c);     \
+            return;                                                         \
+        }                                                                   \
+    } while (0)
+
+#define KTEST_STR_(t, a, b, want_equal, on_fail)                            \
+    do {                                                                    \
+        const char *_a = (a), *_b = (b);                                    \
+        if ((strcmp(_a, _b) == 0) != (want_equal)) {                        \
+            ktest_fail_str(t, __FILE__, __LINE__,                           \
+                           #a (want_equal ? " == " : " != ") #b, _a, _b);   \
+            on_fail;                                                        \
+        }                                                                   \
+    } while (0)
+#define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, b, true, (void)0)
+#define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, b, false, (void)0)
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * The virtual memory layout, identical on both arches (docs/memory-layout.md).
+ * Included from C, assembly and linker scripts, so only plain constants here.
+ *
+ *   0x0000_0000_0000_0000  NULL guard, never mapped (first 4 MiB)
+ *   0x0000_0000_0040_0000  user space (one per address space)
+ *   0xFFFF_8000_0000_0000  PMO: all RAM at PHYS_OFFSET + PA
+ *   0xFFFF_C000_0000_0000  MMIO window, device memory mapped on demand
+ *   0xFFFF_FFFF_8000_0000  kernel image (top 2 GiB)
+ */
+#ifndef DUET_LAYOUT_H
+#define DUET_LAYOUT_H
+
+#ifdef __ASSEMBLER__
+#define _UL(x) x
+#else
+#define _UL(x) x##UL
+#include <arch/layout.h>
+
+#endif
+
+#define PAGE_SHIFT          12
+#define PAGE_SIZE           (_UL(1) << PAGE_SHIFT)
+
+#define NULL_GUARD_END      _UL(0x0000000000400000)
+#define USER_BASE           NULL_GUARD_END
+#define USER_END            _UL(0x0000800000000000)
+
+#define PHYS_OFFSET         _UL(0xFFFF800000000000)
+#define PMO_END             _UL(0xFFFFC00000000000)
+#define MMIO_BASE           _UL(0xFFFFC00000000000)
+#define KERNEL_VIRT_BASE    _UL(0xFFFFFFFF80000000)
+
+/* Early boot maps this much RAM in the PMO, and the kernel image window. */
+#define EARLY_PMO_SIZE      _UL(0x40000000)
+
+/* The boot stack: 16 KiB, with an unmapped 2 MiB guard below it (boot.S). */
+#define BOOT_STACK_SHIFT    14
+#define BOOT_STACK_SIZE     (_UL(1) << BOOT_STACK_SHIFT)
+
+#include <arch/layout.h>
+
+#endif

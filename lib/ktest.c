@@ -1,0 +1,163 @@
+/*
+ * The in-kernel test runner: finds suites in the .ktest_suites section,
+ * runs the ones the command line asks for and prints KTAP version 1, the
+ * format of Linux's KUnit (Documentation/dev-tools/ktap.rst):
+ *
+ *   KTAP version 1
+ *   1..2                         one line per top-level result: the suites
+ *       KTAP version 1
+ *       # Subtest: string
+ *       1..3
+ *       ok 1 strlen_counts
+ *       ok 2 ...
+ *   ok 1 string
+ *
+ * Diagnostics are "# " lines printed before the result they explain.
+ */
+#include <duet/ktest.h>
+#include <duet/printk.h>
+#include <duet/string.h>
+
+extern const struct ktest_suite __ktest_suites_start[], __ktest_suites_end[];
+
+#define SUBTEST_INDENT "    "
+
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    t->failed = true;
+    printf(SUBTEST_INDENT "# %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+}
+
+void ktest_fail_int(struct ktest *t, const char *file, int line, const char *expr,
+                    const char *op, long long a, long long b, bool is_unsigned)
+{
+    ktest_fail(t, file, line, "expected %s", expr);
+    if (is_unsigned) {
+        printf(SUBTEST_INDENT "#   left:  %llu (0x%llx)\n", (unsigned long long)a,
+               (unsigned long long)a);
+        printf(SUBTEST_INDENT "#   right: %llu (0x%llx)\n", (unsigned long long)b,
+               (unsigned long long)b);
+    } else {
+        printf(SUBTEST_INDENT "#   left:  %lld (0x%llx)\n", a, (unsigned long long)a);
+        printf(SUBTEST_INDENT "#   right: %lld (0x%llx)\n", b, (unsigned long long)b);
+    }
+}
+
+void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr,
+                    const char *a, const char *b)
+{
+    ktest_fail(t, file, line, "expected %s", expr);
+    printf(SUBTEST_INDENT "#   left:  \"%s\"\n", a);
+    printf(SUBTEST_INDENT "#   right: \"%s\"\n", b);
+}
+
+void ktest_skip(struct ktest *t, const char *reason)
+{
+    t->skipped = true;
+    t->skip_reason = reason;
+}
+
+struct totals {
+    int passed, failed, skipped;
+};
+
+/* Run one suite as a KTAP subtest; true when none of its cases failed. */
+static bool run_suite(const struct ktest_suite *suite, int number, struct totals *tot)
+{
+    int ncases = 0;
+    bool suite_failed = false;
+
+    while (suite->cases[ncases].run)
+        ncases++;
+
+    printf(SUBTEST_INDENT "KTAP version 1\n");
+    printf(SUBTEST_INDENT "# Subtest: %s\n", suite->name);
+    printf(SUBTEST_INDENT "1..%d\n", ncases);
+    for (int i = 0; i < ncases; i++) {
+        const struct ktest_case *c = &suite->cases[i];
+        struct ktest t = { .name = c->name };
+
+        c->run(&t);
+        if (t.failed) {
+            printf(SUBTEST_INDENT "not ok %d %s\n", i + 1, c->name);
+            tot->failed++;
+            suite_failed = true;
+        } else if (t.skipped) {
+            printf(SUBTEST_INDENT "ok %d %s # SKIP %s\n", i + 1, c->name,
+                   t.skip_reason ? t.skip_reason : "");
+            tot->skipped++;
+        } else {
+            printf(SUBTEST_INDENT "ok %d %s\n", i + 1, c->name);
+            tot->passed++;
+        }
+    }
+    printf("%s %d %s\n", suite_failed ? "not ok" : "ok", number, suite->name);
+    return !suite_failed;
+}
+
+static const struct ktest_suite *find_suite(const char *name, size_t len)
+{
+    for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+        if (strlen(s->name) == len && strncmp(s->name, name, len) == 0)
+            return s;
+    return NULL;
+}
+
+/* Count the top-level results: the selected suites plus unknown names. */
+static int count_selected(const char *spec, bool all)
+{
+    int n = 0;
+
+    if (all)
+        return (int)(__ktest_suites_end - __ktest_suites_start);
+    for (const char *p = spec; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        if (len)
+            n++;
+        p += len + (end ? 1 : 0);
+    }
+    return n;
+}
+
+int ktest_run(const char *spec)
+{
+    bool all = strcmp(spec, "all") == 0;
+    struct totals tot = { 0 };
+    int number = 0, suites_failed = 0;
+
+    printf("KTAP version 1\n");
+    printf("1..%d\n", count_selected(spec, all));
+
+    if (all) {
+        for (const struct ktest_suite *s = __ktest_suites_start; s < __ktest_suites_end; s++)
+            if (!run_suite(s, ++number, &tot))
+                suites_failed++;
+    } else {
+        for (const char *p = spec; *p;) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            const struct ktest_suite *s = find_suite(p, len);
+
+            if (len && s) {
+                if (!run_suite(s, ++number, &tot))
+                    suites_failed++;
+            } else if (len) {
+                printf("# ktest: unknown suite '%.*s'\n", (int)len, p);
+                printf("not ok %d %.*s\n", ++number, (int)len, p);
+                suites_failed++;
+            }
+            p += len + (end ? 1 : 0);
+        }
+    }
+    printf("# ktest: %d passed, %d failed, %d skipped, %d suite%s failed\n",
+           tot.passed, tot.failed, tot.skipped, suites_failed, suites_failed == 1 ? "" : "s");
+    return suites_failed;
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Run Duet under QEMU: the one place that knows the QEMU command line.
+
+`make run`, `make debug`, the pytest harness (tests/harness.py) and the boot
+benchmark all go through `qemu_command()` and `decode_exit()`, so a change to
+how Duet boots is made once.
+
+The kernel ends a run by telling QEMU to exit with DUET_EXIT_BIAS + status
+(x86_64: the isa-debug-exit device, which makes QEMU exit with (v << 1) | 1;
+AArch64: semihosting SYS_EXIT, which exits with v). The bias keeps a kernel
+status apart from QEMU's own exits: 0 (the guest reset or powered off
+without a status) and 1 (QEMU itself failed).
+
+x86_64 boots the GRUB ISO. Its command line comes from a small FAT image,
+attached as an IDE disk, holding /duet/cmdline.cfg (boot/grub.cfg sources it).
+AArch64 boots the ELF directly and takes the command line through -append.
+"""
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+DUET_EXIT_BIAS = 16
+GDB_PORT_DEFAULT = 1234
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Guest RAM above this size is backed by a sparse file in /dev/shm, so QEMU
+# accepts sizes beyond the host's memory and only touched pages cost anything.
+SPARSE_RAM_THRESHOLD = 2 << 30
+
+ARCHES = {
+    "x86_64": {"qemu": "qemu-system-x86_64", "machine": "pc", "cpu": "qemu64"},
+    "aarch64": {"qemu": "qemu-system-aarch64", "machine": "virt", "cpu": "cortex-a72"},
+}
+
+
+def parse_size(text):
+    """'256M', '4G', '1024' (MiB, as QEMU reads a bare number) -> bytes."""
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text) << 20
+
+
+@dataclass
+class RunConfig:
+    arch: str
+    build: str = ""                 # build directory; default build/<arch>
+    mem: str = "256M"
+    smp: int = 1
+    cpu: str = ""
+    machine: str = ""               # extra machine options, e.g. "virtualization=on"
+    cmdline: str = ""
+    interactive: bool = False       # console on the terminal, Ctrl-A X quits
+    gdb: bool = False
+    gdb_port: int = GDB_PORT_DEFAULT
+    extra: list = field(default_factory=list)
+
+    def build_dir(self):
+        return self.build or os.path.join(REPO, "build", self.arch)
+
+
+def grub_quote(text):
+    """Quote for a GRUB script: single quotes, with ' written as '\\''."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def make_cmdline_disk(workdir, cmdline):
+    """A FAT image with /duet/cmdline.cfg setting duet_cmdline (mtools, no root)."""
+    cfg = os.path.join(workdir, "cmdline.cfg")
+    with open(cfg, "w") as f:
+        f.write(f"set duet_cmdline={grub_quote(cmdline)}\n")
+    img = os.path.join(workdir, "cmdline.img")
+    with open(img, "wb") as f:
+        f.truncate(1440 * 1024)
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    for argv in (["mformat", "-i", img, "-f", "1440", "::"],
+                 ["mmd", "-i", img, "::/duet"],
+                 ["mcopy", "-i", img, cfg, "::/duet/cmdline.cfg"]):
+        subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    return img
+
+
+def qemu_command(cfg, workdir):
+    """The argv that boots `cfg`; files it needs are written into workdir."""
+    if cfg.arch not in ARCHES:
+        raise ValueError(f"unknown arch {cfg.arch!r}; valid: {', '.join(ARCHES)}")
+    a = ARCHES[cfg.arch]
+    build = cfg.build_dir()
+    machine = a["machine"] + ("," + cfg.machine if cfg.machine else "")
+    argv = [a["qemu"], "-M", machine, "-cpu", cfg.cpu or a["cpu"], "-m", cfg.mem,
+            "-smp", str(cfg.smp), "-display", "none", "-no-reboot", "-nic", "none"]
+
+    if parse_size(cfg.mem) > SPARSE_RAM_THRESHOLD:
+        # A directory as mem-path: QEMU makes and unlinks its own file there.
+        argv += ["-object", f"memory-backend-file,id=ram,size={cfg.mem},"
+                            "mem-path=/dev/shm,share=on",
+                 "-machine", "memory-backend=ram"]
+
+    if cfg.arch == "x86_64":
+        argv += ["-cdrom", os.path.join(build, "duet.iso"), "-boot", "d",
+                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if cfg.cmdline:
+            disk = make_cmdline_disk(workdir, cfg.cmdline)
+            argv += ["-drive", f"file={disk},format=raw,if=ide,index=0,media=disk"]
+    else:
+        argv += ["-semihosting-config", "enable=on,target=native",
+                 "-kernel", os.path.join(build, "duet.elf")]
+        if cfg.cmdline:
+            argv += ["-append", cfg.cmdline]
+
+    argv += ["-serial", "mon:stdio" if cfg.interactive else "stdio"]
+    if not cfg.interactive:
+        argv += ["-monitor", "none"]
+    if cfg.gdb:
+        argv += ["-gdb", f"tcp::{cfg.gdb_port}", "-S"]
+    return argv + list(cfg.extra)
+
+
+@dataclass
+class ExitInfo:
+    kind: str           # "poweroff" (the kernel chose a status), "reset", "qemu-error", "signal"
+    status: int         # the kernel's status for "poweroff", else a failure code
+    text: str
+
+
+def decode_exit(arch, rc):
+    """Turn QEMU's exit code into what the kernel meant."""
+    if rc < 0:
+        return ExitInfo("signal", 128 - rc, f"QEMU was killed by signal {-rc}")
+    if arch == "x86_64":
+        value = (rc - 1) // 2 if rc % 2 == 1 else -1
+    else:
+        value = rc
+    if value >= DUET_EXIT_BIAS:
+        status = value - DUET_EXIT_BIAS
+        return ExitInfo("poweroff", status, f"the kernel powered off with status {status}")
+    if rc == 0:
+        return ExitInfo("reset", 125, "the machine reset or powered off without a status "
+                                      "(a triple fault, or poweroff without the exit device)")
+    return ExitInfo("qemu-error", 126, f"QEMU failed (exit code {rc})")
+
+
+def gdb_command(cfg):
+    elf = os.path.relpath(os.path.join(cfg.build_dir(), "duet.elf"))
+    script = os.path.relpath(os.path.join(REPO, "tools", "gdb", "duet.gdb"))
+    return (f"gdb-multiarch -q -x {script} -ex 'duet-attach {cfg.arch} {cfg.gdb_port}' {elf}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--arch", required=True, choices=sorted(ARCHES))
+    p.add_argument("--build", default="")
+    p.add_argument("--mem", default="256M")
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--cpu", default="")
+    p.add_argument("--machine", default="")
+    p.add_argument("--cmdline", default="")
+    p.add_argument("--interactive", action="store_true")
+    p.add_argument("--gdb", action="store_true")
+    p.add_argument("--gdb-port", type=int, default=GDB_PORT_DEFAULT)
+    p.add_argument("--print", action="store_true", help="print the command, do not run it")
+    args = p.parse_args()
+    cfg = RunConfig(arch=args.arch, build=args.build, mem=args.mem, smp=args.smp,
+                    cpu=args.cpu, machine=args.machine, cmdline=args.cmdline,
+                    interactive=args.interactive, gdb=args.gdb, gdb_port=args.gdb_port)
+    workdir = tempfile.mkdtemp(prefix="duet-run-")
+    try:
+        argv = qemu_command(cfg, workdir)
+        if args.print:
+            print(shlex.join(argv))
+            return 0
+        if cfg.gdb:
+            print("QEMU is waiting for gdb. In another terminal, run:\n\n    "
+                  + gdb_command(cfg) + "\n", flush=True)
+        elif cfg.interactive:
+            print("(QEMU: Ctrl-A X quits, Ctrl-A C switches to the QEMU monitor)", flush=True)
+        rc = subprocess.call(argv)
+        info = decode_exit(cfg.arch, rc)
+        if info.kind != "poweroff" or info.status != 0:
+            print(f"\n[duet] {info.text}", file=sys.stderr)
+        return info.status
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
