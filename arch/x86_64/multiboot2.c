@@ -18,6 +18,23 @@ struct mb2_tag {
     u32 size;
 };
 
+/*
+ * GRUB's multiboot2 command escapes the characters its own script language
+ * treats specially: it writes \" \' and \\ for " ' and \ in the arguments.
+ * Undo that, so the kernel sees the command line the user wrote.
+ */
+static void copy_cmdline_unescaped(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+
+    for (; *src && n + 1 < size; src++) {
+        if (src[0] == '\\' && (src[1] == '\\' || src[1] == '\'' || src[1] == '"'))
+            src++;
+        dst[n++] = *src;
+    }
+    dst[n] = '\0';
+}
+
 const char *multiboot2_parse(const void *info, struct boot_info *bi)
 {
     const u8 *base = info;
@@ -40,7 +57,7 @@ const char *multiboot2_parse(const void *info, struct boot_info *bi)
 
             if (strnlen(s, max) == max)
                 return "command-line tag is not NUL-terminated";
-            strlcpy(bi->cmdline, s, sizeof(bi->cmdline));
+            copy_cmdline_unescaped(bi->cmdline, sizeof(bi->cmdline), s);
         }
         off += ALIGN_UP(tag->size, 8u);
     }

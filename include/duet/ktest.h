@@ -19,6 +19,7 @@
 #define DUET_KTEST_H
 
 #include <duet/compiler.h>
+#include <duet/string.h>
 #include <duet/types.h>
 
 struct ktest {
@@ -99,16 +100,15 @@ void ktest_fail_str(struct ktest *t, const char *file, int line, const char *exp
         }                                                                   \
     } while (0)
 
-#define KTEST_STR_(t, a, b, want_equal, on_fail)                            \
+#define KTEST_STR_(t, a, op, b, on_fail)                                    \
     do {                                                                    \
         const char *_a = (a), *_b = (b);                                    \
-        if ((strcmp(_a, _b) == 0) != (want_equal)) {                        \
-            ktest_fail_str(t, __FILE__, __LINE__,                           \
-                           #a (want_equal ? " == " : " != ") #b, _a, _b);   \
+        if (!(strcmp(_a, _b) op 0)) {                                       \
+            ktest_fail_str(t, __FILE__, __LINE__, #a " " #op " " #b, _a, _b); \
             on_fail;                                                        \
         }                                                                   \
     } while (0)
-#define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, b, true, (void)0)
-#define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, b, false, (void)0)
+#define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, ==, b, (void)0)
+#define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, !=, b, (void)0)
 
 #endif

@@ -1,0 +1,41 @@
+/*
+ * Functions the files of the AArch64 backend share with each other (the
+ * interface to generic code is include/duet/arch.h, not this).
+ */
+#ifndef AARCH64_AARCH64_H
+#define AARCH64_AARCH64_H
+
+#include <duet/compiler.h>
+#include <duet/types.h>
+
+struct trap_frame;
+
+/* boot.S: the exception level the kernel was entered at (1 or 2). */
+extern u64 aarch64_boot_el;
+/* vectors.S: the vector table VBAR_EL1 points at. */
+extern char aarch64_vectors[];
+/* vectors.S: the stack the trap handler switches to on a stack overflow. */
+extern char aarch64_overflow_stack[], aarch64_overflow_stack_top[];
+
+/* entry.c: the C entry from boot.S, in the higher half on the boot stack. */
+__noreturn void aarch64_main(u64 dtb_pa);
+
+/* traps.c: called by vectors.S with the saved frame; returns only to resume. */
+void aarch64_trap(struct trap_frame *tf, u64 kind);
+
+/* pl011.c */
+void pl011_init(void);
+
+/* firmware.S: a semihosting call (op in x0, argument in x1), returning x0. */
+u64 aarch64_semihost(u64 op, u64 arg);
+/* firmware.S: an SMC Calling Convention call through HVC or SMC #0. */
+u64 aarch64_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+u64 aarch64_smc(u64 fn, u64 a1, u64 a2, u64 a3);
+
+/* power.c: how to reach PSCI, from the device tree's /psci "method". */
+void psci_set_conduit(const char *method);
+/* power.c: true when a semihosting call trapped as undefined (QEMU without
+ * -semihosting-config); traps.c steps over it and reports it here. */
+void semihosting_unavailable(void);
+
+#endif

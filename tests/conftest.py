@@ -1,0 +1,90 @@
+"""pytest set-up for Duet's QEMU tests.
+
+- `--arch x86_64 --arch aarch64` (repeatable; default: both) chooses the
+  machines. `make test` passes both, `make test ARCH=aarch64` only one.
+- A test that takes an `arch` argument runs once per architecture it
+  supports, with the arch as the first part of its id (`test_x[aarch64]`)
+  and the pytest marker of that arch, so `-k "aarch64 and printf"` and
+  `-m x86_64` both select. A test decorated `@pytest.mark.x86_64` (or
+  aarch64) supports only that arch. Tests of arches not selected with
+  --arch are deselected.
+- The `boot` fixture boots QEMU through tests/harness.py after building
+  the arch once per session (`make ARCH=<arch> all`; a failed build fails
+  the test with the compiler's output) and names the console log after the
+  test: build/test-logs/<test>.log.
+"""
+import pytest
+
+import harness
+from harness import ALL_ARCHES, require_build, selected_arches
+
+
+def pytest_addoption(parser):
+    parser.addoption("--arch", action="append", choices=ALL_ARCHES, default=None,
+                     help="run the QEMU tests of this architecture (repeatable; "
+                          "default: all of " + ", ".join(ALL_ARCHES) + ")")
+
+
+def pytest_configure(config):
+    # Short tracebacks: the failing line and the message, which for a boot
+    # already holds the outcome and the end of the console.
+    if getattr(config.option, "tbstyle", None) == "auto":
+        config.option.tbstyle = "short"
+    for arch in ALL_ARCHES:
+        config.addinivalue_line("markers", f"{arch}: a test of the {arch} kernel "
+                                           f"(selected with --arch {arch})")
+
+
+def supported_arches(definition):
+    """The arches a test function is for: its arch markers, else all."""
+    marked = [a for a in ALL_ARCHES if definition.get_closest_marker(a)]
+    return marked or list(ALL_ARCHES)
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrize every test that takes `arch` by the arches it supports."""
+    if "arch" not in metafunc.fixturenames:
+        return
+    params = [pytest.param(a, id=a, marks=getattr(pytest.mark, a))
+              for a in supported_arches(metafunc.definition)]
+    metafunc.parametrize("arch", params)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests of arches that --arch did not choose."""
+    chosen = set(selected_arches(config))
+    keep, drop = [], []
+    for item in items:
+        marked = {m.name for m in item.iter_markers() if m.name in ALL_ARCHES}
+        (drop if marked and not marked & chosen else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def boot(request):
+    """boot(arch, cmdline="", **options) -> harness.BootResult.
+
+    Builds the arch first (unless `build=` names another build directory)
+    and saves the console as build/test-logs/<this test>.log. The options
+    are those of harness.boot(): mem, cpu, machine, timeout, send, ...
+    """
+    def run(arch, cmdline="", **kw):
+        if not kw.get("build"):
+            require_build(arch)
+        kw.setdefault("log_name", request.node.nodeid)
+        return harness.boot(arch, cmdline, **kw)
+    return run
+
+
+@pytest.fixture
+def shared_boot():
+    """shared_boot(arch, cmdline) -> harness.BootResult, booted once per
+    session for each (arch, cmdline) and shared by every test that asks for
+    the same pair (e.g. the banner tests and the in-kernel test run).
+    Use it only for a boot that needs no console input."""
+    def run(arch, cmdline=""):
+        require_build(arch)
+        return harness.cached_boot(arch, cmdline)
+    return run

@@ -1,0 +1,158 @@
+"""The in-kernel tests (lib/*_test.c), one pytest result per KTAP test case.
+
+At collection, each selected arch is built and booted once with
+`ktest=all`; its KTAP output is parsed and every case becomes an item:
+
+    test_kernel[x86_64-printf-format_width]     passes, fails or skips as
+                                                the kernel reported it
+    test_kernel[x86_64-run]                     the run as a whole: booted,
+                                                finished, well-formed KTAP,
+                                                exit status that agrees
+
+The `-run` item always exists, so a kernel that crashes or hangs before
+printing a single result still fails loudly instead of yielding no tests.
+"""
+import os
+import re
+import traceback
+from dataclasses import dataclass
+
+import pytest
+
+import harness
+import ktap
+
+SUMMARY_RE = re.compile(r"^# ktest: (\d+) passed, (\d+) failed, (\d+) skipped, "
+                        r"(\d+) suites? failed$", re.MULTILINE)
+
+
+@dataclass
+class KernelCase:
+    """What one test_kernel item checks."""
+    arch: str
+    path: tuple = ()                # (suite, case); () for the whole run
+    result: object = None           # the ktap.Result of the case
+    run: object = None              # the ktest=all BootResult (None if it never booted)
+    problem: str = ""               # why the run could not happen (build failed, ...)
+
+
+def kernel_cases(arch):
+    """Boot `arch` with ktest=all (once per session) and list its items."""
+    build = harness.ensure_built(arch)
+    if not build.ok:
+        return [KernelCase(arch, problem=harness.build_failure_message(build))]
+    try:
+        run = harness.cached_boot(arch, "ktest=all")
+    except Exception:                   # e.g. QEMU missing: fail the -run item, not collection
+        return [KernelCase(arch, problem="could not boot QEMU:\n" + traceback.format_exc())]
+    doc = ktap.parse(run.log)
+    cases = [KernelCase(arch, path=path, result=res, run=run) for path, res in doc.leaves()]
+    return cases + [KernelCase(arch, run=run)]
+
+
+def pytest_generate_tests(metafunc):
+    if "kcase" not in metafunc.fixturenames:
+        return
+    params = []
+    for arch in harness.selected_arches(metafunc.config):
+        for kc in kernel_cases(arch):
+            name = "-".join((arch,) + kc.path) if kc.path else f"{arch}-run"
+            params.append(pytest.param(kc, id=name, marks=getattr(pytest.mark, arch)))
+    metafunc.parametrize("kcase", params)
+
+
+def test_kernel(kcase):
+    """One in-kernel test case: its KTAP result, with its diagnostics on failure.
+
+    For the `-run` item: the ktest=all boot finished without a crash or
+    hang, its KTAP is well-formed, the summary line agrees with the
+    results, and the exit status is 0 exactly when nothing failed."""
+    if kcase.problem:
+        pytest.fail(kcase.problem, pytrace=False)
+    if kcase.path:
+        check_case(kcase)
+    else:
+        check_run(kcase.run)
+
+
+def check_case(kc):
+    res = kc.result
+    if res.status == "skip":
+        pytest.skip(res.reason or "skipped by the kernel")
+    if res.status == "fail":
+        where = "/".join(kc.path)
+        if not res.complete:
+            why = "the output ends inside this suite (see test_kernel[%s-run])" % kc.arch
+        else:
+            why = "\n".join("    " + d for d in res.diagnostics) or "    (no diagnostics)"
+        log = os.path.relpath(kc.run.log_path, harness.REPO)
+        pytest.fail(f"{kc.arch}: in-kernel test {where} failed:\n{why}\n(console: {log})",
+                    pytrace=False)
+
+
+def check_run(run):
+    outcome, reason = harness.classify(run)
+    if outcome not in ("ok", "tests-failed"):       # failed cases fail their own items
+        pytest.fail(run.report(f"the ktest=all run did not finish: {outcome}: {reason}"),
+                    pytrace=False)
+    doc = ktap.parse(run.log)
+    if doc.errors:
+        pytest.fail(run.report("malformed KTAP:\n  " + "\n  ".join(doc.errors)), pytrace=False)
+    m = SUMMARY_RE.search(run.log)
+    if not m:
+        pytest.fail(run.report("no '# ktest: P passed, F failed, S skipped, N suites failed' "
+                               "line"), pytrace=False)
+    cases = [case for suite in doc.results for case in suite.subtests]
+    said = tuple(int(x) for x in m.groups())
+    found = tuple(sum(c.status == s for c in cases) for s in ("pass", "fail", "skip")) \
+        + (sum(s.status == "fail" for s in doc.results),)
+    if said != found:
+        pytest.fail(run.report(f"the summary line says {said} (passed, failed, skipped, "
+                               f"suites failed) but the KTAP results give {found}"),
+                    pytrace=False)
+    want = 1 if found[3] else 0
+    if run.status != want:
+        pytest.fail(run.report(f"exit status {run.status}, but {found[3]} suites failed "
+                               f"(expected status {want})"), pytrace=False)
+
+
+# --- choosing suites on the command line -----------------------------------------
+
+
+def test_unknown_suite_fails(arch, boot):
+    """`ktest=nosuch` names the unknown suite, reports it as a failed test and
+    powers off with status 1: a typo in a suite name cannot look like a pass."""
+    r = boot(arch, "ktest=nosuch")
+    harness.check(r, "tests-failed")
+    harness.require(r, "# ktest: unknown suite 'nosuch'", "the unknown suite is not named")
+    doc = ktap.parse(r.log)
+    assert not doc.errors, r.report("malformed KTAP: " + "; ".join(doc.errors))
+    assert [(t.name, t.status) for t in doc.results] == [("nosuch", "fail")], \
+        r.report("expected exactly one result, 'not ok 1 nosuch'")
+    assert r.status == 1, r.report(f"exit status {r.status}, expected 1")
+
+
+def test_select_one_suite(arch, boot):
+    """`ktest=printf` runs the printf suite and nothing else, and the exit
+    status agrees with its results."""
+    r = boot(arch, "ktest=printf")
+    outcome, reason = harness.classify(r, expect_status=r.status)
+    assert outcome in ("ok", "tests-failed"), r.report(f"{outcome}: {reason}")
+    doc = ktap.parse(r.log)
+    assert not doc.errors, r.report("malformed KTAP: " + "; ".join(doc.errors))
+    assert [t.name for t in doc.results] == ["printf"], \
+        r.report(f"ran {[t.name for t in doc.results]}, expected only ['printf']")
+    assert doc.results[0].subtests, r.report("the printf suite has no cases")
+    want = 0 if doc.results[0].status == "pass" else 1
+    assert r.status == want, r.report(f"exit status {r.status}, expected {want}")
+
+
+def test_select_a_list_in_order(arch, boot):
+    """`ktest=string,printf` runs exactly those two suites, in that order."""
+    r = boot(arch, "ktest=string,printf")
+    outcome, reason = harness.classify(r, expect_status=r.status)
+    assert outcome in ("ok", "tests-failed"), r.report(f"{outcome}: {reason}")
+    doc = ktap.parse(r.log)
+    assert not doc.errors, r.report("malformed KTAP: " + "; ".join(doc.errors))
+    assert [t.name for t in doc.results] == ["string", "printf"], \
+        r.report(f"ran {[t.name for t in doc.results]}, expected ['string', 'printf']")

@@ -1,0 +1,100 @@
+"""The kernel monitor (lib/monitor.c): the console a boot without `ktest=` ends in.
+
+Each test boots to the prompt, types over the serial line (waiting for the
+prompt before every line, as a person would), and ends the run with
+`poweroff`, so a monitor that stops answering shows up as a hang.
+"""
+import re
+
+import harness
+
+COMMANDS = ("help", "info", "backtrace", "poweroff")
+HELP_LINE_RE = re.compile(r"^  (\S+)\s+\S.*$", re.MULTILINE)
+
+
+def help_commands(text):
+    """The command names listed by 'help' output."""
+    return [m.group(1) for m in HELP_LINE_RE.finditer(text)]
+
+
+def talk(arch, boot, lines, cmdline="", final="poweroff"):
+    """Boot to the monitor, run each of `lines` and then `final`; returns
+    (BootResult, [what each line printed])."""
+    printed = []
+
+    def session(console):
+        for line in lines:
+            printed.append(console.monitor(line))
+        console.command(final)
+
+    return boot(arch, cmdline, send=session), printed
+
+
+def test_greeting_and_prompt(arch, boot):
+    """Without ktest= the kernel starts the monitor: the hint, then the prompt."""
+    r, _ = talk(arch, boot, [])
+    harness.check(r, "ok")
+    harness.require(r, "Type 'help' for the list of commands.\nduet> ", "no greeting and prompt")
+
+
+def test_help_lists_the_commands(arch, boot):
+    """'help' lists help, info, backtrace and poweroff, one per line with its
+    description."""
+    r, (out,) = talk(arch, boot, ["help"])
+    harness.check(r, "ok")
+    listed = help_commands(out)
+    for name in COMMANDS:
+        assert name in listed, r.report(f"'help' does not list '{name}': it printed {out!r}")
+
+
+def test_unknown_command_then_still_works(arch, boot):
+    """An unknown command prints an error naming it, and the monitor keeps
+    going: the next command works and the run ends normally."""
+    r, (bad, good) = talk(arch, boot, ["frobnicate now", "help"])
+    harness.check(r, "ok")
+    assert bad == "error: unknown command 'frobnicate' (try 'help')\n", \
+        r.report(f"unexpected reply to an unknown command: {bad!r}")
+    assert "poweroff" in help_commands(good), \
+        r.report(f"'help' after the error printed {good!r}")
+
+
+def test_line_editing(arch, boot):
+    """Backspace (BS, 0x08) and DEL (0x7f, what terminals send) erase the
+    last character and Ctrl-U the whole line, so the corrected line runs."""
+    r, (bs, dele, ctrl_u) = talk(arch, boot, ["hepl\b\blp", "infx\x7fo", "garbage\x15help"])
+    harness.check(r, "ok")
+    assert "unknown command" not in r.log, r.report("an edited line ran as typed")
+    assert "poweroff" in help_commands(bs), r.report(f"'hepl' BS BS 'lp' printed {bs!r}")
+    assert f"Duet kernel on {arch}" in dele, r.report(f"'infx' DEL 'o' printed {dele!r}")
+    assert "poweroff" in help_commands(ctrl_u), \
+        r.report(f"'garbage' Ctrl-U 'help' printed {ctrl_u!r}")
+
+
+def test_info_prints_the_banner(arch, boot):
+    """'info' prints the boot banner again, with this boot's command line."""
+    r, (out,) = talk(arch, boot, ["info"], cmdline="monitor-info-probe=42")
+    harness.check(r, "ok")
+    for want in (f"Duet kernel on {arch}\n", "  cmdline: monitor-info-probe=42\n",
+                 "  layout (virtual):\n", "    pmo      0xffff800000000000-"):
+        assert want in out, r.report(f"'info' did not print {want!r}; it printed {out!r}")
+
+
+def test_backtrace_command(arch, boot):
+    """'backtrace' prints the monitor's own call stack, symbolized, from the
+    command down to kmain."""
+    r, (out,) = talk(arch, boot, ["backtrace"])
+    harness.check(r, "ok")
+    assert out.startswith("Backtrace:\n"), r.report(f"'backtrace' printed {out!r}")
+    names = re.findall(r"^  #\d+\s+0x[0-9a-f]{16} (\w+)\+0x[0-9a-f]+$", out, re.MULTILINE)
+    for fn in ("monitor_execute", "monitor_run", "kmain"):
+        assert fn in names, r.report(f"'{fn}' is not in the backtrace: {out!r}")
+
+
+def test_poweroff_with_status(arch, boot):
+    """'poweroff 7' ends QEMU with status 7; an out-of-range status is
+    refused with an error and the monitor keeps running."""
+    r, (refused,) = talk(arch, boot, ["poweroff 101"], final="poweroff 7")
+    harness.check(r, "ok", expect_status=7)
+    assert refused.startswith("error: poweroff: status must be a number"), \
+        r.report(f"'poweroff 101' printed {refused!r}")
+    harness.require(r, "Powering off (status 7).", "no poweroff message")
