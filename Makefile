@@ -41,7 +41,8 @@ CC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(CC_INCLUDE) \
           -fno-pic -fno-pie -fno-stack-protector -fno-common \
-          -fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
+          -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
+          -fno-asynchronous-unwind-tables $(TOOLCHAIN_CFLAGS) \
           -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
           -Wmissing-prototypes -Wshadow -Wvla \
           -ffile-prefix-map=$(CURDIR)/= \

@@ -13,10 +13,8 @@ ARCH_SRCS := \
 	arch/aarch64/power.c
 
 # No FP/SIMD registers in the kernel (CPACR_EL1 traps them; nothing saves
-# them), no PAC/BTI, frame records in every function, leaves included, for
-# backtraces. Debian's gcc calls libgcc helpers for atomics unless told not to.
-ARCH_CFLAGS := -mgeneral-regs-only -mcmodel=small -mbranch-protection=none \
-               -mno-omit-leaf-frame-pointer
+# them), no PAC/BTI. Debian's gcc calls libgcc helpers for atomics unless told not to.
+ARCH_CFLAGS := -mgeneral-regs-only -mcmodel=small -mbranch-protection=none
 ifeq ($(TOOLCHAIN),gnu)
   ARCH_CFLAGS += -mno-outline-atomics
 endif

@@ -4,11 +4,6 @@ ARCH_SRCS := $(wildcard arch/x86_64/*.c arch/x86_64/*.S)
 
 ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
                -mno-mmx -mno-sse -mno-sse2
-ifneq ($(LLVM),1)
-  # GCC would otherwise turn the byte loops in lib/string.c into calls to
-  # memset/memcpy, that is, into themselves.
-  ARCH_CFLAGS += -fno-tree-loop-distribute-patterns -mno-omit-leaf-frame-pointer
-endif
 ARCH_LDFLAGS := -m elf_x86_64
 
 ARCH_LDS := $(BUILD)/kernel.lds
