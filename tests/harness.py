@@ -328,7 +328,7 @@ def _pump(stream, sink):
 
 
 def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
-         timeout=DEFAULT_TIMEOUT, send=None, log_name=None):
+         timeout=DEFAULT_TIMEOUT, send=None, log_name=None, direct_kernel=False):
     """Boot Duet once under QEMU and return a BootResult; never raises for a
     kernel problem (a hang, crash or bad exit is in the result).
 
@@ -340,9 +340,10 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
     QEMU is stopped and the log is saved.
     timeout: seconds for the whole boot, multiplied by TIMEOUT_SCALE.
     log_name: name of the saved log (usually the pytest node id).
+    direct_kernel: boot the ELF with QEMU's -kernel (see RunConfig).
     """
     cfg = RunConfig(arch=arch, build=build, mem=mem, smp=smp, cpu=cpu, machine=machine,
-                    cmdline=cmdline)
+                    cmdline=cmdline, direct_kernel=direct_kernel)
     limit = scaled(timeout)
     workdir = tempfile.mkdtemp(prefix="duet-test-")
     log_path = _log_path(log_name or f"{arch}-{cmdline or 'boot'}")

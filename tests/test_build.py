@@ -53,3 +53,15 @@ def test_llvm_build_boots(arch, boot):
     assert "clang" in made_by, f"{elf} was compiled by {made_by!r}, not clang"
     r = boot(arch, "ktest=all", build=b.build_dir)
     harness.check(r, "ok")
+
+
+@pytest.mark.x86_64
+def test_wrong_loader_is_refused(arch, boot):
+    """Started by a loader that is not Multiboot2 (QEMU's -kernel, a
+    Multiboot 1 loader), the x86_64 kernel says it needs GRUB2's multiboot2
+    and stops with the panic status, instead of crashing or hanging."""
+    r = boot(arch, direct_kernel=True, timeout=15)
+    harness.require(r, r"not started by a Multiboot2 loader", "the wrong-loader message")
+    harness.require(r, r"make ARCH=x86_64 run", "how to boot it properly")
+    assert not r.timed_out and r.exit.kind == "poweroff" and r.exit.status == 3, \
+        r.report("expected poweroff with status 3")

@@ -59,6 +59,10 @@ class RunConfig:
     interactive: bool = False       # console on the terminal, Ctrl-A X quits
     gdb: bool = False
     gdb_port: int = GDB_PORT_DEFAULT
+    # x86_64: boot the ELF with QEMU's -kernel (a Multiboot 1 loader) instead
+    # of the GRUB ISO; Duet must refuse that with a message. AArch64 always
+    # boots this way.
+    direct_kernel: bool = False
     extra: list = field(default_factory=list)
 
     def build_dir(self):
@@ -104,9 +108,14 @@ def qemu_command(cfg, workdir):
                  "-machine", "memory-backend=ram"]
 
     if cfg.arch == "x86_64":
-        argv += ["-cdrom", os.path.join(build, "duet.iso"), "-boot", "d",
-                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if cfg.cmdline:
+        argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if cfg.direct_kernel:
+            argv += ["-kernel", os.path.join(build, "duet.elf")]
+            if cfg.cmdline:
+                argv += ["-append", cfg.cmdline]
+        else:
+            argv += ["-cdrom", os.path.join(build, "duet.iso"), "-boot", "d"]
+        if cfg.cmdline and not cfg.direct_kernel:
             disk = make_cmdline_disk(workdir, cfg.cmdline)
             argv += ["-drive", f"file={disk},format=raw,if=ide,index=0,media=disk"]
     else:

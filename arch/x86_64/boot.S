@@ -17,14 +17,20 @@
  * pd_kernel maps only [KERNEL_IMAGE_PHYS, __kernel_end): the 2 MiB page
  * below the image stays unmapped and guards the boot stack.
  */
+#include <duet/arch.h>
 #include <duet/layout.h>
+#include <duet/panic.h>
 
 #define PHYS(sym)           ((sym) - KERNEL_VIRT_BASE + KERNEL_PHYS_BASE)
 
 #define MB2_HEADER_MAGIC    0xe85250d6  /* Multiboot2 spec 3.1.1 */
 #define MB2_ARCH_I386       0
 #define MB2_BOOT_MAGIC      0x36d76289  /* in EAX when a Multiboot2 loader jumps here */
+#define MB1_HEADER_MAGIC    0x1badb002  /* Multiboot (version 1) spec 3.1.1 */
+#define MB1_FLAG_ADDRESSES  0x00010000  /* the load addresses below are valid */
 
+#define DEBUG_EXIT_PORT     0xf4        /* QEMU isa-debug-exit, see cpu.c */
+#define EARLY_FAIL_STATUS   (QEMU_EXIT_STATUS_BIAS + PANIC_EXIT_STATUS)
 #define COM1                0x3f8
 #define COM1_LSR            (COM1 + 5)
 #define LSR_THR_EMPTY       0x20
@@ -56,6 +62,22 @@ mb2_header:
     .short 0
     .long 8
 mb2_header_end:
+
+/*
+ * A Multiboot 1 header too, only so that a Multiboot 1 loader (QEMU's
+ * -kernel, the usual mistake) loads .boot and reaches the check of EAX in
+ * _start, which explains what to do, instead of refusing the 64-bit ELF.
+ */
+    .balign 4
+mb1_header:
+    .long MB1_HEADER_MAGIC
+    .long MB1_FLAG_ADDRESSES
+    .long -(MB1_HEADER_MAGIC + MB1_FLAG_ADDRESSES)
+    .long mb1_header                    /* header_addr */
+    .long __boot_start                  /* load_addr */
+    .long __boot_text_end               /* load_end_addr: the code, nothing after */
+    .long 0                             /* bss_end_addr: none */
+    .long _start                        /* entry_addr */
 
 /* ---------------------------------------------------------------------- */
     .section .boot.text, "ax"
@@ -158,8 +180,10 @@ build_early_tables:
     ret
 
 /*
- * Print the message at %ebx on COM1 and stop. The UART works without setup
- * under QEMU and most firmware leaves it initialised; this is best effort.
+ * Print the message at %ebx on COM1 and stop: under QEMU by powering off
+ * with the panic status (as arch_poweroff does), elsewhere by halting. The
+ * UART works without setup under QEMU and most firmware leaves it
+ * initialised; this is best effort.
  */
 early_fail:
 1:  movb (%ebx), %al
@@ -175,9 +199,12 @@ early_fail:
     outb %al, %dx
     incl %ebx
     jmp 1b
-3:  cli
+3:  movl $EARLY_FAIL_STATUS, %eax
+    movl $DEBUG_EXIT_PORT, %edx
+    outl %eax, %dx
+4:  cli
     hlt
-    jmp 3b
+    jmp 4b
 
     .code64
 long_mode_entry:

@@ -28,6 +28,7 @@ SECTIONS
     .boot : {
         KEEP(*(.boot.header))
         *(.boot.text)
+        __boot_text_end = .;
     } :boot
     .boot.data : {
         *(.boot.data)

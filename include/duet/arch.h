@@ -6,6 +6,16 @@
 #ifndef DUET_ARCH_H
 #define DUET_ARCH_H
 
+/*
+ * arch_poweroff() hands QEMU QEMU_EXIT_STATUS_BIAS + status (x86_64 through
+ * the isa-debug-exit device, AArch64 through semihosting SYS_EXIT), so that
+ * QEMU's own exit codes (0: reset or plain poweroff, 1: QEMU error) never
+ * look like a kernel status. tools/qemu.py decodes it.
+ */
+#define QEMU_EXIT_STATUS_BIAS 16
+
+#ifndef __ASSEMBLER__
+
 #include <duet/compiler.h>
 #include <duet/types.h>
 
@@ -32,12 +42,8 @@ int arch_console_getc(void);
 /* --- stopping ----------------------------------------------------------------- */
 /*
  * End the run: QEMU exits and `make run` returns `status` (0 = success,
- * at most 100). x86_64 uses QEMU's isa-debug-exit device, AArch64
- * semihosting SYS_EXIT; both hand QEMU QEMU_EXIT_STATUS_BIAS + status, so
- * that QEMU's own exit codes (0: reset or plain poweroff, 1: QEMU error)
- * never look like a kernel status. tools/qemu.py decodes it.
+ * at most 100). See QEMU_EXIT_STATUS_BIAS above.
  */
-#define QEMU_EXIT_STATUS_BIAS 16
 
 __noreturn void arch_poweroff(int status);
 /* Stop this CPU for good, interrupts off. */
@@ -49,4 +55,5 @@ void arch_cpu_relax(void);
 /* Execute an instruction the CPU does not define (x86 ud2, AArch64 udf). */
 void arch_execute_undefined(void);
 
+#endif /* !__ASSEMBLER__ */
 #endif

@@ -6,6 +6,11 @@
 #ifndef DUET_PANIC_H
 #define DUET_PANIC_H
 
+/* The exit status of a run that ended in panic or an unexpected fault. */
+#define PANIC_EXIT_STATUS 3
+
+#ifndef __ASSEMBLER__
+
 #include <duet/compiler.h>
 
 __noreturn void panic_at(const char *file, int line, const char *fmt, ...) __printf(3, 4);
@@ -20,7 +25,5 @@ __noreturn void panic_at(const char *file, int line, const char *fmt, ...) __pri
 
 #define static_assert _Static_assert
 
-/* The exit status of a run that ended in panic or an unexpected fault. */
-#define PANIC_EXIT_STATUS 3
-
+#endif /* !__ASSEMBLER__ */
 #endif
