@@ -1,7 +1,7 @@
 # Duet: the one entry point. `make help` lists the targets.
 #
 #   make [ARCH=x86_64|aarch64] [LLVM=1] [V=1]   build build/<arch>/duet.elf
-#   make ARCH=<arch> run [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1]
+#   make ARCH=<arch> run [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1] [QEMU_EXTRA="-d int"]
 #   make ARCH=<arch> debug                      QEMU halted, waiting for gdb
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
 #   make bench-boot [BOOTS=10]                  boot-time benchmark
@@ -46,7 +46,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(CC_INCLUDE) \
           -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
           -Wmissing-prototypes -Wshadow -Wvla \
           -ffile-prefix-map=$(CURDIR)/= \
-          -Iinclude -Iarch/$(ARCH)/include -DDUET_ARCH_$(ARCH)=1 \
+          -Iinclude -I. -Iarch/$(ARCH)/include \
           $(ARCH_CFLAGS) $(EXTRA_CFLAGS)
 ASFLAGS := $(filter-out -std=gnu11 -Wstrict-prototypes -Wmissing-prototypes,$(CFLAGS)) -D__ASSEMBLY__
 LDFLAGS := --fatal-warnings -nostdlib -static -z max-page-size=0x1000 -z noexecstack --build-id=none \
@@ -60,7 +60,8 @@ ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
   $(file >$(FLAGS_FILE),$(FLAGS_NOW))
 endif
 
-.PHONY: all run debug test test-host bench-boot deps deps-check clean help compile_commands.json
+.PHONY: all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
+        compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
 $(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
@@ -114,7 +115,8 @@ compile_commands.json: $(OBJS)
 MEM  ?= 256M
 SMP  ?= 1
 QEMU_ARGS := --arch $(ARCH) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
-             $(if $(CPU),--cpu $(CPU)) $(if $(MACHINE),--machine $(MACHINE))
+             $(if $(CPU),--cpu $(CPU)) $(if $(MACHINE),--machine $(MACHINE)) \
+             $(foreach a,$(QEMU_EXTRA),--qemu-arg=$(a))
 
 run: deps-check all
 	$(Q)python3 tools/qemu.py $(QEMU_ARGS) --cmdline "$(CMDLINE)" --interactive
@@ -130,11 +132,15 @@ PYTEST_ARGS ?=
 
 test: deps-check
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+	$(Q)$(MAKE) --no-print-directory host-tests fuzz-build
 	$(Q)$(PYTEST) tests $(foreach a,$(TEST_ARCHS),--arch $(a)) $(PYTEST_ARGS)
 
 bench-boot: deps-check
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
 	$(Q)python3 tools/bench_boot.py $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10)
+
+# --- host tests and fuzzing (no QEMU) ----------------------------------------
+include mk/host.mk
 
 # --- setup -------------------------------------------------------------------
 deps:

@@ -8,6 +8,15 @@
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/string.h>
+#include <duet/sections.h>
+#include <mm/buddy.h>
+#include <mm/kmalloc.h>
+#include <mm/pmo.h>
+
+static paddr_t virt_to_phys_kernel_text(void)
+{
+    return virt_to_phys(__text_start);
+}
 
 static void crash_null(void)
 {
@@ -50,6 +59,52 @@ static void crash_panic(void)
     panic("crash=panic was asked for");
 }
 
+/* Allocator misuse: each must end in a panic that names the address. */
+static void crash_double_free(void)
+{
+    paddr_t pa = buddy_alloc_pages(0);
+
+    printf("crash: freeing page 0x%llx twice\n", (unsigned long long)pa);
+    buddy_free_pages(pa, 0);
+    buddy_free_pages(pa, 0);
+}
+
+static void crash_free_wrong_order(void)
+{
+    paddr_t pa = buddy_alloc_pages(2);
+
+    printf("crash: freeing an order-2 block at 0x%llx as order 3\n", (unsigned long long)pa);
+    buddy_free_pages(pa, 3);
+}
+
+static void crash_free_unaligned(void)
+{
+    paddr_t pa = buddy_alloc_pages(1);
+
+    printf("crash: freeing 0x%llx, inside an order-1 block, as order 1\n",
+           (unsigned long long)pa + PAGE_SIZE);
+    buddy_free_pages(pa + PAGE_SIZE, 1);
+}
+
+static void crash_free_kernel(void)
+{
+    paddr_t pa = virt_to_phys_kernel_text();
+
+    printf("crash: freeing the kernel's own page 0x%llx\n", (unsigned long long)pa);
+    buddy_free_pages(pa, 0);
+}
+
+static void crash_kfree_twice(void)
+{
+    void *keep = kmalloc(64);           /* keeps the slab, so its own check runs */
+    void *p = kmalloc(64);
+
+    (void)keep;
+    printf("crash: kfree(%p) twice\n", p);
+    kfree(p);
+    kfree(p);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -58,6 +113,11 @@ static const struct {
     { "stack-overflow", crash_stack_overflow },
     { "undefined", crash_undefined },
     { "panic", crash_panic },
+    { "double-free", crash_double_free },
+    { "free-wrong-order", crash_free_wrong_order },
+    { "free-unaligned", crash_free_unaligned },
+    { "free-kernel", crash_free_kernel },
+    { "kfree-twice", crash_kfree_twice },
 };
 
 void crash_run(const char *what)

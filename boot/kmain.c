@@ -10,6 +10,7 @@
 #include <duet/kernel.h>
 #include <duet/ktest.h>
 #include <duet/monitor.h>
+#include <mm/physmem.h>
 
 void kmain(struct boot_info *bi)
 {
@@ -19,6 +20,7 @@ void kmain(struct boot_info *bi)
     arch_trap_init();
     arch_remove_identity_map();
     banner_print();
+    physmem_init(bi);
 
     if (cmdline_get("crash", arg, sizeof(arg)))
         crash_run(arg);

@@ -4,7 +4,7 @@
  */
 #include <duet/panic.h>
 #include <duet/sections.h>
-#include "pmo.h"
+#include <mm/pmo.h>
 
 paddr_t virt_to_phys(const void *va)
 {
@@ -15,4 +15,14 @@ paddr_t virt_to_phys(const void *va)
     if (v >= (uintptr_t)__kernel_start && v < (uintptr_t)__kernel_end)
         return v - KERNEL_VIRT_BASE + KERNEL_PHYS_BASE;
     panic("virt_to_phys: %p is neither in the PMO nor in the kernel image", va);
+}
+
+paddr_t pmo_early_start(void)
+{
+    return EARLY_PMO_PHYS;
+}
+
+paddr_t pmo_early_end(void)
+{
+    return EARLY_PMO_PHYS + EARLY_PMO_SIZE;
 }

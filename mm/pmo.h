@@ -22,4 +22,20 @@ static inline void *phys_to_virt(paddr_t pa)
 
 paddr_t virt_to_phys(const void *va);
 
+/* Is va an address inside the PMO? */
+static inline bool pmo_contains(const void *va)
+{
+    return (uintptr_t)va >= PHYS_OFFSET && (uintptr_t)va < PMO_END;
+}
+
+/* virt_to_phys without the check, for a va known to be in the PMO (hot paths). */
+static inline paddr_t pmo_virt_to_phys(const void *va)
+{
+    return (paddr_t)(uintptr_t)va - PHYS_OFFSET;
+}
+
+/* The physical range the PMO maps now: before pmo_expand(), the early GiB. */
+paddr_t pmo_early_start(void);
+paddr_t pmo_early_end(void);
+
 #endif

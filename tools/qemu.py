@@ -174,17 +174,24 @@ def main():
     p.add_argument("--interactive", action="store_true")
     p.add_argument("--gdb", action="store_true")
     p.add_argument("--gdb-port", type=int, default=GDB_PORT_DEFAULT)
-    p.add_argument("--print", action="store_true", help="print the command, do not run it")
+    p.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
+                   help="one more QEMU argument, e.g. --qemu-arg=-d --qemu-arg=int (repeatable)")
+    p.add_argument("--print", action="store_true",
+                   help="print the command, do not run it (its files stay in <build>/qemu-print)")
     args = p.parse_args()
     cfg = RunConfig(arch=args.arch, build=args.build, mem=args.mem, smp=args.smp,
                     cpu=args.cpu, machine=args.machine, cmdline=args.cmdline,
-                    interactive=args.interactive, gdb=args.gdb, gdb_port=args.gdb_port)
+                    interactive=args.interactive, gdb=args.gdb, gdb_port=args.gdb_port,
+                    extra=args.qemu_arg)
+    if args.print:
+        # The printed command must still work later: keep its files.
+        workdir = os.path.join(cfg.build_dir(), "qemu-print")
+        os.makedirs(workdir, exist_ok=True)
+        print(shlex.join(qemu_command(cfg, workdir)))
+        return 0
     workdir = tempfile.mkdtemp(prefix="duet-run-")
     try:
         argv = qemu_command(cfg, workdir)
-        if args.print:
-            print(shlex.join(argv))
-            return 0
         if cfg.gdb:
             print("QEMU is waiting for gdb. In another terminal, run:\n\n    "
                   + gdb_command(cfg) + "\n", flush=True)

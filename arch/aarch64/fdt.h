@@ -1,42 +1,37 @@
 /*
- * A minimal, bounds-checked reader of a flattened device tree (the
- * Devicetree Specification v0.4, chapter 5 "Flattened Devicetree (DTB)
- * Format"): enough to check a blob's header and read a property of a node
- * named by path. Every read stays inside the blob's structure and strings
- * blocks, whatever the blob contains.
+ * The device-tree parser: turns the flattened device tree (DTB) that QEMU
+ * or a boot loader hands over into a struct boot_info (Devicetree
+ * Specification v0.4, chapter 5 "Flattened Devicetree (DTB) Format").
+ *
+ * The blob comes from outside the kernel, so nothing in it is trusted:
+ * every offset and length is checked before it is used, and a malformed
+ * blob is refused with a message that names the field and its offset.
  */
 #ifndef AARCH64_FDT_H
 #define AARCH64_FDT_H
 
+#include <duet/bootinfo.h>
 #include <duet/types.h>
 
-struct fdt {
-    const u8 *blob;
-    u32 size;               /* the header's totalsize */
-    const u8 *structure;    /* the structure block: nodes and properties */
-    u32 structure_size;
-    const char *strings;    /* the strings block: property names */
-    u32 strings_size;
-};
-
-/* Errors, as negative return values. */
-#define FDT_ERR_MAGIC       1   /* not a device tree */
-#define FDT_ERR_VERSION     2   /* a format version this reader does not know */
-#define FDT_ERR_SIZE        3   /* totalsize too small, or larger than the memory given */
-#define FDT_ERR_LAYOUT      4   /* a block lies outside the blob or is misaligned */
-
 /*
- * Check the header of the blob at `blob`, of which at most `avail` bytes
- * may be read, and fill in `fdt`. Returns 0 or -FDT_ERR_*.
+ * Parse the DTB at `blob` (physical address `blob_pa`), of which at most
+ * `available` bytes may be read, and add to *bi:
+ *
+ *   every /memory node's reg ranges                 MEM_USABLE
+ *   the reg ranges of /reserved-memory's children   MEM_RESERVED
+ *   the memory-reservation block's entries          MEM_RESERVED
+ *   /chosen linux,initrd-start .. linux,initrd-end  MEM_MODULE
+ *   the DTB itself                                  MEM_FIRMWARE_INFO
+ *   /chosen bootargs                                bi->cmdline
+ *
+ * and set bi->fw_info and bi->fw_info_size. *psci_method becomes /psci's
+ * "method" ("hvc" or "smc"; a string inside the blob) or NULL if absent.
+ *
+ * Returns NULL, or a message saying what is wrong ("fdt: ..."), kept in a
+ * static buffer until the next call. After an error *bi may hold part of
+ * the blob's contents: the caller stops the boot.
  */
-int fdt_init(struct fdt *fdt, const void *blob, size_t avail);
-/* The name of an FDT_ERR_* (given as negative or positive). */
-const char *fdt_strerror(int err);
-/*
- * Property `name` of the node at `path` ("/chosen", "/psci"; a path
- * component without '@' also matches a node name with a unit address).
- * Returns its value and stores its length in *len, or NULL when absent.
- */
-const void *fdt_getprop(const struct fdt *fdt, const char *path, const char *name, u32 *len);
+const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa,
+                      struct boot_info *bi, const char **psci_method);
 
 #endif

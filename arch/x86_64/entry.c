@@ -9,7 +9,8 @@
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <arch/x86.h>
-#include "../../mm/pmo.h"
+#include <mm/pmo.h>
+#include "multiboot2.h"
 #include "x86_64.h"
 
 static struct boot_info boot_info;
@@ -24,14 +25,13 @@ void x86_64_main(u32 magic, u32 info_pa)
     gdt_init();
     idt_init();
 
-    /* GRUB places the info block low; the early PMO covers the first GiB. */
-    if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE - MiB)
+    /* GRUB places the block low; the parser may read up to the end of the
+     * early PMO, which maps the first GiB. */
+    if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE)
         panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);
-    boot_info.fw_info = info_pa;
-    boot_info.fw_name = "multiboot2";
-    err = multiboot2_parse(phys_to_virt(info_pa), &boot_info);
+    err = multiboot2_parse(phys_to_virt(info_pa), EARLY_PMO_SIZE - info_pa, info_pa, &boot_info);
     if (err)
-        panic("multiboot2: bad information block at PA 0x%x: %s", info_pa, err);
+        panic("%s (information block at PA 0x%x)", err, info_pa);
     kmain(&boot_info);
 }
 

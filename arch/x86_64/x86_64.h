@@ -8,7 +8,5 @@
 void serial_init(void);
 void gdt_init(void);
 void idt_init(void);
-/* Fill bi from the Multiboot2 info block; returns NULL or what is wrong. */
-const char *multiboot2_parse(const void *info, struct boot_info *bi);
 
 #endif

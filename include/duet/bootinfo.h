@@ -7,6 +7,7 @@
 #define DUET_BOOTINFO_H
 
 #include <duet/types.h>
+#include <mm/memmap.h>
 
 #define BOOT_CMDLINE_MAX 512
 
@@ -17,6 +18,13 @@ struct boot_info {
     paddr_t fw_info;
     size_t fw_info_size;
     const char *fw_name;        /* "multiboot2" or "device tree" */
+    /*
+     * The firmware's memory description as it came, unsorted and possibly
+     * overlapping: RAM (MEM_USABLE) and everything the firmware or the
+     * loader reserved (boot modules, initrd, framebuffer, DT reservations).
+     * kmain() adds the kernel image and normalises it.
+     */
+    struct memmap raw;
 };
 
 /* The arch-independent start; each arch calls it once it runs C. */

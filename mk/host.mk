@@ -1,0 +1,58 @@
+# Host builds of kernel code: the unit tests in tests/host/ (AddressSanitizer
+# and UndefinedBehaviorSanitizer) and the libFuzzer targets in tests/fuzz/.
+# Each test or fuzz file #includes the kernel sources it exercises; shadow
+# headers in tests/host/include/ give them a PMO over simulated memory.
+
+HOST_BUILD    := build/host
+HOST_CC       ?= cc
+HOST_INCLUDES := -Itests/host/include -Iinclude -I.
+HOST_WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function
+HOST_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=all \
+                 $(HOST_WARN) $(HOST_INCLUDES) -DDUET_HOST=1
+HOST_TESTS    := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host/test_*.c))
+
+$(HOST_BUILD)/test_%: tests/host/test_%.c tests/host/host_support.c tests/host/host.h
+	$(call say,HOSTCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -MF $@.d $< tests/host/host_support.c -o $@
+
+host-tests: $(HOST_TESTS)
+
+# libFuzzer needs clang. `make fuzz FUZZ_SECONDS=N` runs every target for N
+# seconds, seeded with the captured firmware inputs in tests/host/data/.
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                 -fno-sanitize-recover=all $(HOST_WARN) $(HOST_INCLUDES) -DDUET_HOST=1
+FUZZ_TARGETS  := $(patsubst tests/fuzz/%.c,$(HOST_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(HOST_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/host/host_support.c tests/host/host.h
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d $< tests/host/host_support.c -o $@
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	    name=$${t##*/fuzz_}; corpus=$(HOST_BUILD)/corpus/$$name; mkdir -p $$corpus; \
+	    echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	    seeds=tests/host/data/$$name; [ -d $$seeds ] || seeds=; \
+	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus $$seeds || exit 1; \
+	done
+
+-include $(wildcard $(HOST_BUILD)/*.d)
+
+# Benchmarks of mm/ on the host: -O2, no sanitizers. `make bench` prints
+# times and, through callgrind, instruction counts per operation.
+BENCH_CFLAGS := -std=gnu11 -O2 -g $(HOST_WARN) $(HOST_INCLUDES) -DDUET_HOST=1
+
+$(HOST_BUILD)/bench_%: tests/bench/bench_%.c tests/host/host_support.c tests/host/host.h
+	$(call say,HOSTCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -MMD -MP -MF $@.d $< tests/host/host_support.c -o $@
+
+bench: $(HOST_BUILD)/bench_buddy
+	$(Q)$(HOST_BUILD)/bench_buddy
+	$(Q)tools/bench_callgrind.sh $(HOST_BUILD)/bench_buddy

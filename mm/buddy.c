@@ -1,0 +1,367 @@
+/*
+ * The buddy allocator (mm/buddy.h).
+ *
+ * State. Two bits per page, in one bitmap over [span_lo, span_hi), the
+ * range from the lowest to the highest usable byte:
+ *
+ *   PAGE_TAIL        inside a block, not its first page (the bitmap's zero)
+ *   PAGE_ALLOC_HEAD  first page of an allocated block
+ *   PAGE_FREE_HEAD   first page of a free block
+ *   PAGE_UNMANAGED   not ours: a hole or a reservation inside the span
+ *
+ * A free block's order is not in the bitmap: it is written, with the free
+ * list links, into the block's own first page (struct free_block, reached
+ * through the PMO). So the metadata is 2 bits a page and no struct page.
+ *
+ * Buddies. Blocks are naturally aligned, so the buddy of the order-k block
+ * at pa is at pa ^ (PAGE_SIZE << k): the two halves of the order-(k+1)
+ * block that contains both. Freeing merges with the buddy while the buddy
+ * is a free block of the same order.
+ *
+ * Checking a free. In a block allocated with order k, the pages at
+ * pa + 2^j pages (j < k) are tails, and the buddy's first page is never a
+ * tail (it starts a block of its own, or is not ours). Freeing with a
+ * larger order finds a head among those pages; with a smaller order,
+ * finds a tail where its buddy should start. Both are caught in O(order).
+ */
+#include <duet/compiler.h>
+#include <duet/monitor.h>
+#include <duet/panic.h>
+#include <duet/printk.h>
+#include <duet/string.h>
+#include <mm/buddy.h>
+#include <mm/early.h>
+#include <mm/pmo.h>
+
+enum page_state {
+    PAGE_TAIL = 0,
+    PAGE_ALLOC_HEAD = 1,
+    PAGE_FREE_HEAD = 2,
+    PAGE_UNMANAGED = 3,
+};
+
+#define FREE_BLOCK_MAGIC 0xb0dd1e5u
+
+/* Lives in the first page of every free block. */
+struct free_block {
+    struct free_block *next, *prev;     /* circular list of one order */
+    u32 order;
+    u32 magic;                          /* catches writes to free memory */
+};
+
+static struct {
+    paddr_t span_lo, span_hi;
+    u64 *state;                         /* 2 bits a page, 32 pages a word */
+    u64 state_bytes;
+    struct free_block lists[BUDDY_MAX_ORDER + 1];   /* list heads (sentinels) */
+    u64 free_blocks[BUDDY_MAX_ORDER + 1];
+    u64 free_pages;
+    u64 managed_pages;
+} buddy;
+
+static inline u64 block_bytes(unsigned order)
+{
+    return (u64)PAGE_SIZE << order;
+}
+
+/* --- the state bitmap --------------------------------------------------------------- */
+
+static inline u64 page_index(paddr_t pa)
+{
+    return (pa - buddy.span_lo) >> PAGE_SHIFT;
+}
+
+static inline bool in_span(paddr_t pa)
+{
+    return pa >= buddy.span_lo && pa < buddy.span_hi;
+}
+
+static inline enum page_state get_state(paddr_t pa)
+{
+    u64 i = page_index(pa);
+
+    return (enum page_state)((buddy.state[i / 32] >> (2 * (i % 32))) & 3);
+}
+
+static inline void set_state(paddr_t pa, enum page_state s)
+{
+    u64 i = page_index(pa);
+    u64 *word = &buddy.state[i / 32];
+    unsigned shift = 2 * (i % 32);
+
+    *word = (*word & ~(3ULL << shift)) | ((u64)s << shift);
+}
+
+/* Mark [lo, hi) unmanaged: whole words at once, single pages at the edges. */
+static void mark_unmanaged(paddr_t lo, paddr_t hi)
+{
+    for (; lo < hi && page_index(lo) % 32; lo += PAGE_SIZE)
+        set_state(lo, PAGE_UNMANAGED);
+    for (; lo + 32 * PAGE_SIZE <= hi; lo += 32 * PAGE_SIZE)
+        buddy.state[page_index(lo) / 32] = ~0ULL;
+    for (; lo < hi; lo += PAGE_SIZE)
+        set_state(lo, PAGE_UNMANAGED);
+}
+
+/* --- free lists ---------------------------------------------------------------------- */
+
+static inline struct free_block *block_at(paddr_t pa)
+{
+    return phys_to_virt(pa);
+}
+
+static void push_free(paddr_t pa, unsigned order)
+{
+    struct free_block *b = block_at(pa), *head = &buddy.lists[order];
+
+    b->order = order;
+    b->magic = FREE_BLOCK_MAGIC;
+    b->next = head->next;
+    b->prev = head;
+    head->next->prev = b;
+    head->next = b;
+    set_state(pa, PAGE_FREE_HEAD);
+    buddy.free_blocks[order]++;
+    buddy.free_pages += 1ULL << order;
+}
+
+static void unlink_free(struct free_block *b, unsigned order)
+{
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+    b->magic = 0;
+    buddy.free_blocks[order]--;
+    buddy.free_pages -= 1ULL << order;
+}
+
+/* --- start-up ------------------------------------------------------------------------ */
+
+/* Largest order whose block at pa is aligned and fits below end. */
+static unsigned largest_block(paddr_t pa, paddr_t end)
+{
+    unsigned order = 0;
+
+    while (order < BUDDY_MAX_ORDER && IS_ALIGNED(pa, block_bytes(order + 1)) &&
+           end - pa >= block_bytes(order + 1))
+        order++;
+    return order;
+}
+
+void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
+{
+    paddr_t lo = PADDR_NONE, hi = 0;
+
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {
+        buddy.lists[o].next = buddy.lists[o].prev = &buddy.lists[o];
+        buddy.free_blocks[o] = 0;
+    }
+    buddy.free_pages = buddy.managed_pages = 0;
+
+    for (size_t i = 0; i < m->count; i++) {
+        const struct mem_region *r = &m->regions[i];
+        paddr_t base = MAX(r->base, window_lo), end = MIN(r->base + r->size, window_hi);
+        if (r->type == MEM_USABLE && base < end) {
+            lo = MIN(lo, base);
+            hi = MAX(hi, end);
+        }
+    }
+    if (lo >= hi)
+        panic("buddy_init: no usable RAM in [0x%llx, 0x%llx)", (unsigned long long)window_lo,
+              (unsigned long long)window_hi);
+
+    /* The bitmap: 2 bits a page of the span, zeroed (all PAGE_TAIL). This
+     * reserves its pages in the map, so the walk below skips them. */
+    buddy.span_lo = lo;
+    buddy.span_hi = hi;
+    u64 words = ((hi - lo) / PAGE_SIZE + 31) / 32;
+    buddy.state_bytes = ALIGN_UP(words * sizeof(u64), (u64)PAGE_SIZE);
+    buddy.state = phys_to_virt(early_alloc_pages(buddy.state_bytes / PAGE_SIZE));
+    early_retire();
+
+    /* Everything between usable ranges is not ours; each range is carved
+     * into the largest aligned blocks that fit. */
+    paddr_t prev_end = lo;
+    for (size_t i = 0; i < m->count; i++) {
+        const struct mem_region *r = &m->regions[i];
+        paddr_t pa = MAX(r->base, lo), end = MIN(r->base + r->size, hi);
+
+        if (r->type != MEM_USABLE || pa >= end)
+            continue;
+        mark_unmanaged(prev_end, pa);
+        prev_end = end;
+        buddy.managed_pages += (end - pa) / PAGE_SIZE;
+        while (pa < end) {
+            unsigned order = largest_block(pa, end);
+            push_free(pa, order);
+            pa += block_bytes(order);
+        }
+    }
+    mark_unmanaged(prev_end, hi);
+}
+
+/* --- allocating and freeing ------------------------------------------------------------ */
+
+paddr_t buddy_alloc_pages(unsigned order)
+{
+    unsigned o = order;
+
+    if (order > BUDDY_MAX_ORDER)
+        panic("buddy_alloc_pages: order %u is out of range (0..%u)", order, BUDDY_MAX_ORDER);
+    while (buddy.lists[o].next == &buddy.lists[o])
+        if (++o > BUDDY_MAX_ORDER)
+            return PADDR_NONE;
+
+    struct free_block *b = buddy.lists[o].next;
+    paddr_t pa = pmo_virt_to_phys(b);
+    if (b->magic != FREE_BLOCK_MAGIC || b->order != o)
+        panic("buddy_alloc_pages: free block at 0x%llx is corrupted (written after it was "
+              "freed?)", (unsigned long long)pa);
+    unlink_free(b, o);
+
+    /* Split: keep the lower half, free the upper half, down to `order`. */
+    while (o > order) {
+        o--;
+        push_free(pa + block_bytes(o), o);
+    }
+    set_state(pa, PAGE_ALLOC_HEAD);
+    return pa;
+}
+
+paddr_t buddy_alloc_pages_zeroed(unsigned order)
+{
+    paddr_t pa = buddy_alloc_pages(order);
+
+    if (pa != PADDR_NONE)
+        memset(phys_to_virt(pa), 0, block_bytes(order));
+    return pa;
+}
+
+/* Panic unless [pa, 2^order pages) is a block allocated with that order. */
+static void check_allocated_block(paddr_t pa, unsigned order)
+{
+    const char *fn = "buddy_free_pages";
+    unsigned long long a = pa;
+
+    if (order > BUDDY_MAX_ORDER)
+        panic("%s: order %u is out of range (0..%u) for 0x%llx", fn, order, BUDDY_MAX_ORDER, a);
+    if (!IS_ALIGNED(pa, block_bytes(order)))
+        panic("%s: 0x%llx is not aligned to its order %u (0x%llx bytes)", fn, a, order,
+              (unsigned long long)block_bytes(order));
+    if (!in_span(pa))
+        panic("%s: 0x%llx is not memory the buddy allocator manages", fn, a);
+    switch (get_state(pa)) {
+    case PAGE_ALLOC_HEAD:
+        break;
+    case PAGE_FREE_HEAD:
+        panic("%s: double free of 0x%llx (order %u)", fn, a, order);
+    case PAGE_UNMANAGED:
+        panic("%s: 0x%llx is not memory the buddy allocator manages (reserved or a hole)",
+              fn, a);
+    case PAGE_TAIL:
+        panic("%s: 0x%llx was never given out: it is inside a block, not its start", fn, a);
+    }
+    for (unsigned j = 0; j < order; j++)
+        if (get_state(pa + block_bytes(j)) != PAGE_TAIL)
+            panic("%s: 0x%llx freed with order %u, but it was allocated with order %u",
+                  fn, a, order, j);
+    paddr_t buddy_pa = pa ^ block_bytes(order);
+    if (order < BUDDY_MAX_ORDER && in_span(buddy_pa) && get_state(buddy_pa) == PAGE_TAIL)
+        panic("%s: 0x%llx freed with order %u, but it was allocated with a larger order",
+              fn, a, order);
+}
+
+void buddy_free_pages(paddr_t pa, unsigned order)
+{
+    check_allocated_block(pa, order);
+    set_state(pa, PAGE_TAIL);
+
+    while (order < BUDDY_MAX_ORDER) {
+        paddr_t buddy_pa = pa ^ block_bytes(order);
+        if (!in_span(buddy_pa) || get_state(buddy_pa) != PAGE_FREE_HEAD)
+            break;
+        struct free_block *b = block_at(buddy_pa);
+        if (b->order != order)
+            break;                      /* free, but split smaller: no merge yet */
+        unlink_free(b, order);
+        set_state(buddy_pa, PAGE_TAIL);
+        pa = MIN(pa, buddy_pa);
+        order++;
+    }
+    push_free(pa, order);
+}
+
+unsigned buddy_block_order(paddr_t pa)
+{
+    if (!in_span(pa) || get_state(pa) != PAGE_ALLOC_HEAD)
+        panic("buddy_block_order: 0x%llx is not an allocated block", (unsigned long long)pa);
+    /* The first pa + 2^k that is not a tail ends the block (see the top). */
+    for (unsigned k = 0; k < BUDDY_MAX_ORDER; k++) {
+        paddr_t next = pa + block_bytes(k);
+        if (!in_span(next) || get_state(next) != PAGE_TAIL)
+            return k;
+    }
+    return BUDDY_MAX_ORDER;
+}
+
+paddr_t buddy_block_containing(paddr_t pa, unsigned *order)
+{
+    /* The block holding pa starts at pa rounded down to its own size, and
+     * every page between that start and pa is a tail: so the first page
+     * that is not a tail, going down by alignment, is the block's start. */
+    for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+        paddr_t head = ALIGN_DOWN(pa, block_bytes(k));
+        if (!in_span(head))
+            return PADDR_NONE;
+        switch (get_state(head)) {
+        case PAGE_TAIL:
+            continue;
+        case PAGE_ALLOC_HEAD:
+            *order = buddy_block_order(head);
+            return head;
+        default:
+            return PADDR_NONE;
+        }
+    }
+    return PADDR_NONE;
+}
+
+u64 buddy_free_pages_count(void)
+{
+    return buddy.free_pages;
+}
+
+u64 buddy_free_blocks(unsigned order)
+{
+    return order <= BUDDY_MAX_ORDER ? buddy.free_blocks[order] : 0;
+}
+
+u64 buddy_managed_pages(void)
+{
+    return buddy.managed_pages;
+}
+
+u64 buddy_metadata_bytes(void)
+{
+    return buddy.state_bytes;
+}
+
+void buddy_span(paddr_t *lo, paddr_t *hi)
+{
+    *lo = buddy.span_lo;
+    *hi = buddy.span_hi;
+}
+
+/* The layout of Linux's /proc/buddyinfo: free blocks of each order. */
+static int cmd_buddyinfo(int argc, char **argv)
+{
+    printf("Node 0, zone   Normal ");
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        printf("%6llu ", (unsigned long long)buddy.free_blocks[o]);
+    printf("\n");
+    printf("free %llu of %llu pages (%llu KiB); bitmap %llu bytes\n",
+           (unsigned long long)buddy.free_pages, (unsigned long long)buddy.managed_pages,
+           (unsigned long long)buddy.free_pages * (PAGE_SIZE / 1024),
+           (unsigned long long)buddy.state_bytes);
+    return 0;
+}
+MONITOR_COMMAND(buddyinfo, "free blocks of each order (Linux's /proc/buddyinfo)", cmd_buddyinfo);

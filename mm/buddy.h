@@ -1,0 +1,56 @@
+/*
+ * The buddy allocator: every usable page of RAM, in blocks of 2^order
+ * pages (order 0 .. BUDDY_MAX_ORDER), each block naturally aligned (its
+ * physical address is a multiple of its size). docs/physical-memory.md
+ * draws the data structure.
+ *
+ * Misuse panics with the address and the problem: a double free, freeing
+ * an address that is not the start of an allocated block, freeing with an
+ * order other than the allocation's, an unaligned address, an order out of
+ * range.
+ */
+#ifndef MM_BUDDY_H
+#define MM_BUDDY_H
+
+#include <duet/types.h>
+#include <mm/memmap.h>
+
+#ifndef BUDDY_MAX_ORDER
+#define BUDDY_MAX_ORDER 10              /* 2^10 pages: 4 MiB blocks */
+#endif
+
+/* What buddy_alloc_pages returns when no block is left (0 is a valid PA). */
+#define PADDR_NONE ((paddr_t)-1)
+
+/*
+ * Take over every MEM_USABLE page of `m` (which must be normalised) inside
+ * [lo, hi): the RAM the PMO maps. The bitmap comes from the early
+ * allocator, which is retired afterwards.
+ */
+void buddy_init(struct memmap *m, paddr_t lo, paddr_t hi);
+
+/* 2^order contiguous pages, or PADDR_NONE. */
+paddr_t buddy_alloc_pages(unsigned order);
+/* The same, zeroed. */
+paddr_t buddy_alloc_pages_zeroed(unsigned order);
+/* Give back a block from buddy_alloc_pages with the same order. */
+void buddy_free_pages(paddr_t pa, unsigned order);
+
+/* The order pa was allocated with; panics if pa is not an allocated block. */
+unsigned buddy_block_order(paddr_t pa);
+/*
+ * The allocated block that contains pa: its start, and its order in *order.
+ * PADDR_NONE when pa is in a free block or not in managed memory.
+ */
+paddr_t buddy_block_containing(paddr_t pa, unsigned *order);
+
+/* Free pages in all; free blocks of one order. */
+u64 buddy_free_pages_count(void);
+u64 buddy_free_blocks(unsigned order);
+/* Pages the allocator manages (free or allocated); bytes of its bitmap. */
+u64 buddy_managed_pages(void);
+u64 buddy_metadata_bytes(void);
+/* The physical range the bitmap covers: lowest to highest managed byte. */
+void buddy_span(paddr_t *lo, paddr_t *hi);
+
+#endif

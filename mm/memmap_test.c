@@ -1,0 +1,64 @@
+/*
+ * ktest suite `memmap`: the kernel's own memory map after boot is
+ * normalised, holds the kernel and the firmware's data as reserved, and
+ * normalising it again changes nothing.
+ */
+#include <duet/ktest.h>
+#include <duet/sections.h>
+#include <mm/memmap.h>
+#include <mm/physmem.h>
+#include <mm/pmo.h>
+
+static void is_sorted_disjoint_and_aligned(struct ktest *t)
+{
+    const struct memmap *m = &kernel_memmap;
+
+    KASSERT_TRUE(t, m->count > 0);
+    for (size_t i = 0; i < m->count; i++) {
+        const struct mem_region *r = &m->regions[i];
+
+        KEXPECT_GT(t, r->size, 0ULL);
+        if (r->type == MEM_USABLE)
+            KEXPECT_EQ(t, (r->base | r->size) % PAGE_SIZE, 0ULL);
+        if (i) {
+            const struct mem_region *p = &m->regions[i - 1];
+            KEXPECT_LE(t, p->base + p->size, r->base);
+            KEXPECT_TRUE(t, !(p->base + p->size == r->base && p->type == r->type));
+        }
+    }
+}
+
+static void kernel_image_is_reserved(struct ktest *t)
+{
+    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, virt_to_phys(__text_start)), MEM_KERNEL);
+    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, virt_to_phys(__bss_start)), MEM_KERNEL);
+    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, (paddr_t)(uintptr_t)__boot_start), MEM_KERNEL);
+}
+
+static void has_usable_ram(struct ktest *t)
+{
+    KEXPECT_GE(t, memmap_total(&kernel_memmap, MEM_USABLE), 16ULL * MiB);
+}
+
+static void normalising_again_changes_nothing(struct ktest *t)
+{
+    static struct memmap copy;
+
+    copy = kernel_memmap;
+    KASSERT_EQ(t, memmap_normalize(&copy), 0);
+    KASSERT_EQ(t, copy.count, kernel_memmap.count);
+    for (size_t i = 0; i < copy.count; i++) {
+        KEXPECT_EQ(t, copy.regions[i].base, kernel_memmap.regions[i].base);
+        KEXPECT_EQ(t, copy.regions[i].size, kernel_memmap.regions[i].size);
+        KEXPECT_EQ(t, copy.regions[i].type, kernel_memmap.regions[i].type);
+    }
+}
+
+static const struct ktest_case memmap_cases[] = {
+    KTEST_CASE(is_sorted_disjoint_and_aligned),
+    KTEST_CASE(kernel_image_is_reserved),
+    KTEST_CASE(has_usable_ram),
+    KTEST_CASE(normalising_again_changes_nothing),
+    {0},
+};
+KTEST_SUITE(memmap, memmap_cases);

@@ -1,0 +1,75 @@
+/*
+ * physmem_init(): from the firmware's raw regions to allocators.
+ *
+ *   1. the raw regions the arch parsed, printed as they came;
+ *   2. plus the kernel image (its .boot part and the higher half);
+ *   3. normalised and printed again;
+ *   4. the early allocator over the part of RAM the PMO already maps;
+ *   5. the buddy allocator over what is still usable there.
+ *
+ * The monitor command `memmap` prints the map as it is now.
+ */
+#include <duet/monitor.h>
+#include <duet/panic.h>
+#include <duet/printk.h>
+#include <duet/sections.h>
+#include <mm/buddy.h>
+#include <mm/early.h>
+#include <mm/physmem.h>
+#include <mm/pmo.h>
+
+struct memmap kernel_memmap;
+
+static void reserve_or_panic(paddr_t base, u64 size, enum mem_type type, const char *what)
+{
+    int err = memmap_add(&kernel_memmap, base, size, type);
+
+    if (err)
+        panic("physmem: cannot record %s [0x%llx, +0x%llx): %s", what,
+              (unsigned long long)base, (unsigned long long)size, memmap_strerror(err));
+}
+
+void physmem_init(struct boot_info *bi)
+{
+    int err;
+
+    kernel_memmap = bi->raw;
+    memmap_print(&kernel_memmap, "as the firmware described it");
+    if (memmap_total(&kernel_memmap, MEM_USABLE) == 0)
+        panic("physmem: the %s describes no usable RAM", bi->fw_name);
+
+    /* .boot runs at its physical address: its VA is its PA. */
+    reserve_or_panic((paddr_t)(uintptr_t)__boot_start,
+                     (u64)(__boot_end - __boot_start), MEM_KERNEL, "the kernel's .boot");
+    reserve_or_panic(virt_to_phys(__kernel_start), (u64)(__kernel_end - __kernel_start),
+                     MEM_KERNEL, "the kernel image");
+    err = memmap_normalize(&kernel_memmap);
+    if (err)
+        panic("physmem: cannot normalise the memory map: %s", memmap_strerror(err));
+    memmap_print(&kernel_memmap, "normalised");
+
+    early_init(&kernel_memmap, pmo_early_start(), pmo_early_end());
+
+    /* Until the PMO covers all RAM, the buddy allocator can only keep its
+     * free lists in the part it covers. */
+    buddy_init(&kernel_memmap, pmo_early_start(), pmo_early_end());
+    u64 usable = memmap_total(&kernel_memmap, MEM_USABLE);
+    u64 managed = buddy_managed_pages() * PAGE_SIZE;
+    printf("buddy: %llu KiB free in %llu pages, bitmap %llu bytes",
+           (unsigned long long)(buddy_free_pages_count() * PAGE_SIZE / 1024),
+           (unsigned long long)buddy_managed_pages(),
+           (unsigned long long)buddy_metadata_bytes());
+    if (managed < usable)
+        printf("; %llu KiB of usable RAM lies beyond the PMO's reach",
+               (unsigned long long)((usable - managed) / 1024));
+    printf("\n");
+}
+
+static int cmd_memmap(int argc, char **argv)
+{
+    memmap_print(&kernel_memmap, "now");
+    printf("usable: %llu KiB\n",
+           (unsigned long long)(memmap_total(&kernel_memmap, MEM_USABLE) / 1024));
+    return 0;
+}
+MONITOR_COMMAND(memmap, "print the physical memory map", cmd_memmap);

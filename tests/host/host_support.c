@@ -1,0 +1,92 @@
+/*
+ * What kernel code needs from the kernel when it runs on the host:
+ * panic (which a test may expect), and the few library functions glibc
+ * lacks. Plus the runner behind HOST_TESTS (KTAP output).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+
+uintptr_t host_pmo_offset, host_pmo_start, host_pmo_end;
+int host_failures;
+jmp_buf *host_panic_jump;
+char host_panic_message[512];
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(host_panic_message, sizeof(host_panic_message), fmt, ap);
+    va_end(ap);
+    if (host_panic_jump)
+        longjmp(*host_panic_jump, 1);
+    fprintf(stderr, "# unexpected panic at %s:%d: %s\n", file, line, host_panic_message);
+    abort();
+}
+
+void host_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    host_failures++;
+    printf("    # %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+}
+
+/* BSD's strlcpy: glibc 2.36 does not have it; the kernel's lib/string.c does. */
+size_t strlcpy(char *dst, const char *src, size_t size);
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t len = strlen(src);
+
+    if (size) {
+        size_t n = len < size - 1 ? len : size - 1;
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+    }
+    return len;
+}
+
+/* Run every test, or those named on the command line; KTAP on stdout. */
+int host_run_tests(const char *suite, const struct host_test *tests, int count,
+                   int argc, char **argv)
+{
+    const char *base = strrchr(suite, '/') ? strrchr(suite, '/') + 1 : suite;
+    int failed = 0, passed = 0, number = 0, selected = 0;
+
+    for (int i = 0; i < count; i++) {
+        bool want = argc < 2;
+        for (int a = 1; a < argc; a++)
+            want |= strcmp(argv[a], tests[i].name) == 0;
+        selected += want;
+    }
+    printf("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: %.*s\n    1..%d\n",
+           (int)(strcspn(base, ".")), base, selected);
+    for (int i = 0; i < count; i++) {
+        bool want = argc < 2;
+        for (int a = 1; a < argc; a++)
+            want |= strcmp(argv[a], tests[i].name) == 0;
+        if (!want)
+            continue;
+        int before = host_failures;
+        tests[i].run();
+        bool ok = host_failures == before;
+        printf("    %s %d %s\n", ok ? "ok" : "not ok", ++number, tests[i].name);
+        fflush(stdout);
+        ok ? passed++ : failed++;
+    }
+    printf("%s 1 %.*s\n", failed ? "not ok" : "ok", (int)(strcspn(base, ".")), base);
+    printf("# %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,229 @@
+/*
+ * Host tests of mm/buddy.c (with mm/early.c for its bitmap) over a
+ * simulated physical memory: a 64 MiB arena standing for PA 0x4000_0000..,
+ * with a hole and a reservation in it, so blocks meet unmanaged pages.
+ */
+#include <stdlib.h>
+
+#include "host.h"
+#include "../../mm/memmap.c"
+#include "../../mm/early.c"
+#include "../../mm/buddy.c"
+
+#include "arena.h"
+
+#define PAGES ARENA_PAGES
+#define map arena_map
+
+static void setup(void)
+{
+    arena_boot();
+}
+
+static u64 usable_pages_after_init(void)
+{
+    return memmap_total(&map, MEM_USABLE) / PAGE_SIZE;
+}
+
+static void manages_every_usable_page(void)
+{
+    setup();
+    CHECK_EQ(buddy_free_pages_count(), usable_pages_after_init());
+    CHECK_EQ(buddy_managed_pages(), usable_pages_after_init());
+    /* 2 bits a page of the span, rounded up to a page. */
+    CHECK_EQ(buddy_metadata_bytes(), ALIGN_UP(PAGES * 2 / 8, PAGE_SIZE));
+    u64 sum = 0;
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        sum += buddy_free_blocks(o) << o;
+    CHECK_EQ(sum, buddy_free_pages_count());
+}
+
+static void blocks_are_aligned_and_inside_usable_ram(void)
+{
+    setup();
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {
+        paddr_t pa = buddy_alloc_pages(o);
+        CHECK(pa != PADDR_NONE);
+        CHECK_MSG(pa % block_bytes(o) == 0, "order %u block at 0x%llx is misaligned", o,
+                  (unsigned long long)pa);
+        for (paddr_t p = pa; p < pa + block_bytes(o); p += PAGE_SIZE)
+            CHECK_EQ(memmap_type_at(&map, p), MEM_USABLE);
+        CHECK_EQ(buddy_block_order(pa), o);
+        buddy_free_pages(pa, o);
+    }
+    CHECK_EQ(buddy_free_pages_count(), usable_pages_after_init());
+}
+
+/* Drain each order, then free everything: every count returns. */
+static void alloc_until_empty_then_free_all(void)
+{
+    static paddr_t got[PAGES];
+
+    for (unsigned order = 0; order <= BUDDY_MAX_ORDER; order++) {
+        setup();
+        u64 start[BUDDY_MAX_ORDER + 1];
+        for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+            start[o] = buddy_free_blocks(o);
+        size_t n = 0;
+        paddr_t pa;
+        while ((pa = buddy_alloc_pages(order)) != PADDR_NONE) {
+            memset(phys_to_virt(pa), (int)(n & 0xff), block_bytes(order));
+            got[n++] = pa;
+        }
+        /* What is left is only smaller blocks than `order`. */
+        for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++)
+            CHECK_EQ(buddy_free_blocks(o), 0);
+        /* No two blocks overlapped: each still holds its own pattern. */
+        for (size_t i = 0; i < n; i++) {
+            const u8 *p = phys_to_virt(got[i]);
+            for (u64 b = 0; b < block_bytes(order); b += 512)
+                if (p[b] != (u8)(i & 0xff)) {
+                    host_fail(__FILE__, __LINE__, "order %u block 0x%llx was overwritten", order,
+                              (unsigned long long)got[i]);
+                    return;
+                }
+        }
+        for (size_t i = n; i-- > 0;)        /* reverse order: merges in every pattern */
+            buddy_free_pages(got[i], order);
+        for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+            CHECK_EQ(buddy_free_blocks(o), start[o]);
+    }
+}
+
+static void zeroed_allocation_is_zero(void)
+{
+    setup();
+    paddr_t pa = buddy_alloc_pages(2);
+    memset(phys_to_virt(pa), 0xaa, block_bytes(2));
+    buddy_free_pages(pa, 2);
+    paddr_t z = buddy_alloc_pages_zeroed(2);
+    const u8 *p = phys_to_virt(z);
+    for (u64 i = 0; i < block_bytes(2); i++)
+        if (p[i]) {
+            host_fail(__FILE__, __LINE__, "byte %llu of a zeroed block is 0x%x",
+                      (unsigned long long)i, p[i]);
+            break;
+        }
+    buddy_free_pages(z, 2);
+}
+
+static void misuse_panics_with_the_address(void)
+{
+    setup();
+    paddr_t a = buddy_alloc_pages(0);
+    paddr_t b2 = buddy_alloc_pages(2);
+    buddy_free_pages(a, 0);
+    EXPECT_PANIC("double free of 0x", buddy_free_pages(a, 0));
+    EXPECT_PANIC("not aligned to its order 2", buddy_free_pages(b2 + PAGE_SIZE, 2));
+    EXPECT_PANIC("inside a block", buddy_free_pages(b2 + PAGE_SIZE, 0));
+    EXPECT_PANIC("allocated with order 2", buddy_free_pages(b2, 3));
+    EXPECT_PANIC("allocated with a larger order", buddy_free_pages(b2, 1));
+    EXPECT_PANIC("order 11 is out of range", buddy_free_pages(b2, BUDDY_MAX_ORDER + 1));
+    EXPECT_PANIC("order 11 is out of range", buddy_alloc_pages(BUDDY_MAX_ORDER + 1));
+    EXPECT_PANIC("reserved or a hole", buddy_free_pages(ARENA_PA + (21 << 20), 0));
+    EXPECT_PANIC("reserved or a hole", buddy_free_pages(ARENA_PA + (40 << 20) + 0x3000, 0));
+    EXPECT_PANIC("not memory the buddy allocator manages", buddy_free_pages(0x1000, 0));
+    EXPECT_PANIC("not an allocated block", buddy_block_order(a));
+    buddy_free_pages(b2, 2);
+    CHECK_EQ(buddy_free_pages_count(), usable_pages_after_init());
+}
+
+/* A write into a free block's first bytes is reported on allocation. */
+static void use_after_free_is_caught(void)
+{
+    setup();
+    paddr_t keep = buddy_alloc_pages(0);
+    paddr_t freed = buddy_alloc_pages(0);   /* keep's buddy: cannot merge while keep lives */
+    buddy_free_pages(freed, 0);
+    CHECK_EQ(buddy.lists[0].next, block_at(freed));
+    memset(phys_to_virt(freed), 0x5a, 32);  /* written after it was freed */
+    EXPECT_PANIC("is corrupted", buddy_alloc_pages(0));
+    (void)keep;
+}
+
+/* --- a million random operations against a shadow model ------------------------------ */
+
+static unsigned long long rng_state;
+static unsigned long long rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void random_churn_matches_the_shadow(void)
+{
+    static u8 shadow[PAGES];                /* 1: page allocated */
+    static struct { paddr_t pa; unsigned order; } live[1 << 16];
+    const unsigned long long seed = 0x5eed0001ULL;
+    const long ops = 1000000;
+    size_t nlive = 0;
+    u64 allocated_pages = 0;
+
+    setup();
+    memset(shadow, 0, sizeof(shadow));
+    rng_state = seed;
+    u64 total = buddy_free_pages_count();
+    for (long i = 0; i < ops; i++) {
+        bool do_alloc = nlive == 0 || (nlive < (1 << 16) && rng() % 100 < 55);
+        if (do_alloc) {
+            /* Mostly small orders, sometimes large ones. */
+            unsigned order = rng() % 8 ? rng() % 3 : rng() % (BUDDY_MAX_ORDER + 1);
+            paddr_t pa = buddy_alloc_pages(order);
+            if (pa == PADDR_NONE) {
+                CHECK_MSG(buddy_free_pages_count() < (1ULL << order) ||
+                          buddy_free_blocks(order) == 0,
+                          "seed 0x%llx op %ld: order %u refused with blocks left", seed, i,
+                          order);
+                continue;
+            }
+            u64 first = (pa - ARENA_PA) / PAGE_SIZE;
+            for (u64 p = first; p < first + (1ULL << order); p++) {
+                if (shadow[p] || memmap_type_at(&map, ARENA_PA + p * PAGE_SIZE) != MEM_USABLE) {
+                    host_fail(__FILE__, __LINE__, "seed 0x%llx op %ld: order %u block 0x%llx "
+                              "overlaps a live block or unusable memory", seed, i, order,
+                              (unsigned long long)pa);
+                    return;
+                }
+                shadow[p] = 1;
+            }
+            live[nlive].pa = pa;
+            live[nlive++].order = order;
+            allocated_pages += 1ULL << order;
+        } else {
+            size_t k = rng() % nlive;
+            u64 first = (live[k].pa - ARENA_PA) / PAGE_SIZE;
+            for (u64 p = first; p < first + (1ULL << live[k].order); p++)
+                shadow[p] = 0;
+            buddy_free_pages(live[k].pa, live[k].order);
+            allocated_pages -= 1ULL << live[k].order;
+            live[k] = live[--nlive];
+        }
+        if (buddy_free_pages_count() + allocated_pages != total) {
+            host_fail(__FILE__, __LINE__, "seed 0x%llx op %ld: %llu free + %llu allocated != %llu",
+                      seed, i, (unsigned long long)buddy_free_pages_count(),
+                      (unsigned long long)allocated_pages, (unsigned long long)total);
+            return;
+        }
+    }
+    while (nlive) {
+        nlive--;
+        buddy_free_pages(live[nlive].pa, live[nlive].order);
+    }
+    CHECK_EQ(buddy_free_pages_count(), total);
+    /* Everything merged back: the free blocks are exactly those of a fresh start. */
+    u64 now[BUDDY_MAX_ORDER + 1];
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        now[o] = buddy_free_blocks(o);
+    setup();
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        CHECK_MSG(now[o] == buddy_free_blocks(o), "seed 0x%llx: order %u has %llu free blocks "
+                  "after the churn, %llu at start", seed, o, (unsigned long long)now[o],
+                  (unsigned long long)buddy_free_blocks(o));
+}
+
+HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,
+           alloc_until_empty_then_free_all, zeroed_allocation_is_zero,
+           misuse_panics_with_the_address, use_after_free_is_caught,
+           random_churn_matches_the_shadow)

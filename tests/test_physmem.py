@@ -1,0 +1,81 @@
+"""Physical memory on real boots: the memory map each firmware gives for
+several RAM sizes, the allocator suites on each, and allocator misuse.
+
+The firmware's map must account for the RAM QEMU was given: on AArch64
+`virt` all of it is RAM at 0x4000_0000; on x86_64 the PC's BIOS keeps
+under 1 MiB for itself (the EBDA and the ROM area below 1 MiB, ACPI tables
+at the top of low RAM), and above 3 GiB QEMU moves RAM above the PCI hole
+at 4 GiB, which the map must follow.
+"""
+import re
+
+import pytest
+
+import harness
+
+SIZES = ["128M", "1G", "3G", "4G", "64G"]
+RAM_TYPES = {"usable", "kernel", "early alloc", "firmware info", "boot module"}
+ROW_RE = re.compile(r"^  0x([0-9a-f]{16}) - 0x([0-9a-f]{16})\s+\S+ \S+\s+(.+?)\s*$")
+X86_FIRMWARE_KEEPS = 1 << 20        # at most this much of the RAM goes to the BIOS
+
+
+def normalised_map(log):
+    """[(start, end_exclusive, type)] of the 'normalised' memmap table."""
+    start = log.find("memmap: normalised")
+    if start < 0:
+        return []
+    rows = []
+    for line in log[start:].split("\n")[2:]:
+        m = ROW_RE.match(line)
+        if not m:
+            break
+        rows.append((int(m.group(1), 16), int(m.group(2), 16) + 1, m.group(3)))
+    return rows
+
+
+def size_bytes(text):
+    return int(text[:-1]) << {"M": 20, "G": 30}[text[-1]]
+
+
+@pytest.mark.parametrize("mem", SIZES)
+def test_memory_map_accounts_for_ram(arch, boot, mem):
+    """With MEM=<mem>, the allocator suites pass and the normalised map's
+    RAM (usable plus what the kernel itself holds) is what QEMU was given,
+    less at most what the firmware keeps."""
+    r = boot(arch, "ktest=memmap,buddy,kmalloc", mem=mem, timeout=60)
+    harness.check(r, "ok")
+    rows = normalised_map(r.log)
+    assert rows, r.report("no 'memmap: normalised' table in the boot log")
+    ram = sum(end - start for start, end, kind in rows if kind in RAM_TYPES)
+    given = size_bytes(mem)
+    if arch == "aarch64":
+        assert ram == given, r.report(f"the map holds {ram:#x} bytes of RAM, QEMU gave {given:#x}")
+        assert rows[0][0] == 0x40000000, r.report("AArch64 RAM does not start at 0x4000_0000")
+    else:
+        assert given - X86_FIRMWARE_KEEPS <= ram <= given, \
+            r.report(f"the map holds {ram:#x} bytes of RAM, QEMU gave {given:#x}")
+        if given > 3 << 30:
+            assert any(start >= 1 << 32 for start, _, kind in rows if kind == "usable"), \
+                r.report("no usable RAM above 4 GiB, though QEMU put RAM there")
+    harness.require(r, re.compile(r"^buddy: \d+ KiB free in \d+ pages", re.MULTILINE),
+                    "the buddy allocator's start-up line")
+
+
+MISUSE = {
+    "double-free": r"buddy_free_pages: double free of 0x[0-9a-f]+ \(order 0\)",
+    "free-wrong-order": r"buddy_free_pages: 0x[0-9a-f]+ freed with order 3, but it was "
+                        r"allocated with order 2",
+    "free-unaligned": r"buddy_free_pages: 0x[0-9a-f]+ is not aligned to its order 1",
+    "free-kernel": r"buddy_free_pages: 0x[0-9a-f]+ is not memory the buddy allocator manages",
+    "kfree-twice": r"kfree: double free of 0x[0-9a-f]+ \(a 64-byte object\)",
+}
+
+
+@pytest.mark.parametrize("crash", list(MISUSE))
+def test_allocator_misuse_panics(arch, boot, crash):
+    """Misusing the allocators ends in a panic whose message names the
+    address and the mistake, with the panic status 3."""
+    r = boot(arch, f"crash={crash}")
+    harness.check(r, "crash", expect_status=3)
+    harness.require(r, re.compile(r"\*\*\* KERNEL PANIC at mm/\S+: " + MISUSE[crash]),
+                    f"crash={crash}: the panic does not name the address and the mistake")
