@@ -128,12 +128,16 @@ debug: deps-check all
 # Without ARCH on the command line, `make test` covers both machines.
 TEST_ARCHS := $(if $(filter command line,$(origin ARCH)),$(ARCH),$(VALID_ARCHS))
 PYTEST = $(shell tools/find-pytest.sh)
+# Both cores: pytest-xdist spreads the tests over JOBS workers (make deps
+# installs it; without it the tests run one after another).
+JOBS ?= $(shell nproc)
+PYTEST_JOBS = $(shell $(firstword $(PYTEST)) -c 'import xdist' 2>/dev/null && echo '-n $(JOBS)')
 PYTEST_ARGS ?=
 
 test: deps-check
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
 	$(Q)$(MAKE) --no-print-directory host-tests fuzz-build
-	$(Q)$(PYTEST) tests $(foreach a,$(TEST_ARCHS),--arch $(a)) $(PYTEST_ARGS)
+	$(Q)$(PYTEST) tests $(foreach a,$(TEST_ARCHS),--arch $(a)) $(PYTEST_JOBS) $(PYTEST_ARGS)
 
 bench-boot: deps-check
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done

@@ -7,7 +7,7 @@ case becomes its own item, `test_host[memmap-merges_neighbours]`, plus a
 `-run` item per binary that fails on a crash or a sanitizer report.
 
 Each fuzz target (tests/fuzz/fuzz_*.c, clang's libFuzzer) runs for a short
-bounded time (FUZZ_TEST_SECONDS, default 5) on its seed inputs
+bounded time (FUZZ_TEST_SECONDS, default 3) on its seed inputs
 (tests/host/data/<name>/) and what it generates from them.
 """
 import glob
@@ -21,7 +21,7 @@ import harness
 import ktap
 
 HOST_BUILD = os.path.join(harness.REPO, "build", "host")
-FUZZ_SECONDS = int(os.environ.get("FUZZ_TEST_SECONDS", "5"))
+FUZZ_SECONDS = int(os.environ.get("FUZZ_TEST_SECONDS", "3"))
 
 _built = {}
 

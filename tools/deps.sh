@@ -1,43 +1,41 @@
 #!/bin/sh
 # Install the Debian packages Duet needs, only those that are missing.
-#   tools/deps.sh install           check each package, install what is missing
-#   tools/deps.sh check-or-install  the same, but first a fast check of the
-#                                   commands themselves (used by run and test)
+#   tools/deps.sh install           check every package, install what is missing
+#   tools/deps.sh check-or-install  the same; `make run` and `make test` call it
+# A package counts as present when the thing Duet uses from it is there: a
+# command on PATH, a file, or a Python module of the Python that runs pytest.
 set -eu
-
-# command:package pairs; a command that is present means its package is.
-NEEDS="
-qemu-system-x86_64:qemu-system-x86
-qemu-system-aarch64:qemu-system-arm
-aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
-grub-mkrescue:grub-common
-grub-file:grub-common
-xorriso:xorriso
-mformat:mtools
-gdb-multiarch:gdb-multiarch
-dtc:device-tree-compiler
-clang:clang
-ld.lld:lld
-llvm-nm:llvm
-make:make
-gcc:gcc
-"
-# Packages with no command of their own to look for.
-PKGS_ALWAYS="grub-pc-bin python3-pytest"
+cd "$(dirname "$0")/.."
 
 missing=""
-for pair in $NEEDS; do
-    cmd=${pair%%:*}; pkg=${pair#*:}
-    command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
-done
-[ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
-tools/find-pytest.sh >/dev/null 2>&1 || missing="$missing python3-pytest"
+need() {    # need KIND WHAT PACKAGE
+    case $1 in
+    cmd)  command -v "$2" >/dev/null 2>&1 ;;
+    file) ls $2 >/dev/null 2>&1 ;;                      # $2 may be a glob
+    py)   py=$(tools/find-pytest.sh 2>/dev/null | cut -d' ' -f1)
+          [ -n "$py" ] && [ "$py" != false ] && "$py" -c "import $2" 2>/dev/null ;;
+    esac || missing="$missing $3"
+}
 
-if [ "${1:-install}" = install ]; then
-    for pkg in $PKGS_ALWAYS; do
-        dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
-    done
-fi
+need cmd  qemu-system-x86_64        qemu-system-x86
+need cmd  qemu-system-aarch64       qemu-system-arm
+need cmd  aarch64-linux-gnu-gcc     gcc-aarch64-linux-gnu
+need cmd  gcc                       gcc
+need cmd  make                      make
+need cmd  grub-mkrescue             grub-common
+need cmd  grub-file                 grub-common
+need file /usr/lib/grub/i386-pc     grub-pc-bin
+need cmd  xorriso                   xorriso
+need cmd  mformat                   mtools
+need cmd  gdb-multiarch             gdb-multiarch
+need cmd  dtc                       device-tree-compiler
+need cmd  clang                     clang
+need cmd  ld.lld                    lld
+need cmd  llvm-nm                   llvm
+need file "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" libclang-rt-14-dev
+need cmd  valgrind                  valgrind
+need py   pytest                    python3-pytest
+need py   xdist                     python3-pytest-xdist
 
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 if [ -z "${missing# }" ]; then
