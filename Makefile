@@ -4,7 +4,7 @@
 #   make ARCH=<arch> run [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1] [QEMU_EXTRA="-d int"]
 #   make ARCH=<arch> debug                      QEMU halted, waiting for gdb
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
-#   make bench-boot [BOOTS=10]                  boot-time benchmark
+#   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"]  boot-time benchmark
 #   make deps                                   install the Debian packages Duet needs
 
 .DEFAULT_GOAL := all
@@ -141,7 +141,8 @@ test: deps-check
 
 bench-boot: deps-check
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
-	$(Q)python3 tools/bench_boot.py $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10)
+	$(Q)python3 tools/bench_boot.py $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10) \
+	    $(foreach m,$(or $(BENCH_MEM),256M),--mem $(m))
 
 # --- host tests and fuzzing (no QEMU) ----------------------------------------
 include mk/host.mk

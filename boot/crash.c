@@ -73,6 +73,11 @@ static void crash_free_wrong_order(void)
 {
     paddr_t pa = buddy_alloc_pages(2);
 
+    /* An order-2 block that is also aligned to order 3, so that the order
+     * check (not the alignment check) is what catches the mistake. */
+    while (pa % (PAGE_SIZE << 3))
+        pa = buddy_alloc_pages(2);
+
     printf("crash: freeing an order-2 block at 0x%llx as order 3\n", (unsigned long long)pa);
     buddy_free_pages(pa, 3);
 }

@@ -18,6 +18,13 @@
  * block that contains both. Freeing merges with the buddy while the buddy
  * is a free block of the same order.
  *
+ * Lazy start-up. Writing a node into every free block at boot would touch
+ * one page per 4 MiB of RAM (16K pages for 64 GiB). Instead, the part of
+ * each usable range that is aligned to the largest order stays a `lazy
+ * range`: free, counted, but not yet cut into blocks. When the free lists
+ * run dry, the next largest-order block is cut from it. Its pages are
+ * tails in the bitmap until then, so nothing can free or merge into them.
+ *
  * Checking a free. In a block allocated with order k, the pages at
  * pa + 2^j pages (j < k) are tails, and the buddy's first page is never a
  * tail (it starts a block of its own, or is not ours). Freeing with a
@@ -57,6 +64,11 @@ static struct {
     u64 free_blocks[BUDDY_MAX_ORDER + 1];
     u64 free_pages;
     u64 managed_pages;
+    struct lazy_range {                 /* free RAM not yet cut into blocks */
+        paddr_t next, end;              /* both aligned to the largest block */
+    } lazy[MEMMAP_MAX_REGIONS];
+    size_t nlazy;
+    u64 lazy_blocks;                    /* largest-order blocks left in them */
 } buddy;
 
 static inline u64 block_bytes(unsigned order)
@@ -156,6 +168,7 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
         buddy.free_blocks[o] = 0;
     }
     buddy.free_pages = buddy.managed_pages = 0;
+    buddy.nlazy = buddy.lazy_blocks = 0;
 
     for (size_t i = 0; i < m->count; i++) {
         const struct mem_region *r = &m->regions[i];
@@ -190,13 +203,47 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
         mark_unmanaged(prev_end, pa);
         prev_end = end;
         buddy.managed_pages += (end - pa) / PAGE_SIZE;
-        while (pa < end) {
-            unsigned order = largest_block(pa, end);
-            push_free(pa, order);
-            pa += block_bytes(order);
+
+        /* The aligned middle is cut later, on demand; the edges now. */
+        paddr_t mid_lo = ALIGN_UP(pa, block_bytes(BUDDY_MAX_ORDER));
+        paddr_t mid_hi = ALIGN_DOWN(end, block_bytes(BUDDY_MAX_ORDER));
+        if (mid_lo < mid_hi && mid_lo >= pa) {
+            buddy.lazy[buddy.nlazy++] = (struct lazy_range){ mid_lo, mid_hi };
+            buddy.lazy_blocks += (mid_hi - mid_lo) / block_bytes(BUDDY_MAX_ORDER);
+            buddy.free_pages += (mid_hi - mid_lo) / PAGE_SIZE;
+        } else {
+            mid_lo = mid_hi = end;
+        }
+        for (paddr_t at = pa; at < mid_lo;) {
+            unsigned order = largest_block(at, mid_lo);
+            push_free(at, order);
+            at += block_bytes(order);
+        }
+        for (paddr_t at = mid_hi; at < end;) {
+            unsigned order = largest_block(at, end);
+            push_free(at, order);
+            at += block_bytes(order);
         }
     }
     mark_unmanaged(prev_end, hi);
+}
+
+/* Cut the next largest-order block from the lazy ranges; false when none is left. */
+static bool cut_lazy_block(void)
+{
+    while (buddy.nlazy) {
+        struct lazy_range *r = &buddy.lazy[buddy.nlazy - 1];
+        if (r->next < r->end) {
+            paddr_t pa = r->next;
+            r->next += block_bytes(BUDDY_MAX_ORDER);
+            buddy.lazy_blocks--;
+            buddy.free_pages -= 1ULL << BUDDY_MAX_ORDER;   /* push_free counts it again */
+            push_free(pa, BUDDY_MAX_ORDER);
+            return true;
+        }
+        buddy.nlazy--;
+    }
+    return false;
 }
 
 /* --- allocating and freeing ------------------------------------------------------------ */
@@ -207,9 +254,13 @@ paddr_t buddy_alloc_pages(unsigned order)
 
     if (order > BUDDY_MAX_ORDER)
         panic("buddy_alloc_pages: order %u is out of range (0..%u)", order, BUDDY_MAX_ORDER);
-    while (buddy.lists[o].next == &buddy.lists[o])
-        if (++o > BUDDY_MAX_ORDER)
-            return PADDR_NONE;
+    while (buddy.lists[o].next == &buddy.lists[o]) {
+        if (++o > BUDDY_MAX_ORDER) {
+            if (!cut_lazy_block())
+                return PADDR_NONE;
+            o = BUDDY_MAX_ORDER;
+        }
+    }
 
     struct free_block *b = buddy.lists[o].next;
     paddr_t pa = pmo_virt_to_phys(b);
@@ -332,7 +383,10 @@ u64 buddy_free_pages_count(void)
 
 u64 buddy_free_blocks(unsigned order)
 {
-    return order <= BUDDY_MAX_ORDER ? buddy.free_blocks[order] : 0;
+    if (order > BUDDY_MAX_ORDER)
+        return 0;
+    /* Lazy RAM counts as the largest blocks it will be cut into. */
+    return buddy.free_blocks[order] + (order == BUDDY_MAX_ORDER ? buddy.lazy_blocks : 0);
 }
 
 u64 buddy_managed_pages(void)
@@ -356,7 +410,7 @@ static int cmd_buddyinfo(int argc, char **argv)
 {
     printf("Node 0, zone   Normal ");
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
-        printf("%6llu ", (unsigned long long)buddy.free_blocks[o]);
+        printf("%6llu ", (unsigned long long)buddy_free_blocks(o));
     printf("\n");
     printf("free %llu of %llu pages (%llu KiB); bitmap %llu bytes\n",
            (unsigned long long)buddy.free_pages, (unsigned long long)buddy.managed_pages,

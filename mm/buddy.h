@@ -19,9 +19,6 @@
 #define BUDDY_MAX_ORDER 10              /* 2^10 pages: 4 MiB blocks */
 #endif
 
-/* What buddy_alloc_pages returns when no block is left (0 is a valid PA). */
-#define PADDR_NONE ((paddr_t)-1)
-
 /*
  * Take over every MEM_USABLE page of `m` (which must be normalised) inside
  * [lo, hi): the RAM the PMO maps. The bitmap comes from the early

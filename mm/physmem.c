@@ -5,7 +5,9 @@
  *   2. plus the kernel image (its .boot part and the higher half);
  *   3. normalised and printed again;
  *   4. the early allocator over the part of RAM the PMO already maps;
- *   5. the buddy allocator over what is still usable there.
+ *   5. the kernel's own page tables (mm/kmap.c): the PMO over all RAM and
+ *      the kernel image with per-segment permissions;
+ *   6. the buddy allocator over every page still usable.
  *
  * The monitor command `memmap` prints the map as it is now.
  */
@@ -15,10 +17,12 @@
 #include <duet/sections.h>
 #include <mm/buddy.h>
 #include <mm/early.h>
+#include <mm/kmap.h>
 #include <mm/physmem.h>
 #include <mm/pmo.h>
 
 struct memmap kernel_memmap;
+static bool buddy_ready;
 
 static void reserve_or_panic(paddr_t base, u64 size, enum mem_type type, const char *what)
 {
@@ -48,11 +52,13 @@ void physmem_init(struct boot_info *bi)
         panic("physmem: cannot normalise the memory map: %s", memmap_strerror(err));
     memmap_print(&kernel_memmap, "normalised");
 
-    early_init(&kernel_memmap, pmo_early_start(), pmo_early_end());
+    early_init(&kernel_memmap, pmo_ram_start(), pmo_ram_end());
 
-    /* Until the PMO covers all RAM, the buddy allocator can only keep its
-     * free lists in the part it covers. */
-    buddy_init(&kernel_memmap, pmo_early_start(), pmo_early_end());
+    /* The kernel's own tables, with the PMO over all RAM; their pages come
+     * from the early allocator. Then the buddy allocator takes the rest. */
+    kmap_init(&kernel_memmap);
+    buddy_init(&kernel_memmap, pmo_ram_start(), pmo_ram_end());
+    buddy_ready = true;
     u64 usable = memmap_total(&kernel_memmap, MEM_USABLE);
     u64 managed = buddy_managed_pages() * PAGE_SIZE;
     printf("buddy: %llu KiB free in %llu pages, bitmap %llu bytes",
@@ -63,6 +69,20 @@ void physmem_init(struct boot_info *bi)
         printf("; %llu KiB of usable RAM lies beyond the PMO's reach",
                (unsigned long long)((usable - managed) / 1024));
     printf("\n");
+}
+
+/* Page tables: from the early allocator until the buddy allocator runs. */
+paddr_t pt_alloc_page(void)
+{
+    return buddy_ready ? buddy_alloc_pages_zeroed(0) : early_alloc_pages(1);
+}
+
+void pt_free_page(paddr_t pa)
+{
+    /* A table the early allocator made stays reserved: the buddy allocator
+     * never owned it. */
+    if (memmap_type_at(&kernel_memmap, pa) != MEM_EARLY_ALLOC)
+        buddy_free_pages(pa, 0);
 }
 
 static int cmd_memmap(int argc, char **argv)

@@ -1,10 +1,18 @@
 /*
- * virt_to_phys(): the inverse of the two linear maps the kernel has, the
- * PMO and the kernel image. See mm/pmo.h for the contract.
+ * The PMO (mm/pmo.h): virt_to_phys(), and pmo_expand(), which maps every
+ * RAM range of the memory map at PHYS_OFFSET + PA with the largest pages
+ * each piece allows.
  */
+#include <duet/compiler.h>
 #include <duet/panic.h>
+#include <duet/printk.h>
 #include <duet/sections.h>
 #include <mm/pmo.h>
+#include <mm/memmap.h>
+#include <mm/vm.h>
+
+/* What the PMO maps now: boot.S's first GiB, then all RAM after pmo_expand. */
+static paddr_t pmo_lo = EARLY_PMO_PHYS, pmo_hi = EARLY_PMO_PHYS + EARLY_PMO_SIZE;
 
 paddr_t virt_to_phys(const void *va)
 {
@@ -17,12 +25,74 @@ paddr_t virt_to_phys(const void *va)
     panic("virt_to_phys: %p is neither in the PMO nor in the kernel image", va);
 }
 
-paddr_t pmo_early_start(void)
+paddr_t pmo_ram_start(void)
 {
-    return EARLY_PMO_PHYS;
+    return pmo_lo;
 }
 
-paddr_t pmo_early_end(void)
+paddr_t pmo_ram_end(void)
 {
-    return EARLY_PMO_PHYS + EARLY_PMO_SIZE;
+    return pmo_hi;
+}
+
+/* RAM, whoever holds it now; not firmware reservations, bad RAM or holes.
+ * (A device-tree no-map range is MEM_RESERVED, so it stays out too.) */
+static bool is_ram(enum mem_type t)
+{
+    return t != MEM_RESERVED && t != MEM_BAD;
+}
+
+struct page_census {
+    u64 pages[PT_LEVELS];
+};
+
+static void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+{
+    struct page_census *c = arg;
+
+    if (va >= PHYS_OFFSET && va < PMO_END)
+        c->pages[level]++;
+}
+
+void pmo_expand(struct vm_space *kernel, const struct memmap *m)
+{
+    const unsigned flags = VM_READ | VM_WRITE | VM_GLOBAL;
+    u64 tables_before = vm_table_pages(kernel), bytes = 0;
+    paddr_t lo = PADDR_NONE, hi = 0;
+
+    /* Join neighbouring RAM regions into runs of whole pages, so a run can
+     * use a 1 GiB page across a region boundary. */
+    for (size_t i = 0; i < m->count;) {
+        if (!is_ram(m->regions[i].type)) {
+            i++;
+            continue;
+        }
+        paddr_t start = ALIGN_DOWN(m->regions[i].base, (paddr_t)PAGE_SIZE);
+        paddr_t end = m->regions[i].base + m->regions[i].size;
+        for (i++; i < m->count && is_ram(m->regions[i].type) && m->regions[i].base <= ALIGN_UP(end, (paddr_t)PAGE_SIZE); i++)
+            end = m->regions[i].base + m->regions[i].size;
+        end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);
+        if (end - start > PMO_END - PHYS_OFFSET - start)
+            panic("pmo_expand: RAM at 0x%llx lies beyond the PMO's %llu TiB",
+                  (unsigned long long)start, (unsigned long long)((PMO_END - PHYS_OFFSET) >> 40));
+        int err = vm_map(kernel, PHYS_OFFSET + start, start, end - start, flags, 2);
+        if (err)
+            panic("pmo_expand: cannot map [0x%llx, 0x%llx): %s", (unsigned long long)start,
+                  (unsigned long long)end, vm_strerror(err));
+        lo = MIN(lo, start);
+        hi = MAX(hi, end);
+        bytes += end - start;
+    }
+    if (lo >= hi)
+        panic("pmo_expand: the memory map has no RAM");
+
+    struct page_census c = { 0 };
+    vm_for_each_leaf(kernel, count_pmo_leaf, &c);
+    printf("pmo: %llu MiB of RAM at 0x%llx: %llu x 1 GiB, %llu x 2 MiB, %llu x 4 KiB pages; "
+           "%llu table pages\n", (unsigned long long)(bytes >> 20),
+           (unsigned long long)(PHYS_OFFSET + lo), (unsigned long long)c.pages[2],
+           (unsigned long long)c.pages[1], (unsigned long long)c.pages[0],
+           (unsigned long long)(vm_table_pages(kernel) - tables_before));
+    pmo_lo = lo;
+    pmo_hi = hi;
 }

@@ -34,8 +34,14 @@ static inline paddr_t pmo_virt_to_phys(const void *va)
     return (paddr_t)(uintptr_t)va - PHYS_OFFSET;
 }
 
-/* The physical range the PMO maps now: before pmo_expand(), the early GiB. */
-paddr_t pmo_early_start(void);
-paddr_t pmo_early_end(void);
+/* The physical range the PMO spans now: before pmo_expand(), the early GiB;
+ * after, the lowest to the highest byte of RAM (holes inside stay unmapped). */
+paddr_t pmo_ram_start(void);
+paddr_t pmo_ram_end(void);
+
+struct vm_space;
+struct memmap;
+/* Map every RAM range of m at PHYS_OFFSET + PA in `kernel` (not yet live). */
+void pmo_expand(struct vm_space *kernel, const struct memmap *m);
 
 #endif

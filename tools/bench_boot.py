@@ -26,12 +26,12 @@ from qemu import ARCHES, RunConfig, decode_exit, qemu_command  # noqa: E402
 TAIL_LINES = 20
 
 
-def boot_once(arch, cmdline, timeout):
+def boot_once(arch, cmdline, timeout, mem="256M"):
     """One boot -> (seconds, error or None). The console goes to a file so
     a failure can show its end."""
     workdir = tempfile.mkdtemp(prefix="duet-bench-")
     try:
-        argv = qemu_command(RunConfig(arch=arch, cmdline=cmdline), workdir)
+        argv = qemu_command(RunConfig(arch=arch, cmdline=cmdline, mem=mem), workdir)
         console = os.path.join(workdir, "console.log")
         with open(console, "wb") as out:
             start = time.monotonic()
@@ -71,7 +71,11 @@ def main():
     p.add_argument("--boots", type=int, default=10, help="boots per arch (default 10)")
     p.add_argument("--cmdline", default="ktest=all", help="kernel command line (default ktest=all)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds before a boot is a hang")
+    p.add_argument("--mem", action="append",
+                   help="guest RAM (repeatable; default 256M); with several, each median "
+                        "is also given as a ratio to the first")
     args = p.parse_args()
+    mems = list(dict.fromkeys(args.mem or ["256M"]))
     if args.boots < 1:
         p.error("--boots must be at least 1")
     arches = list(dict.fromkeys(args.arch or ARCHES))
@@ -85,26 +89,31 @@ def main():
     summary = []
     failed = False
     for arch in arches:
-        print(f"{arch}: {args.boots} boots with cmdline {args.cmdline!r}", flush=True)
-        times, errors = [], 0
-        for i in range(1, args.boots + 1):
-            elapsed, error = boot_once(arch, args.cmdline, args.timeout)
-            times.append(elapsed)
-            if error:
-                errors += 1
-                print(f"  boot {i}: {ms(elapsed)} ms  FAILED: {error}", flush=True)
-        med, lo, hi = statistics.median(times), min(times), max(times)
-        print(f"  median {ms(med)} ms, min {ms(lo)} ms, max {ms(hi)} ms, "
-              f"spread {ms(hi - lo)} ms" + (f", {errors} failed" if errors else ""))
-        summary.append((arch, len(times), med, lo, hi, errors))
-        failed |= errors > 0
+        for mem in mems:
+            print(f"{arch}: {args.boots} boots with cmdline {args.cmdline!r}, MEM={mem}",
+                  flush=True)
+            times, errors = [], 0
+            for i in range(1, args.boots + 1):
+                elapsed, error = boot_once(arch, args.cmdline, args.timeout, mem)
+                times.append(elapsed)
+                if error:
+                    errors += 1
+                    print(f"  boot {i}: {ms(elapsed)} ms  FAILED: {error}", flush=True)
+            med, lo, hi = statistics.median(times), min(times), max(times)
+            print(f"  median {ms(med)} ms, min {ms(lo)} ms, max {ms(hi)} ms, "
+                  f"spread {ms(hi - lo)} ms" + (f", {errors} failed" if errors else ""))
+            summary.append((arch, mem, len(times), med, lo, hi, errors))
+            failed |= errors > 0
 
     print()
-    print(f"{'arch':<8} {'boots':>5} {'median':>8} {'min':>8} {'max':>8} {'spread':>8} "
-          f"{'failed':>6}   (ms)")
-    for arch, n, med, lo, hi, errors in summary:
-        print(f"{arch:<8} {n:>5} {ms(med):>8} {ms(lo):>8} {ms(hi):>8} {ms(hi - lo):>8} "
-              f"{errors:>6}")
+    print(f"{'arch':<8} {'mem':>6} {'boots':>5} {'median':>8} {'min':>8} {'max':>8} "
+          f"{'spread':>8} {'failed':>6}   (ms)" + ("  ratio" if len(mems) > 1 else ""))
+    base = {}
+    for arch, mem, n, med, lo, hi, errors in summary:
+        base.setdefault(arch, med)
+        ratio = f"  {med / base[arch]:.2f}x" if len(mems) > 1 else ""
+        print(f"{arch:<8} {mem:>6} {n:>5} {ms(med):>8} {ms(lo):>8} {ms(hi):>8} "
+              f"{ms(hi - lo):>8} {errors:>6}" + ratio)
     if failed:
         print("\nFAILED: not every boot powered off with status 0", file=sys.stderr)
         return 1

@@ -88,7 +88,7 @@ int host_run_tests(const char *suite, const struct host_test *tests, int count,
         static const struct host_test tests[] = {                           \
             HOST_FOREACH_(HOST_TEST_ENTRY_, __VA_ARGS__)                    \
         };                                                                  \
-        return host_run_tests(__FILE__, tests, sizeof(tests) / sizeof(tests[0]), argc, argv); \
+        return host_run_tests(__BASE_FILE__, tests, sizeof(tests) / sizeof(tests[0]), argc, argv); \
     }
 
 /* Apply m to each of up to 32 arguments. */

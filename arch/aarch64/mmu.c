@@ -1,0 +1,66 @@
+/*
+ * AArch64 TLB maintenance and the kernel's root (the mm/arch_mmu.h
+ * contract; descriptor encodings are in include/arch/mmu.h).
+ *
+ * The rules (Arm ARM D8, "TLB maintenance requirements"): a descriptor
+ * write is made visible to the table walker with DSB ISHST; a TLBI is
+ * complete once a DSB ISH follows it, and an ISB makes later instructions
+ * use the new translation. The inner-shareable (IS) forms reach every CPU.
+ * Kernel entries are global, so single pages go by VAAE1IS (any ASID).
+ */
+#include <duet/compiler.h>
+#include <duet/panic.h>
+#include <mm/vm.h>
+#include "early_map.h"
+#include "pl011.h"
+#include "sysregs.h"
+
+#define TLBI_MAX_PAGES 32
+
+void arch_pte_sync(void)
+{
+    __asm__ volatile("dsb ishst\n\tisb" ::: "memory");
+}
+
+void arch_tlb_invalidate_all(void)
+{
+    __asm__ volatile("dsb ishst\n\t"
+                     "tlbi vmalle1is\n\t"
+                     "dsb ish\n\t"
+                     "isb" ::: "memory");
+}
+
+void arch_tlb_invalidate(vaddr_t va, size_t size)
+{
+    if (size / PAGE_SIZE > TLBI_MAX_PAGES) {
+        arch_tlb_invalidate_all();
+        return;
+    }
+    __asm__ volatile("dsb ishst" ::: "memory");
+    for (vaddr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + size; p += PAGE_SIZE)
+        __asm__ volatile("tlbi vaae1is, %0" :: "r"((p >> 12) & 0xfffffffffffULL) : "memory");
+    __asm__ volatile("dsb ish\n\tisb" ::: "memory");
+}
+
+paddr_t arch_mmu_kernel_root(void)
+{
+    return read_sysreg(ttbr1_el1) & A64_ADDR;
+}
+
+void arch_mmu_set_kernel_root(paddr_t root)
+{
+    __asm__ volatile("dsb ishst\n\t"
+                     "msr ttbr1_el1, %0\n\t"
+                     "isb" :: "r"(root) : "memory");
+    arch_tlb_invalidate_all();
+}
+
+/* The PL011 console, at the VA the early tables gave it, as device memory. */
+void arch_mmu_map_devices(struct vm_space *kernel)
+{
+    int err = vm_map(kernel, EARLY_UART_VA, PL011_PHYS, PAGE_SIZE,
+                     VM_READ | VM_WRITE | VM_DEVICE | VM_GLOBAL, 0);
+
+    if (err)
+        panic("arch_mmu_map_devices: cannot map the PL011: %s", vm_strerror(err));
+}

@@ -1,0 +1,72 @@
+/*
+ * x86_64 TLB maintenance and page-table roots (the mm/arch_mmu.h contract;
+ * the entry encodings are in include/arch/mmu.h).
+ *
+ * invlpg drops the TLB entries for one address, global ones included, and
+ * the paging-structure caches on its way (SDM Vol. 3A 4.10.4.1). Past a
+ * few dozen pages one full flush is cheaper; reloading CR3 keeps global
+ * entries, so the full flush toggles CR4.PGE, which drops them all.
+ */
+#include <duet/compiler.h>
+#include <duet/layout.h>
+#include <mm/arch_mmu.h>
+#include <arch/x86.h>
+
+#define INVLPG_MAX_PAGES 32
+#define CPUID_EXT_1G_PAGES (1u << 26)   /* CPUID 0x80000001 EDX: Page1GB */
+
+bool arch_mmu_has_1g_pages(void)
+{
+    static int known = -1;
+    u32 a, b, c, d;
+
+    if (known < 0) {
+        cpuid(0x80000000, 0, &a, &b, &c, &d);
+        known = 0;
+        if (a >= 0x80000001) {
+            cpuid(0x80000001, 0, &a, &b, &c, &d);
+            known = (d & CPUID_EXT_1G_PAGES) != 0;
+        }
+    }
+    return known;
+}
+
+void arch_pte_sync(void)
+{
+    barrier();          /* x86's walker sees stores in order; keep the compiler honest */
+}
+
+void arch_tlb_invalidate_all(void)
+{
+    u64 cr4;
+
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 & ~CR4_PGE) : "memory");
+    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4) : "memory");
+}
+
+void arch_tlb_invalidate(vaddr_t va, size_t size)
+{
+    if (size / PAGE_SIZE > INVLPG_MAX_PAGES) {
+        arch_tlb_invalidate_all();
+        return;
+    }
+    for (vaddr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + size; p += PAGE_SIZE)
+        __asm__ volatile("invlpg (%0)" :: "r"(p) : "memory");
+}
+
+paddr_t arch_mmu_kernel_root(void)
+{
+    return read_cr3() & X86_PTE_ADDR;
+}
+
+void arch_mmu_set_kernel_root(paddr_t root)
+{
+    write_cr3(root);
+    arch_tlb_invalidate_all();          /* the old tables' global entries too */
+}
+
+void arch_mmu_map_devices(struct vm_space *kernel)
+{
+    /* The console is COM1 through port I/O: nothing to map. */
+}

@@ -1,0 +1,79 @@
+/*
+ * The page-table contract between mm/vm.c and each arch (LK's arch_mmu,
+ * Linux's pgtable helpers). The generic walker knows the shape all Duet
+ * machines share: 4 levels of 512 eight-byte entries, 4 KiB granule,
+ * 48-bit virtual addresses. The arch knows only how an entry is encoded
+ * and how its TLB is kept coherent.
+ *
+ * Levels are numbered by what a leaf there maps:
+ *   level 3  root (x86 PML4, AArch64 L0)   512 GiB per entry, tables only
+ *   level 2  (PDPT, L1)                    1 GiB leaves where the CPU has them
+ *   level 1  (PD, L2)                      2 MiB leaves
+ *   level 0  (PT, L3)                      4 KiB leaves
+ *
+ * Each arch implements, in arch/<arch>/include/arch/mmu.h:
+ *   typedef u64 pte_t;
+ *   bool    pte_is_valid(pte_t e);
+ *   bool    pte_is_table(pte_t e, unsigned level);   next-level table (level >= 1)
+ *   paddr_t pte_address(pte_t e);                    the table's or the page's PA
+ *   pte_t   pte_make_table(paddr_t table, bool user);
+ *           user: the table may hold user mappings; kernel-only tables
+ *           carry no user permission at all
+ *   pte_t   pte_make_leaf(paddr_t pa, unsigned level, unsigned vm_flags);
+ *   unsigned pte_leaf_flags(pte_t e, unsigned level); VM_* flags of a leaf
+ *   bool    arch_mmu_has_1g_pages(void);
+ *   bool    arch_mmu_kernel_tables_shared(void);
+ *           true where address spaces copy the kernel's root entries
+ *           (x86_64): every kernel-half root entry must then exist from boot
+ * and, in arch/<arch>/mmu.c:
+ *   void arch_pte_sync(void);          make table writes visible to the walker
+ *   void arch_tlb_invalidate(vaddr_t va, size_t size);
+ *   void arch_tlb_invalidate_all(void);
+ *   paddr_t arch_mmu_kernel_root(void);    root of the kernel half now
+ *   void arch_mmu_set_kernel_root(paddr_t root);
+ *   void arch_mmu_map_devices(struct vm_space *kernel);  early MMIO (console)
+ */
+#ifndef MM_ARCH_MMU_H
+#define MM_ARCH_MMU_H
+
+#include <duet/types.h>
+
+/* Generic permission and type flags of a mapping. */
+#define VM_READ     (1u << 0)
+#define VM_WRITE    (1u << 1)
+#define VM_EXEC     (1u << 2)
+#define VM_USER     (1u << 3)
+#define VM_DEVICE   (1u << 4)       /* device memory: uncached, strongly ordered */
+#define VM_GLOBAL   (1u << 5)       /* the same in every address space (kernel) */
+
+#define PT_LEVELS       4
+#define PT_ROOT_LEVEL   3
+#define PT_ENTRIES      512
+
+static inline unsigned pt_level_shift(unsigned level)
+{
+    return 12 + 9 * level;
+}
+
+static inline u64 pt_level_size(unsigned level)
+{
+    return 1ULL << pt_level_shift(level);
+}
+
+static inline unsigned pt_index(vaddr_t va, unsigned level)
+{
+    return (va >> pt_level_shift(level)) & (PT_ENTRIES - 1);
+}
+
+struct vm_space;
+
+#include <arch/mmu.h>
+
+void arch_pte_sync(void);
+void arch_tlb_invalidate(vaddr_t va, size_t size);
+void arch_tlb_invalidate_all(void);
+paddr_t arch_mmu_kernel_root(void);
+void arch_mmu_set_kernel_root(paddr_t root);
+void arch_mmu_map_devices(struct vm_space *kernel);
+
+#endif

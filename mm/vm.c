@@ -1,0 +1,369 @@
+/*
+ * The generic page-table walker (mm/vm.h).
+ *
+ *   root (level 3) --> level 2 --> level 1 --> level 0 --> 4 KiB page
+ *                      1 GiB leaf  2 MiB leaf
+ *
+ * Each function walks down from the root, one table of 512 entries per
+ * level, reaching every table through the PMO. A walk stops at a leaf of
+ * any size: below a 2 MiB leaf there is no table, only the memory it maps.
+ *
+ * Changes that could fail halfway are split in two passes: first whatever
+ * needs memory (splitting the huge pages that straddle the ends of the
+ * range), then changes that cannot fail. So an error leaves the mappings
+ * as they were (a split huge page maps exactly what it mapped before).
+ */
+#include <duet/compiler.h>
+#include <duet/layout.h>
+#include <duet/panic.h>
+#include <mm/buddy.h>
+#include <mm/pmo.h>
+#include <mm/vm.h>
+
+const char *vm_strerror(int err)
+{
+    switch (err) {
+    case VM_OK: return "no error";
+    case VM_ERR_NO_MEMORY: return "no memory for a page table";
+    case VM_ERR_EXISTS: return "already mapped";
+    case VM_ERR_INVALID: return "invalid range";
+    case VM_ERR_NOT_MAPPED: return "not mapped";
+    default: return "unknown error";
+    }
+}
+
+static pte_t *table_at(paddr_t pa)
+{
+    return phys_to_virt(pa);
+}
+
+static pte_t *child_table(pte_t e)
+{
+    return table_at(pte_address(e));
+}
+
+static pte_t *root_table(struct vm_space *s)
+{
+    return table_at(s->root);
+}
+
+/* The range must be page-aligned, non-empty, not wrap, and lie in the
+ * space's half: user below USER_END, kernel from PHYS_OFFSET up. */
+static bool range_ok(struct vm_space *s, vaddr_t va, u64 size)
+{
+    if (!size || !IS_ALIGNED(va | size, (u64)PAGE_SIZE) || va + size - 1 < va)
+        return false;
+    if (s->user)
+        return va + size <= USER_END;
+    return va >= PHYS_OFFSET;
+}
+
+/* Bytes from va to the end of its entry at `level`, at most `left`. */
+static u64 chunk_at(vaddr_t va, unsigned level, u64 left)
+{
+    u64 size = pt_level_size(level);
+
+    return MIN(left, size - (va & (size - 1)));
+}
+
+static bool table_is_empty(const pte_t *t)
+{
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        if (pte_is_valid(t[i]))
+            return false;
+    return true;
+}
+
+/* x86_64 shares the tables below the kernel's root entries with every
+ * address space, so those are made once and never freed. */
+static bool may_free_table(struct vm_space *s, unsigned parent_level)
+{
+    return s->user || parent_level != PT_ROOT_LEVEL || !arch_mmu_kernel_tables_shared();
+}
+
+/* Replace a live entry: break-before-make, which AArch64 requires (Arm ARM
+ * D8, "Using break-before-make when updating translation table entries")
+ * and x86 allows. Nothing may use the range while the entry is invalid. */
+static void replace_live_entry(pte_t *slot, pte_t e, vaddr_t va, u64 size)
+{
+    WRITE_ONCE(*slot, 0);
+    arch_pte_sync();
+    arch_tlb_invalidate(va, size);
+    WRITE_ONCE(*slot, e);
+    arch_pte_sync();
+}
+
+/* Turn the leaf at `slot` (level >= 1) into a table of 512 leaves one
+ * level down, with the same attributes, mapping the same memory. */
+static int split_leaf(struct vm_space *s, pte_t *slot, unsigned level, vaddr_t base)
+{
+    pte_t e = *slot;
+    paddr_t pa = pte_address(e);
+    unsigned flags = pte_leaf_flags(e, level);
+    paddr_t t = pt_alloc_page();
+
+    if (t == PADDR_NONE)
+        return VM_ERR_NO_MEMORY;
+    pte_t *child = table_at(t);
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        child[i] = pte_make_leaf(pa + i * pt_level_size(level - 1), level - 1, flags);
+    arch_pte_sync();
+    replace_live_entry(slot, pte_make_table(t, s->user), base, pt_level_size(level));
+    return VM_OK;
+}
+
+/* Make sure no leaf straddles `addr`: split the ones that do. */
+static int split_at(struct vm_space *s, vaddr_t addr)
+{
+    pte_t *table = root_table(s);
+
+    for (unsigned level = PT_ROOT_LEVEL; level > 0; level--) {
+        if (IS_ALIGNED(addr, pt_level_size(level)))
+            return VM_OK;               /* no entry here or below can straddle it */
+        pte_t *slot = &table[pt_index(addr, level)];
+        if (!pte_is_valid(*slot))
+            return VM_OK;
+        if (!pte_is_table(*slot, level)) {
+            int err = split_leaf(s, slot, level, ALIGN_DOWN(addr, pt_level_size(level)));
+            if (err)
+                return err;
+        }
+        table = child_table(*slot);
+    }
+    return VM_OK;
+}
+
+static int split_edges(struct vm_space *s, vaddr_t va, u64 size)
+{
+    int err = split_at(s, va);
+
+    return err ? err : split_at(s, va + size);
+}
+
+/* --- map ------------------------------------------------------------------------------ */
+
+static bool range_has_mapping(pte_t *table, unsigned level, vaddr_t va, u64 left)
+{
+    while (left) {
+        u64 chunk = chunk_at(va, level, left);
+        pte_t e = table[pt_index(va, level)];
+
+        if (pte_is_valid(e)) {
+            if (!pte_is_table(e, level))
+                return true;
+            if (range_has_mapping(child_table(e), level - 1, va, chunk))
+                return true;
+        }
+        va += chunk;
+        left -= chunk;
+    }
+    return false;
+}
+
+static int map_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, paddr_t pa,
+                     u64 left, unsigned flags, unsigned max_leaf)
+{
+    while (left) {
+        pte_t *slot = &table[pt_index(va, level)];
+        u64 chunk = chunk_at(va, level, left);
+
+        if (level <= max_leaf && chunk == pt_level_size(level) &&
+            IS_ALIGNED(pa, pt_level_size(level))) {
+            *slot = pte_make_leaf(pa, level, flags);
+        } else {
+            if (!pte_is_valid(*slot)) {
+                paddr_t t = pt_alloc_page();
+                if (t == PADDR_NONE)
+                    return VM_ERR_NO_MEMORY;
+                *slot = pte_make_table(t, s->user);
+            }
+            int err = map_level(s, child_table(*slot), level - 1, va, pa, chunk, flags, max_leaf);
+            if (err)
+                return err;
+        }
+        va += chunk;
+        pa += chunk;
+        left -= chunk;
+    }
+    return VM_OK;
+}
+
+static void unmap_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, u64 left);
+
+int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
+           unsigned max_level)
+{
+    if (!range_ok(s, va, size) || !IS_ALIGNED(pa, (u64)PAGE_SIZE) || pa + size - 1 < pa)
+        return VM_ERR_INVALID;
+    unsigned max_leaf = MIN(max_level, arch_mmu_has_1g_pages() ? 2u : 1u);
+    if (range_has_mapping(root_table(s), PT_ROOT_LEVEL, va, size))
+        return VM_ERR_EXISTS;
+
+    int err = map_level(s, root_table(s), PT_ROOT_LEVEL, va, pa, size, flags, max_leaf);
+    if (err) {
+        /* The range was empty before: emptying it again frees every table
+         * this call made, and nothing else. */
+        unmap_level(s, root_table(s), PT_ROOT_LEVEL, va, size);
+        arch_tlb_invalidate(va, size);
+        return err;
+    }
+    arch_pte_sync();
+    return VM_OK;
+}
+
+/* --- unmap ---------------------------------------------------------------------------- */
+
+static void unmap_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, u64 left)
+{
+    while (left) {
+        pte_t *slot = &table[pt_index(va, level)];
+        u64 chunk = chunk_at(va, level, left);
+        pte_t e = *slot;
+
+        if (pte_is_valid(e) && !pte_is_table(e, level)) {
+            if (chunk != pt_level_size(level))
+                panic("unmap_level: a leaf at level %u straddles 0x%llx", level,
+                      (unsigned long long)va);
+            *slot = 0;
+        } else if (pte_is_valid(e)) {
+            pte_t *child = child_table(e);
+            unmap_level(s, child, level - 1, va, chunk);
+            if (table_is_empty(child) && may_free_table(s, level)) {
+                /* Invalidate before the page can be reused: a TLB may hold
+                 * the walk through it (the paging-structure caches). */
+                vaddr_t base = ALIGN_DOWN(va, pt_level_size(level));
+                WRITE_ONCE(*slot, 0);
+                arch_pte_sync();
+                arch_tlb_invalidate(base, pt_level_size(level));
+                pt_free_page(pte_address(e));
+            }
+        }
+        va += chunk;
+        left -= chunk;
+    }
+}
+
+int vm_unmap(struct vm_space *s, vaddr_t va, u64 size)
+{
+    if (!range_ok(s, va, size))
+        return VM_ERR_INVALID;
+    int err = split_edges(s, va, size);
+    if (err)
+        return err;
+    unmap_level(s, root_table(s), PT_ROOT_LEVEL, va, size);
+    arch_pte_sync();
+    arch_tlb_invalidate(va, size);
+    return VM_OK;
+}
+
+/* --- protect -------------------------------------------------------------------------- */
+
+static bool range_fully_mapped(pte_t *table, unsigned level, vaddr_t va, u64 left)
+{
+    while (left) {
+        u64 chunk = chunk_at(va, level, left);
+        pte_t e = table[pt_index(va, level)];
+
+        if (!pte_is_valid(e))
+            return false;
+        if (pte_is_table(e, level) && !range_fully_mapped(child_table(e), level - 1, va, chunk))
+            return false;
+        va += chunk;
+        left -= chunk;
+    }
+    return true;
+}
+
+static void protect_level(pte_t *table, unsigned level, vaddr_t va, u64 left, unsigned flags)
+{
+    while (left) {
+        pte_t *slot = &table[pt_index(va, level)];
+        u64 chunk = chunk_at(va, level, left);
+
+        if (pte_is_table(*slot, level))
+            protect_level(child_table(*slot), level - 1, va, chunk, flags);
+        else
+            WRITE_ONCE(*slot, pte_make_leaf(pte_address(*slot), level, flags));
+        va += chunk;
+        left -= chunk;
+    }
+}
+
+int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags)
+{
+    if (!range_ok(s, va, size))
+        return VM_ERR_INVALID;
+    if (!range_fully_mapped(root_table(s), PT_ROOT_LEVEL, va, size))
+        return VM_ERR_NOT_MAPPED;
+    int err = split_edges(s, va, size);
+    if (err)
+        return err;
+    protect_level(root_table(s), PT_ROOT_LEVEL, va, size, flags);
+    arch_pte_sync();
+    arch_tlb_invalidate(va, size);
+    return VM_OK;
+}
+
+/* --- looking ---------------------------------------------------------------------------- */
+
+int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out)
+{
+    pte_t *table = root_table(s);
+
+    for (unsigned level = PT_ROOT_LEVEL;; level--) {
+        pte_t e = table[pt_index(va, level)];
+
+        if (!pte_is_valid(e))
+            return VM_ERR_NOT_MAPPED;
+        if (!pte_is_table(e, level)) {
+            u64 size = pt_level_size(level);
+            out->pa = pte_address(e) + (va & (size - 1));
+            out->page_size = size;
+            out->flags = pte_leaf_flags(e, level);
+            out->level = level;
+            return VM_OK;
+        }
+        table = child_table(e);
+    }
+}
+
+/* Virtual addresses are 48 bits, sign-extended to 64. */
+static vaddr_t canonical(vaddr_t va)
+{
+    return (va & (1ULL << 47)) ? va | 0xffff000000000000ULL : va;
+}
+
+static void leaves_below(pte_t *table, unsigned level, vaddr_t base, vm_leaf_fn fn, void *arg)
+{
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        pte_t e = table[i];
+        vaddr_t va = canonical(base + ((vaddr_t)i << pt_level_shift(level)));
+
+        if (!pte_is_valid(e))
+            continue;
+        if (pte_is_table(e, level))
+            leaves_below(child_table(e), level - 1, va, fn, arg);
+        else
+            fn(va, pte_address(e), level, pte_leaf_flags(e, level), arg);
+    }
+}
+
+void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg)
+{
+    leaves_below(root_table(s), PT_ROOT_LEVEL, 0, fn, arg);
+}
+
+static u64 tables_below(pte_t *table, unsigned level)
+{
+    u64 n = 0;
+
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        if (pte_is_table(table[i], level))
+            n += 1 + tables_below(child_table(table[i]), level - 1);
+    return n;
+}
+
+u64 vm_table_pages(struct vm_space *s)
+{
+    return tables_below(root_table(s), PT_ROOT_LEVEL);
+}

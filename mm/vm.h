@@ -1,0 +1,64 @@
+/*
+ * The generic page-table walker: map, unmap, translate and change
+ * permissions of any range, in 4 KiB, 2 MiB and 1 GiB pages, on both
+ * arches (docs/paging.md). Encodings come from mm/arch_mmu.h.
+ *
+ * Every table is reached through the PMO (phys_to_virt). Table pages come
+ * from pt_alloc_page(): the early allocator before the buddy allocator
+ * runs, the buddy allocator after.
+ */
+#ifndef MM_VM_H
+#define MM_VM_H
+
+#include <duet/types.h>
+#include <mm/arch_mmu.h>
+
+/* An address space as the walker sees it: the root table. */
+struct vm_space {
+    paddr_t root;
+    bool user;          /* its tables may hold user mappings */
+};
+
+/* Errors (negative), named like LK's. */
+#define VM_OK               0
+#define VM_ERR_NO_MEMORY    (-1)    /* no page for a table: nothing was changed */
+#define VM_ERR_EXISTS       (-2)    /* part of the range is already mapped */
+#define VM_ERR_INVALID      (-3)    /* unaligned, empty, or outside the space's half */
+#define VM_ERR_NOT_MAPPED   (-4)    /* translate: nothing there */
+
+const char *vm_strerror(int err);
+
+/*
+ * Map [va, va + size) to [pa, pa + size) with VM_* flags, using the
+ * largest pages that alignment allows, up to max_level (0: 4 KiB only,
+ * 1: up to 2 MiB, 2: up to 1 GiB where the CPU has them). A range that
+ * overlaps a live mapping is refused; on any error nothing stays mapped.
+ */
+int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
+           unsigned max_level);
+/* Unmap [va, va + size): huge pages that straddle its ends are split, and
+ * tables left empty are freed. Unmapped holes inside the range are fine. */
+int vm_unmap(struct vm_space *s, vaddr_t va, u64 size);
+/* Set the flags of every page in [va, va + size), splitting huge pages
+ * that straddle its ends. The whole range must be mapped. */
+int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags);
+
+struct vm_translation {
+    paddr_t pa;             /* of va itself */
+    u64 page_size;          /* of the leaf that maps it */
+    unsigned flags;         /* VM_* of that leaf */
+    unsigned level;         /* where the leaf is */
+};
+int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out);
+
+/* Visit every leaf in address order: for ptdump, the W^X audit, tests. */
+typedef void (*vm_leaf_fn)(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg);
+void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg);
+/* Pages of tables below the root (the root excluded). */
+u64 vm_table_pages(struct vm_space *s);
+
+/* Table pages: provided by mm/physmem.c (by the test in host builds). */
+paddr_t pt_alloc_page(void);        /* zeroed, or PADDR_NONE */
+void pt_free_page(paddr_t pa);
+
+#endif
