@@ -11,6 +11,7 @@
  *
  * The monitor command `memmap` prints the map as it is now.
  */
+#include <duet/cmdline.h>
 #include <duet/monitor.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
@@ -18,6 +19,7 @@
 #include <mm/buddy.h>
 #include <mm/early.h>
 #include <mm/kmap.h>
+#include <mm/ptdump.h>
 #include <mm/physmem.h>
 #include <mm/pmo.h>
 
@@ -59,6 +61,15 @@ void physmem_init(struct boot_info *bi)
     kmap_init(&kernel_memmap);
     buddy_init(&kernel_memmap, pmo_ram_start(), pmo_ram_end());
     buddy_ready = true;
+
+    /* Like Linux's CONFIG_DEBUG_WX: no page may be writable and executable.
+     * Under test (ktest=) a violation fails the boot. */
+    u64 wx = wx_audit(&kernel_space, true);
+    printf("wx: %llu pages writable and executable\n", (unsigned long long)wx);
+    if (wx && cmdline_has("ktest"))
+        panic("wx: %llu pages are writable and executable", (unsigned long long)wx);
+    if (cmdline_has("ptdump"))
+        ptdump(&kernel_space);
     u64 usable = memmap_total(&kernel_memmap, MEM_USABLE);
     u64 managed = buddy_managed_pages() * PAGE_SIZE;
     printf("buddy: %llu KiB free in %llu pages, bitmap %llu bytes",
@@ -71,9 +82,21 @@ void physmem_init(struct boot_info *bi)
     printf("\n");
 }
 
+/* For tests: after this many more table pages, pt_alloc_page fails (-1: never). */
+static long pt_fail_after = -1;
+
+void pt_alloc_fail_after(long pages)
+{
+    pt_fail_after = pages;
+}
+
 /* Page tables: from the early allocator until the buddy allocator runs. */
 paddr_t pt_alloc_page(void)
 {
+    if (pt_fail_after == 0)
+        return PADDR_NONE;
+    if (pt_fail_after > 0)
+        pt_fail_after--;
     return buddy_ready ? buddy_alloc_pages_zeroed(0) : early_alloc_pages(1);
 }
 

@@ -60,5 +60,7 @@ u64 vm_table_pages(struct vm_space *s);
 /* Table pages: provided by mm/physmem.c (by the test in host builds). */
 paddr_t pt_alloc_page(void);        /* zeroed, or PADDR_NONE */
 void pt_free_page(paddr_t pa);
+/* Tests: make pt_alloc_page fail after `pages` more pages (-1: never fail). */
+void pt_alloc_fail_after(long pages);
 
 #endif
