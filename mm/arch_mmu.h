@@ -32,6 +32,11 @@
  *   paddr_t arch_mmu_kernel_root(void);    root of the kernel half now
  *   void arch_mmu_set_kernel_root(paddr_t root);
  *   void arch_mmu_map_devices(struct vm_space *kernel);  early MMIO (console)
+ *   void arch_mmu_enable_protections(char *buf, size_t size);
+ *           once the final tables are live: turn on what keeps the kernel
+ *           from executing or touching user memory (x86 SMEP/SMAP, AArch64
+ *           PAN) and writable memory from executing (AArch64 WXN), where
+ *           the CPU has it; buf gets their names for the boot log
  */
 #ifndef MM_ARCH_MMU_H
 #define MM_ARCH_MMU_H
@@ -75,5 +80,6 @@ void arch_tlb_invalidate_all(void);
 paddr_t arch_mmu_kernel_root(void);
 void arch_mmu_set_kernel_root(paddr_t root);
 void arch_mmu_map_devices(struct vm_space *kernel);
+void arch_mmu_enable_protections(char *buf, size_t size);
 
 #endif

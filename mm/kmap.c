@@ -8,6 +8,7 @@
  */
 #include <duet/compiler.h>
 #include <duet/panic.h>
+#include <duet/printk.h>
 #include <duet/sections.h>
 #include <mm/kmap.h>
 #include <mm/pmo.h>
@@ -49,4 +50,8 @@ void kmap_init(const struct memmap *m)
     map_segment(".data and .bss", __data_start, __bss_end, VM_READ | VM_WRITE);
     arch_mmu_map_devices(&kernel_space);
     arch_mmu_set_kernel_root(kernel_space.root);
+
+    char on[96];
+    arch_mmu_enable_protections(on, sizeof(on));
+    printf("kmap: kernel tables live; protections: %s\n", on);
 }

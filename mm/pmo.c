@@ -4,6 +4,7 @@
  * each piece allows.
  */
 #include <duet/compiler.h>
+#include <duet/monitor.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/sections.h>
@@ -45,6 +46,10 @@ static bool is_ram(enum mem_type t)
 struct page_census {
     u64 pages[PT_LEVELS];
 };
+
+/* What pmo_expand did, for the `pmo` monitor command. */
+static struct page_census census;
+static u64 census_tables, census_bytes;
 
 static void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
 {
@@ -88,6 +93,9 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
 
     struct page_census c = { 0 };
     vm_for_each_leaf(kernel, count_pmo_leaf, &c);
+    census = c;
+    census_tables = vm_table_pages(kernel) - tables_before;
+    census_bytes = bytes;
     printf("pmo: %llu MiB of RAM at 0x%llx: %llu x 1 GiB, %llu x 2 MiB, %llu x 4 KiB pages; "
            "%llu table pages\n", (unsigned long long)(bytes >> 20),
            (unsigned long long)(PHYS_OFFSET + lo), (unsigned long long)c.pages[2],
@@ -96,3 +104,15 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
     pmo_lo = lo;
     pmo_hi = hi;
 }
+
+static int cmd_pmo(int argc, char **argv)
+{
+    printf("PMO: PA 0x%llx..0x%llx at 0x%llx (%llu MiB of RAM mapped)\n",
+           (unsigned long long)pmo_lo, (unsigned long long)pmo_hi,
+           (unsigned long long)(PHYS_OFFSET + pmo_lo), (unsigned long long)(census_bytes >> 20));
+    printf("  pages: %llu x 1 GiB, %llu x 2 MiB, %llu x 4 KiB; %llu table pages\n",
+           (unsigned long long)census.pages[2], (unsigned long long)census.pages[1],
+           (unsigned long long)census.pages[0], (unsigned long long)census_tables);
+    return 0;
+}
+MONITOR_COMMAND(pmo, "the PMO: what RAM it maps and with which page sizes", cmd_pmo);

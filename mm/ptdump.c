@@ -9,6 +9,7 @@
  */
 #include <duet/monitor.h>
 #include <duet/printk.h>
+#include <duet/string.h>
 #include <mm/kmap.h>
 #include <mm/ptdump.h>
 
@@ -99,3 +100,43 @@ static int cmd_ptdump(int argc, char **argv)
     return 0;
 }
 MONITOR_COMMAND(ptdump, "print every kernel mapping as merged ranges", cmd_ptdump);
+
+/* `translate VA`: the walk step by step, each entry decoded. */
+static int cmd_translate(int argc, char **argv)
+{
+    static const char *const level_name[PT_LEVELS] = { "L0 (4K)", "L1 (2M)", "L2 (1G)",
+                                                        "L3 (root)" };
+    pte_t entries[PT_LEVELS];
+    u64 va;
+
+    if (argc != 2 || !parse_u64(argv[1], &va, false)) {
+        printf("usage: translate <virtual address>, e.g. translate 0xffff800000001000\n");
+        return -1;
+    }
+    unsigned n = vm_walk(&kernel_space, va, entries);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned level = PT_ROOT_LEVEL - i;
+        pte_t e = entries[i];
+        printf("  %-9s index %3u  entry 0x%016llx  ", level_name[level], pt_index(va, level),
+               (unsigned long long)e);
+        if (!pte_is_valid(e)) {
+            printf("not present: 0x%llx is not mapped\n", (unsigned long long)va);
+            return 1;
+        }
+        if (pte_is_table(e, level)) {
+            printf("table at PA 0x%llx\n", (unsigned long long)pte_address(e));
+            continue;
+        }
+        unsigned f = pte_leaf_flags(e, level);
+        u64 size = pt_level_size(level);
+        printf("%s page at PA 0x%llx: %s%s%s%s%s\n", level == 0 ? "4 KiB" : level == 1 ?
+               "2 MiB" : "1 GiB", (unsigned long long)pte_address(e),
+               (f & VM_WRITE) ? "rw" : "ro", (f & VM_EXEC) ? " exec" : " nx",
+               (f & VM_USER) ? " user" : " kernel", (f & VM_GLOBAL) ? " global" : "",
+               (f & VM_DEVICE) ? " device" : "");
+        printf("  0x%llx -> PA 0x%llx\n", (unsigned long long)va,
+               (unsigned long long)(pte_address(e) + (va & (size - 1))));
+    }
+    return 0;
+}
+MONITOR_COMMAND(translate, "walk the kernel's page tables for one address", cmd_translate);

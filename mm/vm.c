@@ -327,6 +327,20 @@ int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out)
     }
 }
 
+unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS])
+{
+    pte_t *table = root_table(s);
+    unsigned n = 0;
+
+    for (unsigned level = PT_ROOT_LEVEL;; level--) {
+        pte_t e = table[pt_index(va, level)];
+        entries[n++] = e;
+        if (!pte_is_table(e, level))
+            return n;
+        table = child_table(e);
+    }
+}
+
 /* Virtual addresses are 48 bits, sign-extended to 64. */
 static vaddr_t canonical(vaddr_t va)
 {

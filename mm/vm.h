@@ -51,6 +51,11 @@ struct vm_translation {
 };
 int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out);
 
+/* The entries a walk for va reads, root first: entries[i] is at level
+ * PT_ROOT_LEVEL - i. Returns how many were read (it stops at a leaf or an
+ * invalid entry). */
+unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS]);
+
 /* Visit every leaf in address order: for ptdump, the W^X audit, tests. */
 typedef void (*vm_leaf_fn)(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg);
 void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg);

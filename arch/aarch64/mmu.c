@@ -10,6 +10,7 @@
  */
 #include <duet/compiler.h>
 #include <duet/panic.h>
+#include <duet/printk.h>
 #include <mm/vm.h>
 #include "early_map.h"
 #include "pl011.h"
@@ -63,4 +64,26 @@ void arch_mmu_map_devices(struct vm_space *kernel)
 
     if (err)
         panic("arch_mmu_map_devices: cannot map the PL011: %s", vm_strerror(err));
+}
+
+/* ID_AA64MMFR1_EL1.PAN, bits [23:20]: nonzero when PSTATE.PAN exists (FEAT_PAN). */
+#define ID_AA64MMFR1_PAN_SHIFT  20
+#define SCTLR_EL1_SPAN          (1UL << 23)     /* 0: exceptions to EL1 set PAN */
+/* MSR PAN, #1, written out: older assemblers reject the name without -march=armv8.1-a. */
+#define MSR_PAN_1               ".inst 0xd500419f"
+
+void arch_mmu_enable_protections(char *buf, size_t size)
+{
+    u64 sctlr = read_sysreg(sctlr_el1) | SCTLR_EL1_WXN;
+    size_t n = (size_t)snprintf(buf, size, "WXN");
+
+    if ((read_sysreg(id_aa64mmfr1_el1) >> ID_AA64MMFR1_PAN_SHIFT) & 0xf) {
+        sctlr &= ~SCTLR_EL1_SPAN;
+        __asm__ volatile(MSR_PAN_1 ::: "memory");
+        snprintf(buf + n, size - MIN(n, size), " PAN");
+    }
+    write_sysreg(sctlr_el1, sctlr);
+    __asm__ volatile("isb" ::: "memory");
+    /* WXN may be cached in TLB entries (Arm ARM, SCTLR_EL1.WXN). */
+    arch_tlb_invalidate_all();
 }
