@@ -44,19 +44,8 @@ void host_fail(const char *file, int line, const char *fmt, ...)
     printf("\n");
 }
 
-/* BSD's strlcpy: glibc 2.36 does not have it; the kernel's lib/string.c does. */
-size_t strlcpy(char *dst, const char *src, size_t size);
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-    size_t len = strlen(src);
-
-    if (size) {
-        size_t n = len < size - 1 ? len : size - 1;
-        memcpy(dst, src, n);
-        dst[n] = '\0';
-    }
-    return len;
-}
+/* strlcpy and parse_u64: glibc 2.36 lacks strlcpy; the kernel's own are used. */
+#include "../../lib/string_ext.c"
 
 /* Run every test, or those named on the command line; KTAP on stdout. */
 int host_run_tests(const char *suite, const struct host_test *tests, int count,

@@ -7,6 +7,7 @@
 
 #include "host.h"
 #include "../../mm/memmap.c"
+#include "regions.h"
 
 static struct memmap map;
 
@@ -14,31 +15,6 @@ static void add(paddr_t base, u64 size, enum mem_type type)
 {
     CHECK_EQ(memmap_add(&map, base, size, type), 0);
 }
-
-/* The normalised map must be exactly these regions. */
-static void expect_regions(const struct mem_region *want, size_t n, int line)
-{
-    if (map.count != n) {
-        host_fail(__FILE__, line, "expected %zu regions, got %zu", n, map.count);
-        memmap_print(&map, "actual");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct mem_region *got = &map.regions[i];
-        if (got->base != want[i].base || got->size != want[i].size || got->type != want[i].type) {
-            host_fail(__FILE__, line, "region %zu: got [0x%llx +0x%llx %s], want [0x%llx +0x%llx %s]",
-                      i, (unsigned long long)got->base, (unsigned long long)got->size,
-                      mem_type_name(got->type), (unsigned long long)want[i].base,
-                      (unsigned long long)want[i].size, mem_type_name(want[i].type));
-        }
-    }
-}
-
-#define EXPECT_REGIONS(...)                                                 \
-    do {                                                                    \
-        const struct mem_region _w[] = { __VA_ARGS__ };                     \
-        expect_regions(_w, sizeof(_w) / sizeof(_w[0]), __LINE__);           \
-    } while (0)
 
 static void reset(void)
 {
@@ -53,7 +29,7 @@ static void the_documented_example(void)
     add(0xa000, 0x1000, MEM_USABLE);
     add(0xf000, 0x800, MEM_USABLE);
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0x0, 0x9000, MEM_USABLE }, { 0x9000, 0x800, MEM_RESERVED },
+    EXPECT_REGIONS(&map, { 0x0, 0x9000, MEM_USABLE }, { 0x9000, 0x800, MEM_RESERVED },
                    { 0xa000, 0x1000, MEM_USABLE });
 }
 
@@ -64,7 +40,7 @@ static void sorts_unsorted_input(void)
     add(0x0, 0x1000, MEM_RESERVED);
     add(0x8000, 0x2000, MEM_ACPI_NVS);
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0x0, 0x1000, MEM_RESERVED }, { 0x8000, 0x2000, MEM_ACPI_NVS },
+    EXPECT_REGIONS(&map, { 0x0, 0x1000, MEM_RESERVED }, { 0x8000, 0x2000, MEM_ACPI_NVS },
                    { 0x100000, 0x1000, MEM_USABLE });
 }
 
@@ -74,7 +50,7 @@ static void reserved_wins_over_usable(void)
     add(0x0, 0x10000, MEM_RESERVED);
     add(0x0, 0x20000, MEM_USABLE);          /* listed after, still loses */
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0x0, 0x10000, MEM_RESERVED }, { 0x10000, 0x10000, MEM_USABLE });
+    EXPECT_REGIONS(&map, { 0x0, 0x10000, MEM_RESERVED }, { 0x10000, 0x10000, MEM_USABLE });
 }
 
 static void stronger_reservation_wins(void)
@@ -83,7 +59,7 @@ static void stronger_reservation_wins(void)
     add(0x0, 0x10000, MEM_RESERVED);
     add(0x4000, 0x1000, MEM_KERNEL);
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0x0, 0x4000, MEM_RESERVED }, { 0x4000, 0x1000, MEM_KERNEL },
+    EXPECT_REGIONS(&map, { 0x0, 0x4000, MEM_RESERVED }, { 0x4000, 0x1000, MEM_KERNEL },
                    { 0x5000, 0xb000, MEM_RESERVED });
 }
 
@@ -95,7 +71,7 @@ static void merges_neighbours_of_one_type(void)
     add(0x1800, 0x2800, MEM_USABLE);        /* overlapping, same type */
     add(0x5000, 0x1000, MEM_USABLE);        /* a hole at 0x4000: not merged */
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0x0, 0x4000, MEM_USABLE }, { 0x5000, 0x1000, MEM_USABLE });
+    EXPECT_REGIONS(&map, { 0x0, 0x4000, MEM_USABLE }, { 0x5000, 0x1000, MEM_USABLE });
 }
 
 static void aligns_usable_inward(void)
@@ -105,7 +81,7 @@ static void aligns_usable_inward(void)
     add(0x8000, 0xfff, MEM_USABLE);         /* no whole page: gone */
     add(0x10100, 0x100, MEM_RESERVED);      /* reserved keeps its exact bounds */
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0x2000, 0x4000, MEM_USABLE }, { 0x10100, 0x100, MEM_RESERVED });
+    EXPECT_REGIONS(&map, { 0x2000, 0x4000, MEM_USABLE }, { 0x10100, 0x100, MEM_RESERVED });
 }
 
 static void top_of_the_address_space(void)
@@ -114,7 +90,7 @@ static void top_of_the_address_space(void)
     add(0xfffffffffffff000ULL, 0xfff, MEM_USABLE);     /* ends at 2^64 - 1: no whole page */
     add(0xffffffffffffe000ULL, 0x1000, MEM_USABLE);
     CHECK_EQ(memmap_normalize(&map), 0);
-    EXPECT_REGIONS({ 0xffffffffffffe000ULL, 0x1000, MEM_USABLE });
+    EXPECT_REGIONS(&map, { 0xffffffffffffe000ULL, 0x1000, MEM_USABLE });
 }
 
 static void add_refuses_bad_regions(void)
@@ -150,7 +126,7 @@ static void reserve_keeps_it_normalised(void)
     add(0x0, 0x100000, MEM_USABLE);
     CHECK_EQ(memmap_normalize(&map), 0);
     CHECK_EQ(memmap_reserve(&map, 0x5000, 0x2000, MEM_EARLY_ALLOC), 0);
-    EXPECT_REGIONS({ 0x0, 0x5000, MEM_USABLE }, { 0x5000, 0x2000, MEM_EARLY_ALLOC },
+    EXPECT_REGIONS(&map, { 0x0, 0x5000, MEM_USABLE }, { 0x5000, 0x2000, MEM_EARLY_ALLOC },
                    { 0x7000, 0xf9000, MEM_USABLE });
     CHECK_EQ(memmap_total(&map, MEM_USABLE), 0xfe000);
     CHECK_EQ(memmap_type_at(&map, 0x6fff), MEM_EARLY_ALLOC);
