@@ -64,8 +64,8 @@ static void format_pointer(struct ktest *t)
 }
 
 /* snprintf through a pointer, which carries no format attribute (volatile,
- * so the compiler cannot see through it): the
- * formats below are wrong on purpose and would be refused. */
+ * so the compiler cannot see through it): the formats below are wrong on
+ * purpose and would be refused. */
 static int (*volatile snprintf_unchecked)(char *, size_t, const char *, ...) = snprintf;
 
 static void format_misuse(struct ktest *t)
