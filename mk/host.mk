@@ -14,7 +14,8 @@ HOST_TESTS    := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(wildcard tests/host
 # Each binary #includes kernel sources: it depends on all of them (coarse,
 # but one compile covers two files, which -MMD cannot describe).
 HOST_DEPS     := $(wildcard mm/*.[ch] arch/*/*.[ch] arch/*/include/arch/*.h include/duet/*.h \
-                   lib/*.c tests/host/*.[ch] tests/host/include/*/*.h)
+                   lib/*.c tests/host/*.[ch] tests/host/include/*/*.h \
+                   $(wildcard tests/host/data/*/*))
 
 $(HOST_BUILD)/test_%: tests/host/test_%.c $(HOST_DEPS)
 	$(call say,HOSTCC,$@)

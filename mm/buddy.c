@@ -311,8 +311,9 @@ static void check_allocated_block(paddr_t pa, unsigned order)
     case PAGE_TAIL:
         panic("%s: 0x%llx was never given out: it is inside a block, not its start", fn, a);
     }
+    /* Past the span there is no bitmap, and no block either. */
     for (unsigned j = 0; j < order; j++)
-        if (get_state(pa + block_bytes(j)) != PAGE_TAIL)
+        if (!in_span(pa + block_bytes(j)) || get_state(pa + block_bytes(j)) != PAGE_TAIL)
             panic("%s: 0x%llx freed with order %u, but it was allocated with order %u",
                   fn, a, order, j);
     paddr_t buddy_pa = pa ^ block_bytes(order);

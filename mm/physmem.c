@@ -42,7 +42,7 @@ void physmem_init(struct boot_info *bi)
     kernel_memmap = bi->raw;
     memmap_print(&kernel_memmap, "as the firmware described it");
     if (memmap_total(&kernel_memmap, MEM_USABLE) == 0)
-        panic("physmem: the %s describes no usable RAM", bi->fw_name);
+        panic("physmem: the memory map from the %s has no usable RAM", bi->fw_name);
 
     /* .boot runs at its physical address: its VA is its PA. */
     reserve_or_panic((paddr_t)(uintptr_t)__boot_start,
@@ -71,15 +71,14 @@ void physmem_init(struct boot_info *bi)
     if (cmdline_has("ptdump"))
         ptdump(&kernel_space);
     u64 usable = memmap_total(&kernel_memmap, MEM_USABLE);
-    u64 managed = buddy_managed_pages() * PAGE_SIZE;
-    printf("buddy: %llu KiB free in %llu pages, bitmap %llu bytes",
+    printf("buddy: %llu KiB free in %llu pages, bitmap %llu bytes\n",
            (unsigned long long)(buddy_free_pages_count() * PAGE_SIZE / 1024),
            (unsigned long long)buddy_managed_pages(),
            (unsigned long long)buddy_metadata_bytes());
-    if (managed < usable)
-        printf("; %llu KiB of usable RAM lies beyond the PMO's reach",
-               (unsigned long long)((usable - managed) / 1024));
-    printf("\n");
+    if (buddy_managed_pages() * PAGE_SIZE != usable)
+        panic("physmem: the buddy allocator manages %llu of %llu usable bytes",
+              (unsigned long long)(buddy_managed_pages() * PAGE_SIZE),
+              (unsigned long long)usable);
 }
 
 /* For tests: after this many more table pages, pt_alloc_page fails (-1: never). */

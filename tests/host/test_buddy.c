@@ -128,6 +128,30 @@ static void misuse_panics_with_the_address(void)
     CHECK_EQ(buddy_free_pages_count(), usable_pages_after_init());
 }
 
+/* At the end of the span the pages a larger order would cover do not
+ * exist: the check must not read the bitmap past it. The buddy allocator
+ * gets pages 0..4 (its bitmap comes from page 16, outside its window), so
+ * page 4 is the last, aligned to order 1, and nothing after it is marked.
+ * Freeing it as order 1 used to read the bitmap's padding, see "tail", and
+ * accept (found by review). */
+static void wrong_order_at_the_end_of_ram(void)
+{
+    struct memmap tiny = { .count = 0 };
+
+    arena_boot();                           /* maps the arena */
+    memmap_add(&tiny, ARENA_PA, 5 * PAGE_SIZE, MEM_USABLE);
+    memmap_add(&tiny, ARENA_PA + 16 * PAGE_SIZE, PAGE_SIZE, MEM_USABLE);
+    memmap_normalize(&tiny);
+    early_init(&tiny, ARENA_PA + 16 * PAGE_SIZE, ARENA_PA + 17 * PAGE_SIZE);
+    buddy_init(&tiny, ARENA_PA, ARENA_PA + 5 * PAGE_SIZE);
+    CHECK_EQ(buddy_managed_pages(), 5);
+
+    paddr_t last = buddy_alloc_pages(0);
+    CHECK_EQ(last, ARENA_PA + 4 * PAGE_SIZE);
+    EXPECT_PANIC("freed with order 1, but it was allocated with order 0",
+                 buddy_free_pages(last, 1));
+}
+
 /* A write into a free block's first bytes is reported on allocation. */
 static void use_after_free_is_caught(void)
 {
@@ -225,5 +249,5 @@ static void random_churn_matches_the_shadow(void)
 
 HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,
            alloc_until_empty_then_free_all, zeroed_allocation_is_zero,
-           misuse_panics_with_the_address, use_after_free_is_caught,
+           misuse_panics_with_the_address, wrong_order_at_the_end_of_ram, use_after_free_is_caught,
            random_churn_matches_the_shadow)

@@ -30,6 +30,7 @@
 
 #include "host.h"
 #include "../../mm/memmap.c"
+#include "regions.h"
 
 /* The parser's notes go through printf; collect them for the tests instead. */
 static char printed[256];
@@ -77,30 +78,6 @@ static const char *parse(const void *block, size_t len, size_t available, paddr_
     free(copy);
     return err;
 }
-
-static void expect_regions(const struct mem_region *want, size_t n, int line)
-{
-    if (bi.raw.count != n) {
-        host_fail(__FILE__, line, "expected %zu regions, got %zu", n, bi.raw.count);
-        memmap_print(&bi.raw, "got");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct mem_region *got = &bi.raw.regions[i];
-        if (got->base != want[i].base || got->size != want[i].size || got->type != want[i].type)
-            host_fail(__FILE__, line, "region %zu: got [0x%llx +0x%llx %s], want [0x%llx +0x%llx %s]",
-                      i, (unsigned long long)got->base, (unsigned long long)got->size,
-                      mem_type_name(got->type), (unsigned long long)want[i].base,
-                      (unsigned long long)want[i].size, mem_type_name(want[i].type));
-    }
-}
-
-/* bi.raw must hold exactly these regions, in this order. */
-#define EXPECT_REGIONS(...)                                                 \
-    do {                                                                    \
-        const struct mem_region _w[] = { __VA_ARGS__ };                     \
-        expect_regions(_w, sizeof(_w) / sizeof(_w[0]), __LINE__);           \
-    } while (0)
 
 /* Parse a well-formed block of u32 words; it must be accepted. */
 #define PARSE_OK(...)                                                       \
@@ -319,7 +296,7 @@ static void refuses_a_memory_map_too_large_for_the_raw_map(void)
 static void records_the_block_itself(void)
 {
     PARSE_OK(0x38, 0, MMAP_1M, END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { PA, 0x38, MEM_FIRMWARE_INFO });
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { PA, 0x38, MEM_FIRMWARE_INFO });
     CHECK_EQ(bi.fw_info, PA);
     CHECK_EQ(bi.fw_info_size, 0x38);
     CHECK_STR(bi.fw_name, "multiboot2");
@@ -351,7 +328,7 @@ static void keeps_every_memory_type(void)
              U64(0x8003000), U64(0x1000), 0xffffffff, 0,
              U64(0x9000000), U64(0), 1, 0,                /* zero length: ignored */
              END);
-    EXPECT_REGIONS({ 0x0, 0x9fc00, MEM_USABLE }, { 0x9fc00, 0x400, MEM_RESERVED },
+    EXPECT_REGIONS(&bi.raw, { 0x0, 0x9fc00, MEM_USABLE }, { 0x9fc00, 0x400, MEM_RESERVED },
                    { 0x100000, 0x7ee0000, MEM_USABLE }, { 0x7fe0000, 0x10000, MEM_ACPI_RECLAIMABLE },
                    { 0x7ff0000, 0x10000, MEM_ACPI_NVS }, { 0x8000000, 0x1000, MEM_BAD },
                    { 0x8001000, 0x1000, MEM_RESERVED }, { 0x8002000, 0x1000, MEM_RESERVED },
@@ -366,7 +343,7 @@ static void reads_longer_entries(void)
              U64(0x0), U64(0x9f000), 1, 0, 0xaaaaaaaa, 0xaaaaaaaa,
              U64(0x100000), U64(0x1000000), 1, 0, 0xbbbbbbbb, 0xbbbbbbbb,
              END);
-    EXPECT_REGIONS({ 0x0, 0x9f000, MEM_USABLE }, { 0x100000, 0x1000000, MEM_USABLE },
+    EXPECT_REGIONS(&bi.raw, { 0x0, 0x9f000, MEM_USABLE }, { 0x100000, 0x1000000, MEM_USABLE },
                    { PA, 0x60, MEM_FIRMWARE_INFO });
 }
 
@@ -374,7 +351,7 @@ static void reads_longer_entries(void)
 static void uses_basic_meminfo_without_a_memory_map(void)
 {
     PARSE_OK(0x20, 0, 4, 16, 639, 129920, END);
-    EXPECT_REGIONS({ 0x0, 639 * KiB, MEM_USABLE }, { MiB, 129920 * KiB, MEM_USABLE },
+    EXPECT_REGIONS(&bi.raw, { 0x0, 639 * KiB, MEM_USABLE }, { MiB, 129920 * KiB, MEM_USABLE },
                    { PA, 0x20, MEM_FIRMWARE_INFO });
 }
 
@@ -382,9 +359,9 @@ static void uses_basic_meminfo_without_a_memory_map(void)
 static void ignores_basic_meminfo_with_a_memory_map(void)
 {
     PARSE_OK(0x48, 0, 4, 16, 639, 129920, MMAP_1M, END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { PA, 0x48, MEM_FIRMWARE_INFO });
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { PA, 0x48, MEM_FIRMWARE_INFO });
     PARSE_OK(0x48, 0, MMAP_1M, 4, 16, 639, 129920, END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { PA, 0x48, MEM_FIRMWARE_INFO });
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { PA, 0x48, MEM_FIRMWARE_INFO });
 }
 
 static void reserves_modules(void)
@@ -394,7 +371,7 @@ static void reserves_modules(void)
              3, 16, 0x300000, 0x300000,               /* an empty file: nothing to reserve */
              3, 18, 0x400000, 0x400123, CHARS('x', 0, 0, 0), 0,
              END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { 0x200000, 0x80000, MEM_MODULE },
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { 0x200000, 0x80000, MEM_MODULE },
                    { 0x400000, 0x123, MEM_MODULE }, { PA, 0x78, MEM_FIRMWARE_INFO });
 }
 
@@ -413,7 +390,7 @@ static void reserves_the_elf_sections_grub_loaded(void)
              SHDR(0, 0, 0x41d7),                              /* not loaded: address 0 */
              0,                                               /* padding */
              END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { 0x100000, 0x1284d, MEM_RESERVED },
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { 0x100000, 0x1284d, MEM_RESERVED },
                    { PA, 0x190, MEM_FIRMWARE_INFO });
 }
 
@@ -421,7 +398,7 @@ static void reserves_the_elf_sections_grub_loaded(void)
 static void reserves_the_framebuffer(void)
 {
     PARSE_OK(0x58, 0, MMAP_1M, 8, 32, U64(0xb8000), 160, 80, 25, CHARS(16, 2, 0, 0), END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { 0xb8000, 4000, MEM_RESERVED },
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { 0xb8000, 4000, MEM_RESERVED },
                    { PA, 0x58, MEM_FIRMWARE_INFO });
 }
 
@@ -435,7 +412,7 @@ static void skips_other_tags(void)
              MMAP_1M,
              14, 9, 0xff, 0,
              END);
-    EXPECT_REGIONS({ 0, MiB, MEM_USABLE }, { PA, 0x70, MEM_FIRMWARE_INFO });
+    EXPECT_REGIONS(&bi.raw, { 0, MiB, MEM_USABLE }, { PA, 0x70, MEM_FIRMWARE_INFO });
 }
 
 /* GRUB writes \" \' \\ for " ' \; the kernel gets what the user wrote. */
@@ -509,7 +486,7 @@ static void parses_grub_128m(void)
 
     CHECK_MSG(err == NULL, "refused: %s", err);
     CHECK_STR(bi.cmdline, "duet-probe msg=\"hello quoted world\" it's a\\b");
-    EXPECT_REGIONS(LOW_MEMORY, { 0x100000, 0x7ee0000, MEM_USABLE },
+    EXPECT_REGIONS(&bi.raw, LOW_MEMORY, { 0x100000, 0x7ee0000, MEM_USABLE },
                    { 0x7fe0000, 0x20000, MEM_RESERVED }, BIOS_AND_HT_HOLE,
                    GRUB_COPIED_SECTIONS, EGA_TEXT, { 0x12cf78, 0x6d8, MEM_FIRMWARE_INFO });
 }
@@ -521,7 +498,7 @@ static void parses_grub_3g(void)
 
     CHECK_MSG(err == NULL, "refused: %s", err);
     CHECK_STR(bi.cmdline, "ktest=all mem=3G");
-    EXPECT_REGIONS(LOW_MEMORY, { 0x100000, 0xbfee0000, MEM_USABLE },
+    EXPECT_REGIONS(&bi.raw, LOW_MEMORY, { 0x100000, 0xbfee0000, MEM_USABLE },
                    { 0xbffe0000, 0x20000, MEM_RESERVED }, BIOS_AND_HT_HOLE,
                    GRUB_COPIED_SECTIONS, EGA_TEXT, { 0x12cf78, 0x6b8, MEM_FIRMWARE_INFO });
 }
@@ -533,7 +510,7 @@ static void parses_grub_4g(void)
 
     CHECK_MSG(err == NULL, "refused: %s", err);
     CHECK_STR(bi.cmdline, "ktest=all mem=4G");
-    EXPECT_REGIONS(LOW_MEMORY, { 0x100000, 0xbfee0000, MEM_USABLE },
+    EXPECT_REGIONS(&bi.raw, LOW_MEMORY, { 0x100000, 0xbfee0000, MEM_USABLE },
                    { 0xbffe0000, 0x20000, MEM_RESERVED }, { 0xfffc0000, 0x40000, MEM_RESERVED },
                    { 0x100000000, 0x40000000, MEM_USABLE },
                    { 0xfd00000000, 0x300000000, MEM_RESERVED },
