@@ -57,6 +57,7 @@ $(HOST_BUILD)/bench_%: tests/bench/bench_%.c $(HOST_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $< tests/host/host_support.c -o $@
 
-bench: $(HOST_BUILD)/bench_buddy
+bench: $(HOST_BUILD)/bench_buddy $(HOST_BUILD)/bench_vm
 	$(Q)$(HOST_BUILD)/bench_buddy
+	$(Q)$(HOST_BUILD)/bench_vm
 	$(Q)tools/bench_callgrind.sh $(HOST_BUILD)/bench_buddy
