@@ -13,11 +13,6 @@
 #include <mm/kmalloc.h>
 #include <mm/pmo.h>
 
-static paddr_t virt_to_phys_kernel_text(void)
-{
-    return virt_to_phys(__text_start);
-}
-
 static void crash_null(void)
 {
     volatile int *null = NULL;
@@ -93,7 +88,7 @@ static void crash_free_unaligned(void)
 
 static void crash_free_kernel(void)
 {
-    paddr_t pa = virt_to_phys_kernel_text();
+    paddr_t pa = virt_to_phys(__text_start);
 
     printf("crash: freeing the kernel's own page 0x%llx\n", (unsigned long long)pa);
     buddy_free_pages(pa, 0);

@@ -159,6 +159,16 @@ static unsigned largest_block(paddr_t pa, paddr_t end)
     return order;
 }
 
+/* Free [lo, hi) as the largest aligned blocks that fit. */
+static void carve_blocks(paddr_t lo, paddr_t hi)
+{
+    while (lo < hi) {
+        unsigned order = largest_block(lo, hi);
+        push_free(lo, order);
+        lo += block_bytes(order);
+    }
+}
+
 void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
 {
     paddr_t lo = PADDR_NONE, hi = 0;
@@ -214,16 +224,8 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
         } else {
             mid_lo = mid_hi = end;
         }
-        for (paddr_t at = pa; at < mid_lo;) {
-            unsigned order = largest_block(at, mid_lo);
-            push_free(at, order);
-            at += block_bytes(order);
-        }
-        for (paddr_t at = mid_hi; at < end;) {
-            unsigned order = largest_block(at, end);
-            push_free(at, order);
-            at += block_bytes(order);
-        }
+        carve_blocks(pa, mid_lo);
+        carve_blocks(mid_hi, end);
     }
     mark_unmanaged(prev_end, hi);
 }

@@ -28,25 +28,11 @@ DUET_EXIT_BIAS = 16
 GDB_PORT_DEFAULT = 1234
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Guest RAM above this size (now: all of it) is backed by a sparse file in
-# /dev/shm, so QEMU accepts sizes beyond the host's memory and only touched
-# pages cost anything. Anonymous RAM was slower even at 1 GiB: with
-# transparent huge pages, each first touch by the guest zeroes 2 MiB.
-SPARSE_RAM_THRESHOLD = 0
 
 ARCHES = {
     "x86_64": {"qemu": "qemu-system-x86_64", "machine": "pc", "cpu": "qemu64"},
     "aarch64": {"qemu": "qemu-system-aarch64", "machine": "virt", "cpu": "cortex-a72"},
 }
-
-
-def parse_size(text):
-    """'256M', '4G', '1024' (MiB, as QEMU reads a bare number) -> bytes."""
-    text = text.strip().upper().removesuffix("B").removesuffix("I")
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text) << 20
 
 
 @dataclass
@@ -103,11 +89,14 @@ def qemu_command(cfg, workdir):
     argv = [a["qemu"], "-M", machine, "-cpu", cfg.cpu or a["cpu"], "-m", cfg.mem,
             "-smp", str(cfg.smp), "-display", "none", "-no-reboot", "-nic", "none"]
 
-    if parse_size(cfg.mem) > SPARSE_RAM_THRESHOLD:
-        # A directory as mem-path: QEMU makes and unlinks its own file there.
-        argv += ["-object", f"memory-backend-file,id=ram,size={cfg.mem},"
-                            "mem-path=/dev/shm,share=on",
-                 "-machine", "memory-backend=ram"]
+    # Guest RAM is a sparse file in /dev/shm, so QEMU accepts sizes beyond the
+    # host's memory and only touched pages cost anything. (Anonymous RAM was
+    # slower even at 1 GiB: with transparent huge pages, each first touch by
+    # the guest zeroes 2 MiB.) A directory as mem-path: QEMU makes and
+    # unlinks its own file there.
+    argv += ["-object", f"memory-backend-file,id=ram,size={cfg.mem},"
+                        "mem-path=/dev/shm,share=on",
+             "-machine", "memory-backend=ram"]
 
     if cfg.arch == "x86_64":
         argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]

@@ -13,7 +13,6 @@
 #include "arena.h"
 
 #define PAGES ARENA_PAGES
-#define map arena_map
 
 static void setup(void)
 {
@@ -22,7 +21,7 @@ static void setup(void)
 
 static u64 usable_pages_after_init(void)
 {
-    return memmap_total(&map, MEM_USABLE) / PAGE_SIZE;
+    return memmap_total(&arena_map, MEM_USABLE) / PAGE_SIZE;
 }
 
 static void manages_every_usable_page(void)
@@ -47,7 +46,7 @@ static void blocks_are_aligned_and_inside_usable_ram(void)
         CHECK_MSG(pa % block_bytes(o) == 0, "order %u block at 0x%llx is misaligned", o,
                   (unsigned long long)pa);
         for (paddr_t p = pa; p < pa + block_bytes(o); p += PAGE_SIZE)
-            CHECK_EQ(memmap_type_at(&map, p), MEM_USABLE);
+            CHECK_EQ(memmap_type_at(&arena_map, p), MEM_USABLE);
         CHECK_EQ(buddy_block_order(pa), o);
         buddy_free_pages(pa, o);
     }
@@ -204,7 +203,7 @@ static void random_churn_matches_the_shadow(void)
             }
             u64 first = (pa - ARENA_PA) / PAGE_SIZE;
             for (u64 p = first; p < first + (1ULL << order); p++) {
-                if (shadow[p] || memmap_type_at(&map, ARENA_PA + p * PAGE_SIZE) != MEM_USABLE) {
+                if (shadow[p] || memmap_type_at(&arena_map, ARENA_PA + p * PAGE_SIZE) != MEM_USABLE) {
                     host_fail(__FILE__, __LINE__, "seed 0x%llx op %ld: order %u block 0x%llx "
                               "overlaps a live block or unusable memory", seed, i, order,
                               (unsigned long long)pa);
