@@ -29,7 +29,7 @@ BUILD := build/$(ARCH)$(if $(filter 1,$(LLVM)),-llvm)
 ELF   := $(BUILD)/duet.elf
 
 # Generic code: the same sources on both machines. arch.mk adds its own.
-GENERIC_DIRS := boot lib mm
+GENERIC_DIRS := boot lib mm kernel
 GENERIC_SRCS := $(foreach d,$(GENERIC_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 include arch/$(ARCH)/arch.mk
 SRCS := $(filter-out %.lds.S,$(GENERIC_SRCS) $(ARCH_SRCS))

@@ -26,6 +26,19 @@
 #define USER_BASE           NULL_GUARD_END
 #define USER_END            _UL(0x0000800000000000)
 
+/*
+ * A user program's stack: USER_STACK_SIZE bytes below USER_STACK_TOP, with
+ * one unmapped guard page under it so that running off the stack faults
+ * instead of writing into whatever lies below. The page at the very top of
+ * user space stays unmapped, so no user range ends exactly at USER_END.
+ * Programs are linked at USER_BASE (user/user.lds); the heap (brk) starts
+ * at the first page above their highest segment and may grow to
+ * USER_HEAP_MAX bytes.
+ */
+#define USER_STACK_TOP      (USER_END - PAGE_SIZE)
+#define USER_STACK_SIZE     _UL(0x10000)
+#define USER_HEAP_MAX       _UL(0x40000000)
+
 #define PHYS_OFFSET         _UL(0xFFFF800000000000)
 #define PMO_END             _UL(0xFFFFC00000000000)
 #define MMIO_BASE           _UL(0xFFFFC00000000000)

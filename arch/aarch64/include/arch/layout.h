@@ -11,4 +11,7 @@
 #define KERNEL_IMAGE_PHYS   0x40400000   /* PA of the higher-half image */
 #define EARLY_PMO_PHYS      0x40000000   /* boot.S maps this GiB in the PMO */
 
+/* e_machine of this arch's ELF files (System V ABI, EM_AARCH64). */
+#define ARCH_ELF_MACHINE    183
+
 #endif
