@@ -47,7 +47,8 @@ void kmap_init(const struct memmap *m)
     map_segment("the boot stack", __boot_stack_bottom, __boot_stack_top, VM_READ | VM_WRITE);
     map_segment(".text", __text_start, __text_end, VM_READ | VM_EXEC);
     map_segment(".rodata", __rodata_start, __rodata_end, VM_READ);
-    map_segment(".data and .bss", __data_start, __bss_end, VM_READ | VM_WRITE);
+    /* Not boot.S's tables at the end of .bss: their pages go to the buddy allocator. */
+    map_segment(".data and .bss", __data_start, __boot_tables_start, VM_READ | VM_WRITE);
     arch_mmu_map_devices(&kernel_space);
     arch_mmu_set_kernel_root(kernel_space.root);
 

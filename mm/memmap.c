@@ -32,6 +32,7 @@ static const char *const type_names[MEM_TYPE_COUNT] = {
     [MEM_MODULE] = "boot module",
     [MEM_KERNEL] = "kernel",
     [MEM_EARLY_ALLOC] = "early alloc",
+    [MEM_BOOT_TABLES] = "boot tables",
 };
 
 const char *mem_type_name(enum mem_type type)
@@ -159,6 +160,14 @@ int memmap_reserve(struct memmap *m, paddr_t base, u64 size, enum mem_type type)
     int err = memmap_add(m, base, size, type);
 
     return err ? err : memmap_normalize(m);
+}
+
+int memmap_release(struct memmap *m, enum mem_type type)
+{
+    for (size_t i = 0; i < m->count; i++)
+        if (m->regions[i].type == type)
+            m->regions[i].type = MEM_USABLE;
+    return memmap_normalize(m);
 }
 
 u64 memmap_total(const struct memmap *m, enum mem_type type)

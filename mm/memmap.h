@@ -24,6 +24,7 @@ enum mem_type {
     MEM_MODULE,             /* boot modules, the initrd */
     MEM_KERNEL,             /* the kernel image */
     MEM_EARLY_ALLOC,        /* pages the early allocator handed out */
+    MEM_BOOT_TABLES,        /* boot.S's page tables, usable once the final ones are live */
     MEM_TYPE_COUNT
 };
 
@@ -55,6 +56,8 @@ int memmap_add(struct memmap *m, paddr_t base, u64 size, enum mem_type type);
 int memmap_normalize(struct memmap *m);
 /* Mark [base, base + size) as `type` in a normalised map, keeping it normalised. */
 int memmap_reserve(struct memmap *m, paddr_t base, u64 size, enum mem_type type);
+/* Make every region of `type` usable RAM, keeping the map normalised. */
+int memmap_release(struct memmap *m, enum mem_type type);
 /* Bytes of the given type. */
 u64 memmap_total(const struct memmap *m, enum mem_type type);
 /* The type at address pa, or 0 when no region holds it. */

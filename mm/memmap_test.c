@@ -5,6 +5,8 @@
  */
 #include <duet/ktest.h>
 #include <duet/sections.h>
+#include <mm/buddy.h>
+#include <mm/kmap.h>
 #include <mm/memmap.h>
 #include <mm/physmem.h>
 #include <mm/pmo.h>
@@ -35,6 +37,24 @@ static void kernel_image_is_reserved(struct ktest *t)
     KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, (paddr_t)(uintptr_t)__boot_start), MEM_KERNEL);
 }
 
+static void boot_tables_went_to_the_buddy_allocator(struct ktest *t)
+{
+    u64 size = (uintptr_t)__boot_tables_end - (uintptr_t)__boot_tables_start;
+    paddr_t first = virt_to_phys(__boot_tables_start);
+    paddr_t last = first + size - PAGE_SIZE;
+    struct vm_translation tr;
+
+    KASSERT_GT(t, size, 0ULL);
+    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, first), MEM_USABLE);
+    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, last), MEM_USABLE);
+    /* Every usable page, these included, is the buddy allocator's... */
+    KEXPECT_EQ(t, buddy_managed_pages() * PAGE_SIZE, memmap_total(&kernel_memmap, MEM_USABLE));
+    /* ...and no longer reachable through the kernel image's addresses. */
+    KEXPECT_EQ(t, vm_translate(&kernel_space, (vaddr_t)__boot_tables_start, &tr), VM_ERR_NOT_MAPPED);
+    KEXPECT_EQ(t, vm_translate(&kernel_space, (vaddr_t)__boot_tables_end - 1, &tr),
+               VM_ERR_NOT_MAPPED);
+}
+
 static void has_usable_ram(struct ktest *t)
 {
     KEXPECT_GE(t, memmap_total(&kernel_memmap, MEM_USABLE), 16ULL * MiB);
@@ -57,6 +77,7 @@ static void normalising_again_changes_nothing(struct ktest *t)
 static const struct ktest_case memmap_cases[] = {
     KTEST_CASE(is_sorted_disjoint_and_aligned),
     KTEST_CASE(kernel_image_is_reserved),
+    KTEST_CASE(boot_tables_went_to_the_buddy_allocator),
     KTEST_CASE(has_usable_ram),
     KTEST_CASE(normalising_again_changes_nothing),
     {0},

@@ -6,7 +6,8 @@
  *   3. normalised and printed again;
  *   4. the early allocator over the part of RAM the PMO already maps;
  *   5. the kernel's own page tables (mm/kmap.c): the PMO over all RAM and
- *      the kernel image with per-segment permissions;
+ *      the kernel image with per-segment permissions; boot.S's tables are
+ *      unused from then on and become usable RAM;
  *   6. the buddy allocator over every page still usable.
  *
  * The monitor command `memmap` prints the map as it is now.
@@ -47,8 +48,11 @@ void physmem_init(struct boot_info *bi)
     /* .boot runs at its physical address: its VA is its PA. */
     reserve_or_panic((paddr_t)(uintptr_t)__boot_start,
                      (u64)(__boot_end - __boot_start), MEM_KERNEL, "the kernel's .boot");
-    reserve_or_panic(virt_to_phys(__kernel_start), (u64)(__kernel_end - __kernel_start),
+    reserve_or_panic(virt_to_phys(__kernel_start), (u64)(__boot_tables_start - __kernel_start),
                      MEM_KERNEL, "the kernel image");
+    reserve_or_panic(virt_to_phys(__boot_tables_start),
+                     (u64)(__boot_tables_end - __boot_tables_start), MEM_BOOT_TABLES,
+                     "boot.S's page tables");
     err = memmap_normalize(&kernel_memmap);
     if (err)
         panic("physmem: cannot normalise the memory map: %s", memmap_strerror(err));
@@ -59,6 +63,11 @@ void physmem_init(struct boot_info *bi)
     /* The kernel's own tables, with the PMO over all RAM; their pages come
      * from the early allocator. Then the buddy allocator takes the rest. */
     kmap_init(&kernel_memmap);
+    err = memmap_release(&kernel_memmap, MEM_BOOT_TABLES);
+    if (err)
+        panic("physmem: cannot free boot.S's page tables: %s", memmap_strerror(err));
+    printf("physmem: %llu KiB of boot.S's page tables freed\n",
+           (unsigned long long)((u64)(__boot_tables_end - __boot_tables_start) / 1024));
     buddy_init(&kernel_memmap, pmo_ram_start(), pmo_ram_end());
     buddy_ready = true;
 

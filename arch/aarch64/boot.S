@@ -331,8 +331,10 @@ aarch64_boot_el:
     .skip   8
 
 /* The early table pool: EARLY_TABLES pages, sized in early_map.h and
- * checked against the linked image in kernel.lds.S. */
-    .section .bss.early_tables, "aw", %nobits
+ * checked against the linked image in kernel.lds.S. Zeroed with .bss;
+ * unused once kmap_init has switched to the kernel's final tables, then
+ * given to the buddy allocator (physmem.c). */
+    .section .boot_tables, "aw", %nobits
     .balign PAGE_SIZE
     .globl  __early_tables_start, __early_tables_end
 __early_tables_start:

@@ -77,6 +77,11 @@ SECTIONS
         *(.bss .bss.*)
         *(COMMON)
         . = ALIGN(PAGE_SIZE);
+        /* Last, so the kernel's final mapping can leave them out (kmap.c). */
+        __boot_tables_start = .;
+        *(.boot_tables)
+        . = ALIGN(PAGE_SIZE);
+        __boot_tables_end = .;
         __bss_end = .;
     } :data
 
@@ -103,3 +108,4 @@ ASSERT((__early_tables_end - __early_tables_start) / PAGE_SIZE >=
          + EARLY_RANGE_TABLES(__kernel_start, __kernel_end)
          + EARLY_RANGE_TABLES(EARLY_MMIO_START, EARLY_MMIO_END),
        "boot.S's early page-table pool is too small for this image (EARLY_TABLES, early_map.h)")
+ASSERT(__boot_tables_end == __kernel_end, "the early tables must end the image: physmem.c frees them")

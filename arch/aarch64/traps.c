@@ -90,6 +90,8 @@ static const char *const type_names[4] = {
  * description); *level is the translation level for the codes that have
  * one, else -1. NULL for codes Duet does not name.
  */
+#define FSC_PERMISSION 0x0c
+
 static const char *fault_status_name(u32 fsc, int *level)
 {
     *level = (int)(fsc & 3);
@@ -97,7 +99,7 @@ static const char *fault_status_name(u32 fsc, int *level)
     case 0x00: return "address size fault";
     case 0x04: return "translation fault";
     case 0x08: return "access flag fault";
-    case 0x0c: return "permission fault";
+    case FSC_PERMISSION: return "permission fault";
     case 0x14: return "synchronous external abort on a table walk";
     }
     *level = -1;
@@ -189,6 +191,31 @@ static void print_registers(const struct trap_frame *tf)
     }
 }
 
+/* The exception in generic terms, for fault_report_end(). */
+static struct fault_info decode_fault(const struct trap_frame *tf, u64 kind)
+{
+    u32 from = (kind >> 2) & 3, type = kind & 3, ec = ESR_EC(tf->esr);
+    u64 iss = ESR_ISS(tf->esr);
+    bool has_syndrome = type == TRAP_SYNC || type == TRAP_SERROR;
+    struct fault_info info = {
+        .what = has_syndrome && ec_names[ec] ? ec_names[ec] : type_names[type],
+        .pc = tf->elr,
+        .user = from == TRAP_FROM_EL0_A64 || from == TRAP_FROM_EL0_A32,
+    };
+
+    if (type == TRAP_SYNC && (ec == EC_IABT_LOWER || ec == EC_IABT_SAME ||
+                              ec == EC_DABT_LOWER || ec == EC_DABT_SAME)) {
+        info.memory = true;
+        info.addr = (iss & ISS_FNV) ? 0 : tf->far;
+        if (ec == EC_IABT_LOWER || ec == EC_IABT_SAME)
+            info.access = FAULT_EXEC;
+        else
+            info.access = (iss & ISS_WNR) && !(iss & ISS_CM) ? FAULT_WRITE : FAULT_READ;
+        info.protection = (ISS_FSC(iss) & 0x3c) == FSC_PERMISSION;
+    }
+    return info;
+}
+
 void aarch64_trap(struct trap_frame *tf, u64 kind)
 {
     u32 from = (kind >> 2) & 3, type = kind & 3;
@@ -234,5 +261,6 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
                " (its bottom 0x%lx plus the %d bytes a trap needs)\n", tf->sp,
                (unsigned long)__boot_stack_bottom + TRAP_FRAME_SIZE + TRAP_STACK_MARGIN,
                (unsigned long)__boot_stack_bottom, TRAP_FRAME_SIZE + TRAP_STACK_MARGIN);
-    fault_report_end(tf->elr, tf->x[29], tf->sp);
+    struct fault_info info = decode_fault(tf, kind);
+    fault_report_end(&info, tf->x[29], tf->sp);
 }

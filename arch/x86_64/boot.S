@@ -250,7 +250,9 @@ higher_half_entry:
     jmp 1b
 
 /* ---------------------------------------------------------------------- */
-    .bss
+/* The early tables: zeroed with .bss, unused once kmap_init has switched to
+ * the kernel's final tables, then given to the buddy allocator (physmem.c). */
+    .section .boot_tables, "aw", @nobits
     .balign 4096
     .globl boot_pml4
 boot_pml4:      .skip 4096

@@ -69,6 +69,11 @@ SECTIONS
         *(.bss .bss.*)
         *(COMMON)
         . = ALIGN(4096);
+        /* Last, so the kernel's final mapping can leave them out (kmap.c). */
+        __boot_tables_start = .;
+        *(.boot_tables)
+        . = ALIGN(4096);
+        __boot_tables_end = .;
         __bss_end = .;
     } :data
     __kernel_end = .;
@@ -79,3 +84,4 @@ SECTIONS
 /* boot.S maps the kernel with 2 MiB pages from one page directory (1 GiB). */
 ASSERT(__kernel_end - KERNEL_VIRT_BASE <= 0x40000000, "kernel image larger than the early 1 GiB window")
 ASSERT(__boot_end <= KERNEL_IMAGE_PHYS, ".boot overlaps the higher-half image")
+ASSERT(__boot_tables_end == __kernel_end, "the early tables must end the image: physmem.c frees them")

@@ -1,7 +1,8 @@
 /*
- * Exception reports. Every exception is a kernel bug at this stage: print
- * what happened, where, the registers and a backtrace, then power off with
- * a failure status (include/duet/fault.h has the shared shape).
+ * Exception reports. An exception in the kernel is a bug, unless a test
+ * expects it: print what happened, where, the registers and a backtrace,
+ * then power off with a failure status or go back to the test
+ * (include/duet/fault.h has the shared shape).
  */
 #include <duet/fault.h>
 #include <duet/printk.h>
@@ -78,10 +79,30 @@ static void print_registers(const struct trap_frame *f)
 
 void x86_trap(struct trap_frame *f);
 
+/* The exception in generic terms, for fault_report_end(). */
+static struct fault_info decode_fault(const struct trap_frame *f, const char *name)
+{
+    struct fault_info info = {
+        .what = name,
+        .pc = f->rip,
+        .user = (f->cs & 3) != 0,
+    };
+
+    if (f->vector == VECTOR_PAGE_FAULT) {
+        info.memory = true;
+        info.addr = read_cr2();
+        info.access = (f->error_code & PF_FETCH) ? FAULT_EXEC
+                      : (f->error_code & PF_WRITE) ? FAULT_WRITE : FAULT_READ;
+        info.protection = (f->error_code & PF_PRESENT) != 0;
+    }
+    return info;
+}
+
 void x86_trap(struct trap_frame *f)
 {
     const char *name = f->vector < 32 && exception_names[f->vector]
                            ? exception_names[f->vector] : "Reserved exception";
+    struct fault_info info = decode_fault(f, name);
 
     fault_report_begin("%s, vector %lu", name, (unsigned long)f->vector);
     printf("  error code 0x%lx\n", (unsigned long)f->error_code);
@@ -90,5 +111,5 @@ void x86_trap(struct trap_frame *f)
     if (f->vector == VECTOR_DOUBLE_FAULT)
         printf("  (a fault while delivering another fault; handled on the IST stack)\n");
     print_registers(f);
-    fault_report_end(f->rip, f->rbp, f->rsp);
+    fault_report_end(&info, f->rbp, f->rsp);
 }

@@ -51,6 +51,20 @@ __noreturn void arch_halt(void);
 /* Tell the CPU we are spinning (pause / yield). */
 void arch_cpu_relax(void);
 
+/* --- setjmp/longjmp for the kernel ------------------------------------------ */
+/*
+ * arch_setjmp saves the callee-saved registers, the stack pointer and the
+ * return address and returns 0; arch_longjmp(b, v) returns from that
+ * arch_setjmp again, with v (nonzero). The frame that called arch_setjmp
+ * must still be live. Used to abandon code that faulted (lib/fault.c) and
+ * to come back from a user program (kernel/proc.c).
+ */
+struct arch_jmp_buf {
+    u64 regs[14];
+};
+int arch_setjmp(struct arch_jmp_buf *b) __returns_twice;
+__noreturn void arch_longjmp(struct arch_jmp_buf *b, int value);
+
 /* --- deliberate faults, for crash= and the fault tests -------------------- */
 /* Execute an instruction the CPU does not define (x86 ud2, AArch64 udf). */
 void arch_execute_undefined(void);

@@ -10,6 +10,7 @@
 #define __unused        __attribute__((unused))
 #define __printf(f, a)  __attribute__((format(printf, f, a)))
 #define __noinline      __attribute__((noinline))
+#define __returns_twice __attribute__((returns_twice))
 
 #define likely(x)       __builtin_expect(!!(x), 1)
 #define unlikely(x)     __builtin_expect(!!(x), 0)

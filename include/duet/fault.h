@@ -1,5 +1,6 @@
 /*
- * The shape every kernel fault report shares on both arches:
+ * Faults: the report every fault prints on both arches, and the two ways
+ * a fault does not end the kernel.
  *
  *   *** KERNEL FAULT: <what> ***
  *     <arch lines: cause, addresses, registers>
@@ -7,8 +8,15 @@
  *     #0 ...
  *   *** fault: powering off (status 3) ***
  *
- * The arch's trap handler prints the first two parts with fault_report_begin()
- * and printf, then calls fault_report_end().
+ * The arch's trap handler decodes the exception into a struct fault_info,
+ * prints the first two parts with fault_report_begin() and printf, then
+ * calls fault_report_end(), which powers off, unless a test expected the
+ * fault (fault_expect()): then the report ends with
+ *
+ *   *** fault expected by the test: it goes on ***
+ *
+ * and the test resumes where it called fault_expect(). (User faults end
+ * only the user program: kernel/proc.c.)
  */
 #ifndef DUET_FAULT_H
 #define DUET_FAULT_H
@@ -16,10 +24,40 @@
 #include <duet/compiler.h>
 #include <duet/types.h>
 
+enum fault_access {
+    FAULT_READ,
+    FAULT_WRITE,
+    FAULT_EXEC,             /* an instruction fetch */
+};
+
+/* What the arch decoded from one exception, in generic terms. */
+struct fault_info {
+    const char *what;       /* "page fault", "undefined instruction", ... */
+    uintptr_t pc;           /* where it was taken */
+    bool memory;            /* a page fault or abort: addr and access mean something */
+    uintptr_t addr;         /* the address accessed */
+    enum fault_access access;
+    bool protection;        /* a mapped page refused the access (else: not mapped) */
+    bool user;              /* taken from user mode */
+};
+
+const char *fault_access_name(enum fault_access access);
+
 void fault_report_begin(const char *fmt, ...) __printf(1, 2);
 /* True when sp lies in the unmapped guard below the boot stack. */
 bool fault_sp_in_stack_guard(uintptr_t sp);
-/* Stack diagnosis, backtrace from (pc, fp), then poweroff. */
-__noreturn void fault_report_end(uintptr_t pc, uintptr_t fp, uintptr_t sp);
+/*
+ * Stack diagnosis and backtrace from (pc, fp); then back into the test
+ * that expected this fault, or power off.
+ */
+__noreturn void fault_report_end(const struct fault_info *info, uintptr_t fp, uintptr_t sp);
+
+/*
+ * For tests: run fn(arg), expecting it to fault. Returns true when it
+ * did (the fault is reported as usual, recorded in *info, and fn is
+ * abandoned where it faulted), false when fn returned normally. fn must
+ * not hold anything that needs undoing (locks, allocations) when it faults.
+ */
+bool fault_expect(void (*fn)(void *arg), void *arg, struct fault_info *info);
 
 #endif

@@ -81,6 +81,7 @@ void ktest_fail_str(struct ktest *t, const char *file, int line, const char *exp
 #define KEXPECT_GE(t, a, b) KTEST_CMP_(t, a, >=, b, (void)0)
 #define KASSERT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, return)
 #define KASSERT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, return)
+#define KASSERT_GT(t, a, b) KTEST_CMP_(t, a, >, b, return)
 
 #define KEXPECT_TRUE(t, c)                                                  \
     do {                                                                    \

@@ -12,5 +12,7 @@ extern char __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
 extern char __bss_start[], __bss_end[];
+/* boot.S's page tables: the end of .bss, freed after the switch to the final tables. */
+extern char __boot_tables_start[], __boot_tables_end[];
 
 #endif

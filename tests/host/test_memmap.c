@@ -133,6 +133,20 @@ static void reserve_keeps_it_normalised(void)
     CHECK_EQ(memmap_type_at(&map, 0x100000), 0);
 }
 
+static void release_turns_a_type_back_into_usable_ram(void)
+{
+    reset();
+    add(0x0, 0x100000, MEM_USABLE);
+    add(0x8000, 0x1000, MEM_KERNEL);
+    add(0x9000, 0x2000, MEM_BOOT_TABLES);
+    add(0x20000, 0x1000, MEM_BOOT_TABLES);
+    CHECK_EQ(memmap_normalize(&map), 0);
+    CHECK_EQ(memmap_release(&map, MEM_BOOT_TABLES), 0);
+    /* Merged with the usable RAM around them; the kernel stays. */
+    EXPECT_REGIONS(&map, { 0x0, 0x8000, MEM_USABLE }, { 0x8000, 0x1000, MEM_KERNEL },
+                   { 0x9000, 0xf7000, MEM_USABLE });
+}
+
 /* --- random maps against a model ------------------------------------------------ */
 
 #define GRANULE 0x100
@@ -218,4 +232,5 @@ HOST_TESTS(the_documented_example, sorts_unsorted_input, reserved_wins_over_usab
            stronger_reservation_wins, merges_neighbours_of_one_type, aligns_usable_inward,
            top_of_the_address_space, add_refuses_bad_regions,
            too_many_results_leave_the_map_alone, reserve_keeps_it_normalised,
+           release_turns_a_type_back_into_usable_ram,
            random_maps_match_the_model)
