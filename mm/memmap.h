@@ -28,6 +28,16 @@ enum mem_type {
     MEM_TYPE_COUNT
 };
 
+/*
+ * RAM, whoever holds it now: what the PMO maps and ioremap refuses. Not
+ * firmware reservations (a device-tree no-map range is MEM_RESERVED too),
+ * bad RAM or holes.
+ */
+static inline bool mem_type_is_ram(enum mem_type t)
+{
+    return t != MEM_RESERVED && t != MEM_BAD;
+}
+
 struct mem_region {
     paddr_t base;
     u64 size;

@@ -36,13 +36,6 @@ paddr_t pmo_ram_end(void)
     return pmo_hi;
 }
 
-/* RAM, whoever holds it now; not firmware reservations, bad RAM or holes.
- * (A device-tree no-map range is MEM_RESERVED, so it stays out too.) */
-static bool is_ram(enum mem_type t)
-{
-    return t != MEM_RESERVED && t != MEM_BAD;
-}
-
 struct page_census {
     u64 pages[PT_LEVELS];
 };
@@ -68,13 +61,13 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
     /* Join neighbouring RAM regions into runs of whole pages, so a run can
      * use a 1 GiB page across a region boundary. */
     for (size_t i = 0; i < m->count;) {
-        if (!is_ram(m->regions[i].type)) {
+        if (!mem_type_is_ram(m->regions[i].type)) {
             i++;
             continue;
         }
         paddr_t start = ALIGN_DOWN(m->regions[i].base, (paddr_t)PAGE_SIZE);
         paddr_t end = m->regions[i].base + m->regions[i].size;
-        for (i++; i < m->count && is_ram(m->regions[i].type) && m->regions[i].base <= ALIGN_UP(end, (paddr_t)PAGE_SIZE); i++)
+        for (i++; i < m->count && mem_type_is_ram(m->regions[i].type) && m->regions[i].base <= ALIGN_UP(end, (paddr_t)PAGE_SIZE); i++)
             end = m->regions[i].base + m->regions[i].size;
         end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);
         if (end - start > PMO_END - PHYS_OFFSET - start)

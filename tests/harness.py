@@ -441,6 +441,22 @@ def _save_log(r):
 
 _FAULT_RE = re.compile(r"^\*\*\* KERNEL (?:PANIC|FAULT)\b.*$", re.MULTILINE)
 _NOT_OK_RE = re.compile(r"^\s*not ok \d+\s*(.*)$", re.MULTILINE)
+# How a fault report ends when a test expected the fault (lib/fault.c).
+FAULT_EXPECTED = "*** fault expected by the test: it goes on ***"
+_REPORT_END_RE = re.compile(r"^\*\*\* (?:fault|panic)\b.*$", re.MULTILINE)
+
+
+def unexpected_fault(log):
+    """The first panic or fault report that a test did not expect, or None.
+
+    A fault a test provokes on purpose (fault_expect()) is reported in
+    full, then ends with FAULT_EXPECTED instead of powering off."""
+    for m in _FAULT_RE.finditer(log):
+        end = _REPORT_END_RE.search(log, m.end())
+        if not (m.group(0).startswith("*** KERNEL FAULT") and end
+                and end.group(0).strip() == FAULT_EXPECTED):
+            return m
+    return None
 
 
 def classify(r, expect_status=0):
@@ -450,7 +466,7 @@ def classify(r, expect_status=0):
         if r.interaction_error:
             why += f" ({r.interaction_error})"
         return "hang", why
-    m = _FAULT_RE.search(r.log)
+    m = unexpected_fault(r.log)
     if m:
         return "crash", m.group(0).strip("* ").strip()
     if r.exit.kind != "poweroff":

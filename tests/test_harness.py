@@ -47,6 +47,22 @@ def test_classify_panic_and_fault_are_crashes_whatever_the_status():
         assert kind == "crash" and why.startswith("KERNEL"), (line, kind, why)
 
 
+def test_classify_expected_faults_are_not_crashes():
+    """A fault a test provoked (its report ends with FAULT_EXPECTED) is part
+    of a passing run; a later fault that nobody expected is still a crash,
+    and so is a report cut off before its end."""
+    expected = ("*** KERNEL FAULT: Page fault (#PF), vector 14 ***\n  CR2 0x8\nBacktrace:\n"
+                f"  #0 read_word\n{harness.FAULT_EXPECTED}\n    ok 1 reading_null_faults\n")
+    assert harness.classify(fake(expected, rc=x86_status(0)))[0] == "ok"
+    fatal = "*** KERNEL FAULT: General protection (#GP), vector 13 ***\n*** fault: powering off ***\n"
+    kind, why = harness.classify(fake(expected + fatal, rc=x86_status(3)))
+    assert kind == "crash" and "General protection" in why
+    cut = "*** KERNEL FAULT: Page fault (#PF), vector 14 ***\n  CR2 0x8\n"
+    assert harness.classify(fake(cut, rc=x86_status(0)))[0] == "crash"
+    panic = "*** KERNEL PANIC at a.c:1: boom ***\n" + harness.FAULT_EXPECTED + "\n"
+    assert harness.classify(fake(panic, rc=x86_status(0)))[0] == "crash"
+
+
 def test_classify_reset_and_qemu_error():
     kind, why = harness.classify(fake("boot\n", rc=0))
     assert kind == "crash" and "reset" in why

@@ -12,7 +12,8 @@ ARCH_SRCS := \
 	arch/aarch64/cpu.c \
 	arch/aarch64/power.c \
 	arch/aarch64/mmu.c \
-	arch/aarch64/setjmp.S
+	arch/aarch64/setjmp.S \
+	arch/aarch64/devices_test.c
 
 # No FP/SIMD registers in the kernel (CPACR_EL1 traps them; nothing saves
 # them), no PAC/BTI. Debian's gcc calls libgcc helpers for atomics unless told not to.

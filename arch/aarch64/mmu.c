@@ -11,6 +11,7 @@
 #include <duet/compiler.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
+#include <mm/ioremap.h>
 #include <mm/vm.h>
 #include "early_map.h"
 #include "pl011.h"
@@ -56,14 +57,18 @@ void arch_mmu_set_kernel_root(paddr_t root)
     arch_tlb_invalidate_all();
 }
 
-/* The PL011 console, at the VA the early tables gave it, as device memory. */
+/*
+ * The PL011 console. pl011.c reaches it at the address boot.S's early map
+ * gave it, and keeps doing so across the switch to the final tables: the
+ * first ioremap lands at MMIO_BASE, where the early map put the PL011.
+ */
 void arch_mmu_map_devices(struct vm_space *kernel)
 {
-    int err = vm_map(kernel, EARLY_UART_VA, PL011_PHYS, PAGE_SIZE,
-                     VM_READ | VM_WRITE | VM_DEVICE | VM_GLOBAL, 0);
+    void *uart = ioremap(PL011_PHYS, PAGE_SIZE);
 
-    if (err)
-        panic("arch_mmu_map_devices: cannot map the PL011: %s", vm_strerror(err));
+    if ((uintptr_t)uart != EARLY_UART_VA)
+        panic("arch_mmu_map_devices: the PL011 mapped at %p, not at its early address 0x%lx",
+              uart, (unsigned long)EARLY_UART_VA);
 }
 
 /* ID_AA64MMFR1_EL1.PAN, bits [23:20]: nonzero when PSTATE.PAN exists (FEAT_PAN). */
