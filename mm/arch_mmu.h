@@ -33,10 +33,22 @@
  *   void arch_mmu_set_kernel_root(paddr_t root);
  *   void arch_mmu_map_devices(struct vm_space *kernel);  early MMIO (console)
  *   void arch_mmu_enable_protections(char *buf, size_t size);
+void arch_mmu_init_user_root(paddr_t root);
+void arch_mmu_switch_user(paddr_t root);
+bool arch_mmu_user_access_blocked(void);
  *           once the final tables are live: turn on what keeps the kernel
  *           from executing or touching user memory (x86 SMEP/SMAP, AArch64
  *           PAN) and writable memory from executing (AArch64 WXN), where
  *           the CPU has it; buf gets their names for the boot log
+ *   void arch_mmu_init_user_root(paddr_t root);
+ *           a new address space's root table, zeroed: give it the kernel
+ *           half where the arch needs it there (x86_64 copies the kernel
+ *           root's entries 256..511: copy_kernel_mappings)
+ *   void arch_mmu_switch_user(paddr_t root);
+ *           make `root` the user half (PADDR_NONE: no user half at all)
+ *   bool arch_mmu_user_access_blocked(void);
+ *           true when the kernel faults on touching user memory directly
+ *           (x86 SMAP, AArch64 PAN are on)
  */
 #ifndef MM_ARCH_MMU_H
 #define MM_ARCH_MMU_H
@@ -81,5 +93,8 @@ paddr_t arch_mmu_kernel_root(void);
 void arch_mmu_set_kernel_root(paddr_t root);
 void arch_mmu_map_devices(struct vm_space *kernel);
 void arch_mmu_enable_protections(char *buf, size_t size);
+void arch_mmu_init_user_root(paddr_t root);
+void arch_mmu_switch_user(paddr_t root);
+bool arch_mmu_user_access_blocked(void);
 
 #endif

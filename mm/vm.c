@@ -341,22 +341,33 @@ unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS])
     }
 }
 
+/*
+ * The root entries a space owns: a user space the lower half only (on
+ * x86_64 its upper half is the kernel's, copied in), the kernel all of
+ * them (its lower half is empty once the identity map is gone).
+ */
+static unsigned owned_root_entries(struct vm_space *s)
+{
+    return s->user ? PT_ENTRIES / 2 : PT_ENTRIES;
+}
+
 /* Virtual addresses are 48 bits, sign-extended to 64. */
 static vaddr_t canonical(vaddr_t va)
 {
     return (va & (1ULL << 47)) ? va | 0xffff000000000000ULL : va;
 }
 
-static void leaves_below(pte_t *table, unsigned level, vaddr_t base, vm_leaf_fn fn, void *arg)
+static void leaves_below(pte_t *table, unsigned level, vaddr_t base, unsigned n,
+                         vm_leaf_fn fn, void *arg)
 {
-    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+    for (unsigned i = 0; i < n; i++) {
         pte_t e = table[i];
         vaddr_t va = canonical(base + ((vaddr_t)i << pt_level_shift(level)));
 
         if (!pte_is_valid(e))
             continue;
         if (pte_is_table(e, level))
-            leaves_below(child_table(e), level - 1, va, fn, arg);
+            leaves_below(child_table(e), level - 1, va, PT_ENTRIES, fn, arg);
         else
             fn(va, pte_address(e), level, pte_leaf_flags(e, level), arg);
     }
@@ -364,20 +375,20 @@ static void leaves_below(pte_t *table, unsigned level, vaddr_t base, vm_leaf_fn 
 
 void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg)
 {
-    leaves_below(root_table(s), PT_ROOT_LEVEL, 0, fn, arg);
+    leaves_below(root_table(s), PT_ROOT_LEVEL, 0, owned_root_entries(s), fn, arg);
 }
 
-static u64 tables_below(pte_t *table, unsigned level)
+static u64 tables_below(pte_t *table, unsigned level, unsigned entries)
 {
     u64 n = 0;
 
-    for (unsigned i = 0; i < PT_ENTRIES; i++)
+    for (unsigned i = 0; i < entries; i++)
         if (pte_is_table(table[i], level))
-            n += 1 + tables_below(child_table(table[i]), level - 1);
+            n += 1 + tables_below(child_table(table[i]), level - 1, PT_ENTRIES);
     return n;
 }
 
 u64 vm_table_pages(struct vm_space *s)
 {
-    return tables_below(root_table(s), PT_ROOT_LEVEL);
+    return tables_below(root_table(s), PT_ROOT_LEVEL, owned_root_entries(s));
 }

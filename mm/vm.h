@@ -56,10 +56,11 @@ int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out);
  * invalid entry). */
 unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS]);
 
-/* Visit every leaf in address order: for ptdump, the W^X audit, tests. */
+/* Visit every leaf of the space's own half in address order: for ptdump,
+ * the W^X audit, address spaces, tests. */
 typedef void (*vm_leaf_fn)(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg);
 void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg);
-/* Pages of tables below the root (the root excluded). */
+/* Pages of tables below the root in the space's own half (the root excluded). */
 u64 vm_table_pages(struct vm_space *s);
 
 /* Table pages: provided by mm/physmem.c (by the test in host builds). */

@@ -121,3 +121,17 @@ void arch_execute_undefined(void)
     /* UDF: permanently undefined, raises EC 0x00 ("unknown reason"). */
     __asm__ volatile("udf #0");
 }
+
+/* DAIF holds the four mask bits; restoring it puts back exactly what was. */
+unsigned long arch_irq_save(void)
+{
+    unsigned long flags;
+
+    __asm__ volatile("mrs %0, daif\n\tmsr daifset, #0xf" : "=r"(flags) :: "memory");
+    return flags;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+    __asm__ volatile("msr daif, %0" :: "r"(flags) : "memory");
+}

@@ -77,6 +77,42 @@ void arch_mmu_map_devices(struct vm_space *kernel)
 /* MSR PAN, #1, written out: older assemblers reject the name without -march=armv8.1-a. */
 #define MSR_PAN_1               ".inst 0xd500419f"
 
+static bool pan_enabled;
+
+bool arch_mmu_user_access_blocked(void)
+{
+    return pan_enabled;
+}
+
+/* A user address space has a root of its own, for TTBR0: the kernel half
+ * is in TTBR1, shared as it is. */
+void arch_mmu_init_user_root(paddr_t root)
+{
+}
+
+/*
+ * TTBR0 walks the user half; with no address space, TCR.EPD0 makes any
+ * access there fault without a walk. Duet does not use ASIDs: every user
+ * mapping is tagged with ASID 0, so a switch must drop them all from the
+ * TLB. One TLBI VMALLE1IS does, kernel entries included (they refill from
+ * TTBR1); ASIDs would save that cost and are a lab challenge
+ * (docs/user-mode.md).
+ */
+void arch_mmu_switch_user(paddr_t root)
+{
+    u64 tcr = read_sysreg(tcr_el1);
+
+    if (root == PADDR_NONE) {
+        write_sysreg(tcr_el1, tcr | TCR_EPD0);
+        write_sysreg(ttbr0_el1, 0);
+    } else {
+        write_sysreg(ttbr0_el1, root);
+        write_sysreg(tcr_el1, tcr & ~TCR_EPD0);
+    }
+    __asm__ volatile("isb" ::: "memory");
+    arch_tlb_invalidate_all();
+}
+
 void arch_mmu_enable_protections(char *buf, size_t size)
 {
     u64 sctlr = read_sysreg(sctlr_el1) | SCTLR_EL1_WXN;
@@ -85,6 +121,7 @@ void arch_mmu_enable_protections(char *buf, size_t size)
     if ((read_sysreg(id_aa64mmfr1_el1) >> ID_AA64MMFR1_PAN_SHIFT) & 0xf) {
         sctlr &= ~SCTLR_EL1_SPAN;
         __asm__ volatile(MSR_PAN_1 ::: "memory");
+        pan_enabled = true;
         snprintf(buf + n, size - MIN(n, size), " PAN");
     }
     write_sysreg(sctlr_el1, sctlr);

@@ -71,3 +71,18 @@ void arch_execute_undefined(void)
 {
     __asm__ volatile("ud2");
 }
+
+/* RFLAGS.IF (bit 9) says whether interrupts are enabled. */
+unsigned long arch_irq_save(void)
+{
+    unsigned long flags;
+
+    __asm__ volatile("pushfq\n\tpopq %0\n\tcli" : "=r"(flags) :: "memory");
+    return flags;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+    if (flags & (1UL << 9))
+        __asm__ volatile("sti" ::: "memory");
+}

@@ -11,6 +11,7 @@
 #include <duet/printk.h>
 #include <duet/layout.h>
 #include <mm/arch_mmu.h>
+#include <mm/pmo.h>
 #include <arch/x86.h>
 
 #define INVLPG_MAX_PAGES 32
@@ -56,15 +57,44 @@ void arch_tlb_invalidate(vaddr_t va, size_t size)
         __asm__ volatile("invlpg (%0)" :: "r"(p) : "memory");
 }
 
+/* The kernel's root; CR3 holds a user address space's root while one runs. */
+static paddr_t kernel_root;
+
 paddr_t arch_mmu_kernel_root(void)
 {
-    return read_cr3() & X86_PTE_ADDR;
+    return kernel_root ? kernel_root : (read_cr3() & X86_PTE_ADDR);
 }
 
 void arch_mmu_set_kernel_root(paddr_t root)
 {
+    kernel_root = root;
     write_cr3(root);
     arch_tlb_invalidate_all();          /* the old tables' global entries too */
+}
+
+/*
+ * copy_kernel_mappings: a user root shares the kernel half by pointing its
+ * entries 256..511 at the kernel's own level-2 tables. kmap_init made all
+ * 256 of them at boot and never frees them, so the copy cannot go stale.
+ */
+void arch_mmu_init_user_root(paddr_t root)
+{
+    const pte_t *kernel = phys_to_virt(arch_mmu_kernel_root());
+    pte_t *user = phys_to_virt(root);
+
+    for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+        user[i] = kernel[i];
+}
+
+/*
+ * The user half lives in the same root as the kernel half, so switching
+ * is loading CR3 with the address space's root, which drops every
+ * non-global TLB entry: the user ones (SDM Vol. 3A 4.10.4.1). The
+ * kernel's are global and survive.
+ */
+void arch_mmu_switch_user(paddr_t root)
+{
+    write_cr3(root == PADDR_NONE ? arch_mmu_kernel_root() : root);
 }
 
 void arch_mmu_map_devices(struct vm_space *kernel)
@@ -78,6 +108,14 @@ void arch_mmu_map_devices(struct vm_space *kernel)
 #define CPUID7_ECX_LA57     (1u << 16)      /* 5-level paging */
 #define CR4_SMEP            (1UL << 20)     /* no kernel fetch from user pages */
 #define CR4_SMAP            (1UL << 21)     /* no kernel data access to user pages (but with stac) */
+
+bool arch_mmu_user_access_blocked(void)
+{
+    u64 cr4;
+
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    return cr4 & CR4_SMAP;
+}
 
 void arch_mmu_enable_protections(char *buf, size_t size)
 {

@@ -51,6 +51,29 @@ __noreturn void arch_halt(void);
 /* Tell the CPU we are spinning (pause / yield). */
 void arch_cpu_relax(void);
 
+/* --- interrupts -------------------------------------------------------------- */
+/* Mask interrupts and return the previous state, for arch_irq_restore(). */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+
+/* --- user mode ----------------------------------------------------------------- */
+/*
+ * Where a user program starts: its entry point, its stack pointer and the
+ * first two argument registers (argc and argv; x86_64 rdi and rsi, AArch64
+ * x0 and x1). Every other register starts at zero.
+ */
+struct user_entry {
+    uintptr_t pc, sp;
+    uintptr_t arg0, arg1;
+};
+/*
+ * Drop to user mode (x86_64 ring 3, AArch64 EL0) in the address space
+ * switched to last. Traps from user mode then run on the kernel stack
+ * below the caller's frame. Never returns: the kernel comes back through
+ * arch_longjmp (kernel/proc.c) when the program exits or faults.
+ */
+__noreturn void arch_user_enter(const struct user_entry *e);
+
 /* --- setjmp/longjmp for the kernel ------------------------------------------ */
 /*
  * arch_setjmp saves the callee-saved registers, the stack pointer and the

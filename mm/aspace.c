@@ -1,0 +1,284 @@
+/*
+ * Address spaces (mm/aspace.h). The page-table work is mm/vm.c's; this
+ * file decides which pages an address space owns and when they come and
+ * go. Every user page is a block from the buddy allocator, 4 KiB or
+ * 2 MiB, so the leaf's level says which order to give back.
+ */
+#include <duet/errno.h>
+#include <duet/layout.h>
+#include <duet/panic.h>
+#include <duet/string.h>
+#include <mm/aspace.h>
+#include <mm/buddy.h>
+#include <mm/kmalloc.h>
+#include <mm/pmo.h>
+
+#define HUGE_ORDER  9                   /* a 2 MiB page: 2^9 pages of 4 KiB */
+
+static struct aspace *current_aspace;
+
+/* The buddy order of the block a user leaf at `level` maps. */
+static unsigned leaf_order(unsigned level, vaddr_t va)
+{
+    if (level > 1)
+        panic("aspace: a 1 GiB user page at 0x%lx; user pages are 4 KiB or 2 MiB",
+              (unsigned long)va);
+    return level * HUGE_ORDER;
+}
+
+static int errno_of(int vm_err)
+{
+    switch (vm_err) {
+    case VM_ERR_NO_MEMORY: return -ENOMEM;
+    case VM_ERR_EXISTS: return -EEXIST;
+    default: return -EINVAL;
+    }
+}
+
+struct aspace *aspace_create(void)
+{
+    struct aspace *as = kzalloc(sizeof(*as));
+
+    if (!as)
+        return NULL;
+    paddr_t root = pt_alloc_page();
+    if (root == PADDR_NONE) {
+        kfree(as);
+        return NULL;
+    }
+    arch_mmu_init_user_root(root);
+    as->vm = (struct vm_space){ .root = root, .user = true };
+    as->refs = 1;
+    as->lock = (struct spinlock)SPINLOCK_INIT("aspace");
+    return as;
+}
+
+void aspace_get(struct aspace *as)
+{
+    unsigned long flags = spin_lock_irqsave(&as->lock);
+
+    as->refs++;
+    spin_unlock_irqrestore(&as->lock, flags);
+}
+
+static void free_user_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+{
+    buddy_free_pages(pa, leaf_order(level, va));
+}
+
+static void aspace_destroy(struct aspace *as)
+{
+    if (current_aspace == as)
+        aspace_switch(NULL);
+    /* The pages first, then the tables: unmapping the whole user half
+     * frees every table that held them. */
+    vm_for_each_leaf(&as->vm, free_user_leaf, NULL);
+    int err = vm_unmap(&as->vm, 0, USER_END);
+    if (err)
+        panic("aspace_destroy: unmapping the user half: %s", vm_strerror(err));
+    pt_free_page(as->vm.root);
+    kfree(as);
+}
+
+void aspace_put(struct aspace *as)
+{
+    unsigned long flags = spin_lock_irqsave(&as->lock);
+
+    if (as->refs == 0)
+        panic("aspace_put: %p has no references left", as);
+    unsigned left = --as->refs;
+    spin_unlock_irqrestore(&as->lock, flags);
+    if (left == 0)
+        aspace_destroy(as);
+}
+
+void aspace_switch(struct aspace *as)
+{
+    arch_mmu_switch_user(as ? as->vm.root : PADDR_NONE);
+    current_aspace = as;
+}
+
+struct aspace *aspace_current(void)
+{
+    return current_aspace;
+}
+
+static bool user_range_ok(vaddr_t va, u64 size)
+{
+    return size && IS_ALIGNED(va | size, (u64)PAGE_SIZE) && va >= USER_BASE &&
+           va + size > va && va + size <= USER_END;
+}
+
+/* Unmap and free what lies in [va, va + size); the lock is held. */
+static int unmap_locked(struct aspace *as, vaddr_t va, u64 size)
+{
+    struct vm_translation tr;
+    vaddr_t end = va + size;
+
+    /* A huge page that sticks out of either end cannot be half freed. */
+    if (vm_translate(&as->vm, va, &tr) == VM_OK && !IS_ALIGNED(va, tr.page_size))
+        return -EINVAL;
+    if (vm_translate(&as->vm, end - 1, &tr) == VM_OK && !IS_ALIGNED(end, tr.page_size))
+        return -EINVAL;
+
+    for (vaddr_t addr = va; addr < end;) {
+        if (vm_translate(&as->vm, addr, &tr) != VM_OK) {
+            addr += PAGE_SIZE;
+            continue;
+        }
+        /* Unmap before freeing: the page must be unreachable first. */
+        vm_unmap(&as->vm, addr, tr.page_size);
+        buddy_free_pages(tr.pa, leaf_order(tr.level, addr));
+        addr += tr.page_size;
+    }
+    return 0;
+}
+
+int aspace_unmap(struct aspace *as, vaddr_t va, u64 size)
+{
+    if (!user_range_ok(va, size))
+        return -EINVAL;
+    unsigned long flags = spin_lock_irqsave(&as->lock);
+    int err = unmap_locked(as, va, size);
+    spin_unlock_irqrestore(&as->lock, flags);
+    return err;
+}
+
+int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
+{
+    if (!user_range_ok(va, size))
+        return -EINVAL;
+
+    unsigned long irq = spin_lock_irqsave(&as->lock);
+    vaddr_t done = va;
+    int err = 0;
+
+    while (done < va + size) {
+        bool huge = IS_ALIGNED(done, PAGE_SIZE << HUGE_ORDER) &&
+                    va + size - done >= (PAGE_SIZE << HUGE_ORDER);
+        unsigned order = huge ? HUGE_ORDER : 0;
+        paddr_t pa = buddy_alloc_pages_zeroed(order);
+
+        if (pa == PADDR_NONE && order) {            /* no 2 MiB block: 4 KiB will do */
+            order = 0;
+            pa = buddy_alloc_pages_zeroed(0);
+        }
+        if (pa == PADDR_NONE) {
+            err = -ENOMEM;
+            break;
+        }
+        int verr = vm_map(&as->vm, done, pa, PAGE_SIZE << order, flags | VM_USER, order ? 1 : 0);
+        if (verr) {
+            buddy_free_pages(pa, order);
+            err = errno_of(verr);
+            break;
+        }
+        done += PAGE_SIZE << order;
+    }
+    if (err && done > va)
+        unmap_locked(as, va, done - va);
+    spin_unlock_irqrestore(&as->lock, irq);
+    return err;
+}
+
+int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access)
+{
+    vaddr_t page = ALIGN_DOWN(va, (vaddr_t)PAGE_SIZE);
+    struct vm_translation tr;
+
+    /* Only the heap is mapped lazily, and it is never executable. */
+    if (access == FAULT_EXEC || page < as->heap_start ||
+        page >= ALIGN_UP(as->brk, (vaddr_t)PAGE_SIZE))
+        return -EFAULT;
+
+    unsigned long flags = spin_lock_irqsave(&as->lock);
+    int err = -EFAULT;
+    if (vm_translate(&as->vm, page, &tr) == VM_OK) {
+        /* Mapped already: the access broke the page's permissions. */
+    } else {
+        paddr_t pa = buddy_alloc_pages_zeroed(0);
+        if (pa == PADDR_NONE) {
+            err = -ENOMEM;
+        } else if (vm_map(&as->vm, page, pa, PAGE_SIZE, VM_READ | VM_WRITE | VM_USER, 0)) {
+            buddy_free_pages(pa, 0);
+            err = -ENOMEM;
+        } else {
+            err = 0;
+        }
+    }
+    spin_unlock_irqrestore(&as->lock, flags);
+    return err;
+}
+
+vaddr_t aspace_brk(struct aspace *as, vaddr_t addr)
+{
+    if (addr == 0 || addr < as->heap_start || addr - as->heap_start > USER_HEAP_MAX)
+        return as->brk;
+
+    vaddr_t old_end = ALIGN_UP(as->brk, (vaddr_t)PAGE_SIZE);
+    vaddr_t new_end = ALIGN_UP(addr, (vaddr_t)PAGE_SIZE);
+    if (new_end < old_end && aspace_unmap(as, new_end, old_end - new_end))
+        return as->brk;
+    as->brk = addr;
+    return addr;
+}
+
+/* --- clone ----------------------------------------------------------------------------- */
+
+struct clone_state {
+    struct aspace *copy;
+    int err;
+};
+
+static void clone_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+{
+    struct clone_state *st = arg;
+    unsigned order = leaf_order(level, va);
+
+    if (st->err)
+        return;
+    paddr_t page = buddy_alloc_pages(order);
+    if (page == PADDR_NONE) {
+        st->err = -ENOMEM;
+        return;
+    }
+    memcpy(phys_to_virt(page), phys_to_virt(pa), PAGE_SIZE << order);
+    int err = vm_map(&st->copy->vm, va, page, PAGE_SIZE << order, flags, level);
+    if (err) {
+        buddy_free_pages(page, order);
+        st->err = errno_of(err);
+    }
+}
+
+struct aspace *aspace_clone(struct aspace *as)
+{
+    struct clone_state st = { .copy = aspace_create() };
+
+    if (!st.copy)
+        return NULL;
+    unsigned long flags = spin_lock_irqsave(&as->lock);
+    vm_for_each_leaf(&as->vm, clone_leaf, &st);
+    st.copy->heap_start = as->heap_start;
+    st.copy->brk = as->brk;
+    spin_unlock_irqrestore(&as->lock, flags);
+    if (st.err) {
+        aspace_put(st.copy);            /* frees whatever was copied */
+        return NULL;
+    }
+    return st.copy;
+}
+
+/* --- looking ----------------------------------------------------------------------------- */
+
+static void count_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+{
+    *(u64 *)arg += pt_level_size(level);
+}
+
+u64 aspace_mapped_bytes(struct aspace *as)
+{
+    u64 bytes = 0;
+
+    vm_for_each_leaf(&as->vm, count_leaf, &bytes);
+    return bytes;
+}

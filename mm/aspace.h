@@ -1,0 +1,72 @@
+/*
+ * Address spaces (docs/user-mode.md): a user half of its own, the kernel
+ * half shared. x86_64 copies the kernel's root entries 256..511 into each
+ * new root; AArch64 keeps the kernel in TTBR1 and gives each address
+ * space its own TTBR0 root.
+ *
+ * An address space owns every page mapped in its user half and every
+ * table below its root: destroying it gives all of them back. Page-table
+ * changes go through its lock, taken with interrupts masked.
+ */
+#ifndef MM_ASPACE_H
+#define MM_ASPACE_H
+
+#include <duet/fault.h>
+#include <duet/spinlock.h>
+#include <duet/types.h>
+#include <mm/vm.h>
+
+struct aspace {
+    struct vm_space vm;         /* the root; vm.user is true */
+    unsigned refs;
+    struct spinlock lock;
+    /* The heap: [heap_start, brk), mapped a page at a time on first touch. */
+    vaddr_t heap_start, brk;
+};
+
+/* A new, empty address space with one reference, or NULL when out of memory. */
+struct aspace *aspace_create(void);
+void aspace_get(struct aspace *as);
+/* Drop a reference; the last one destroys the address space. */
+void aspace_put(struct aspace *as);
+
+/*
+ * A copy: every user page copied into a fresh page of the same size
+ * (2 MiB pages stay 2 MiB), with the same permissions, and the same heap.
+ * NULL when out of memory, with nothing left allocated.
+ */
+struct aspace *aspace_clone(struct aspace *as);
+
+/* Make `as` the user half of this CPU (NULL: none). */
+void aspace_switch(struct aspace *as);
+/* The address space switched to last, or NULL. */
+struct aspace *aspace_current(void);
+
+/*
+ * Map fresh zeroed pages over [va, va + size) with VM_* flags (VM_USER is
+ * added): 2 MiB pages where alignment allows and memory is there, 4 KiB
+ * otherwise. 0, or -ENOMEM / -EEXIST / -EINVAL with nothing mapped.
+ */
+int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags);
+/* Unmap [va, va + size) and free the pages (holes are fine). 0 or -EINVAL. */
+int aspace_unmap(struct aspace *as, vaddr_t va, u64 size);
+
+/*
+ * A user access to va faulted: make it succeed if the address space
+ * allows it (today: the first touch of a heap page maps a zeroed page).
+ * 0 when the access may be retried, -EFAULT when it is a real fault.
+ */
+int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access);
+
+/*
+ * brk(2): move the end of the heap to `addr` and return the new end, or
+ * the old one unchanged when addr is 0, below heap_start or more than
+ * USER_HEAP_MAX above it, or memory ran out. Growing maps nothing;
+ * shrinking frees the pages past the new end.
+ */
+vaddr_t aspace_brk(struct aspace *as, vaddr_t addr);
+
+/* Bytes of user memory mapped now (tests, `ps`). */
+u64 aspace_mapped_bytes(struct aspace *as);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * copy_from_user / copy_to_user (mm/uaccess.h): one page at a time, each
+ * translated through the address space's tables under its lock.
+ */
+#include <duet/errno.h>
+#include <duet/layout.h>
+#include <duet/string.h>
+#include <mm/aspace.h>
+#include <mm/pmo.h>
+#include <mm/uaccess.h>
+
+/* The PMO address of user address va if the page allows the access; NULL if not. */
+static void *user_byte(struct aspace *as, vaddr_t va, bool write)
+{
+    unsigned need = VM_USER | VM_READ | (write ? VM_WRITE : 0);
+    struct vm_translation tr;
+
+    if (vm_translate(&as->vm, va, &tr) == VM_OK && (tr.flags & need) == need)
+        return phys_to_virt(tr.pa);
+    return NULL;
+}
+
+/* Copy n bytes (within one page) between kernel memory and user address va. */
+static int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        unsigned long flags = spin_lock_irqsave(&as->lock);
+        void *p = user_byte(as, va, to_user);
+
+        if (p) {
+            if (to_user)
+                memcpy(p, kbuf, n);
+            else
+                memcpy(kbuf, p, n);
+        }
+        spin_unlock_irqrestore(&as->lock, flags);
+        if (p)
+            return 0;
+        /* A heap page nobody has touched yet is mapped now, then retried. */
+        if (attempt == 0 && aspace_fault(as, va, to_user ? FAULT_WRITE : FAULT_READ) != 0)
+            break;
+    }
+    return -EFAULT;
+}
+
+static int copy_user(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
+{
+    if (va + n < va || va + n > USER_END)
+        return -EFAULT;
+    while (n) {
+        size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        int err = copy_page(as, va, kbuf, chunk, to_user);
+
+        if (err)
+            return err;
+        va += chunk;
+        kbuf = (char *)kbuf + chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int copy_from_user(struct aspace *as, void *dst, vaddr_t src, size_t n)
+{
+    return copy_user(as, src, dst, n, false);
+}
+
+int copy_to_user(struct aspace *as, vaddr_t dst, const void *src, size_t n)
+{
+    return copy_user(as, dst, (void *)src, n, true);
+}

@@ -1,0 +1,24 @@
+/*
+ * Moving bytes between the kernel and a user address space (xv6's
+ * copyin/copyout). Every user pointer a system call gets goes through
+ * these: the range must lie in user space, every page must be mapped
+ * with user permission (and write permission to copy into it), or be a
+ * heap page not touched yet. Otherwise the result is -EFAULT: the kernel
+ * never faults on a bad user pointer.
+ *
+ * The bytes travel through the PMO: the user page's physical address
+ * comes from the address space's own tables, so the user mapping is never
+ * dereferenced by the kernel, and SMAP/PAN can stay on all the time.
+ */
+#ifndef MM_UACCESS_H
+#define MM_UACCESS_H
+
+#include <duet/types.h>
+
+struct aspace;
+
+/* 0, or -EFAULT with some of dst possibly written. */
+int copy_from_user(struct aspace *as, void *dst, vaddr_t src, size_t n);
+int copy_to_user(struct aspace *as, vaddr_t dst, const void *src, size_t n);
+
+#endif
