@@ -181,6 +181,16 @@ int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
     return err;
 }
 
+int aspace_protect(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
+{
+    if (!user_range_ok(va, size))
+        return -EINVAL;
+    unsigned long irq = spin_lock_irqsave(&as->lock);
+    int err = vm_protect(&as->vm, va, size, flags | VM_USER);
+    spin_unlock_irqrestore(&as->lock, irq);
+    return err ? errno_of(err) : 0;
+}
+
 int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access)
 {
     vaddr_t page = ALIGN_DOWN(va, (vaddr_t)PAGE_SIZE);

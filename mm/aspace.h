@@ -48,6 +48,8 @@ struct aspace *aspace_current(void);
  * otherwise. 0, or -ENOMEM / -EEXIST / -EINVAL with nothing mapped.
  */
 int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags);
+/* Change the permissions of [va, va + size), all mapped. 0 or -EINVAL / -ENOMEM. */
+int aspace_protect(struct aspace *as, vaddr_t va, u64 size, unsigned flags);
 /* Unmap [va, va + size) and free the pages (holes are fine). 0 or -EINVAL. */
 int aspace_unmap(struct aspace *as, vaddr_t va, u64 size);
 

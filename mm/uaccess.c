@@ -20,14 +20,17 @@ static void *user_byte(struct aspace *as, vaddr_t va, bool write)
     return NULL;
 }
 
-/* Copy n bytes (within one page) between kernel memory and user address va. */
+/*
+ * Copy n bytes (within one page) between kernel memory and user address
+ * va; with kbuf NULL, only check that the access is allowed.
+ */
 static int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         unsigned long flags = spin_lock_irqsave(&as->lock);
         void *p = user_byte(as, va, to_user);
 
-        if (p) {
+        if (p && kbuf) {
             if (to_user)
                 memcpy(p, kbuf, n);
             else
@@ -54,10 +57,16 @@ static int copy_user(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool t
         if (err)
             return err;
         va += chunk;
-        kbuf = (char *)kbuf + chunk;
+        if (kbuf)
+            kbuf = (char *)kbuf + chunk;
         n -= chunk;
     }
     return 0;
+}
+
+int user_range_check(struct aspace *as, vaddr_t va, size_t n, bool write)
+{
+    return copy_user(as, va, NULL, n, write);
 }
 
 int copy_from_user(struct aspace *as, void *dst, vaddr_t src, size_t n)

@@ -17,6 +17,12 @@
 
 struct aspace;
 
+/*
+ * 0 when every byte of [va, va + n) may be read (or written) by the
+ * program, mapping heap pages not touched yet; -EFAULT otherwise. For a
+ * system call that must refuse a bad buffer before doing anything.
+ */
+int user_range_check(struct aspace *as, vaddr_t va, size_t n, bool write);
 /* 0, or -EFAULT with some of dst possibly written. */
 int copy_from_user(struct aspace *as, void *dst, vaddr_t src, size_t n);
 int copy_to_user(struct aspace *as, vaddr_t dst, const void *src, size_t n);

@@ -1,11 +1,14 @@
 /*
  * traps.c: what happens once vectors.S has saved a trap frame.
  *
- * Owns the AArch64 part of the fault report (include/duet/fault.h has the
- * shape both arches share), printed for every exception the kernel does
- * not expect before powering off with PANIC_EXIT_STATUS; and the one
- * exception Duet resumes from: a semihosting call that trapped because
- * QEMU was run without semihosting.
+ * Traps from EL0 go to the generic code: `svc #0` to the system-call
+ * table, anything else to the user-fault policy (include/duet/trap.h).
+ * For the kernel's own exceptions this file owns the AArch64 part of the
+ * fault report (include/duet/fault.h has the shape both arches share),
+ * printed before powering off with PANIC_EXIT_STATUS or going back to a
+ * test that expected the fault; and the one kernel exception Duet resumes
+ * from: a semihosting call that trapped because QEMU was run without
+ * semihosting.
  */
 #include <duet/arch.h>
 #include <duet/fault.h>
@@ -13,6 +16,7 @@
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/sections.h>
+#include <duet/trap.h>
 #include "aarch64.h"
 #include "trap.h"
 
@@ -200,6 +204,7 @@ static struct fault_info decode_fault(const struct trap_frame *tf, u64 kind)
     struct fault_info info = {
         .what = has_syndrome && ec_names[ec] ? ec_names[ec] : type_names[type],
         .pc = tf->elr,
+        .sp = tf->sp,
         .user = from == TRAP_FROM_EL0_A64 || from == TRAP_FROM_EL0_A32,
     };
 
@@ -233,6 +238,17 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
         semihosting_unavailable();
         tf->x[0] = (u64)-1;
         tf->elr += 4;
+        return;
+    }
+
+    /* From user mode: a system call, or a fault that is the program's. */
+    if (kind == TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SYNC)) {
+        if (ec == EC_SVC64) {
+            tf->x[0] = (u64)syscall_dispatch(tf->x[8], tf->x);
+            return;
+        }
+        struct fault_info info = decode_fault(tf, kind);
+        user_fault(&info);              /* returns only to retry the access */
         return;
     }
 

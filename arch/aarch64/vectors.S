@@ -54,7 +54,7 @@
  * Save the rest of the interrupted state into the frame at sp and call
  * aarch64_trap(frame, kind). The caller has saved x0, x1 and SP already.
  */
-.macro save_and_call kind
+.macro save_and_call kind, return=trap_return
     stp     x2, x3, [sp, #TF_X(2)]
     stp     x4, x5, [sp, #TF_X(4)]
     stp     x6, x7, [sp, #TF_X(6)]
@@ -79,7 +79,7 @@
     mov     x0, sp
     mov     x1, #(\kind)
     bl      aarch64_trap
-    b       trap_return
+    b       \return
 .endm
 
 /* The ordinary path: the frame is at sp, the interrupted SP just above it. */
@@ -89,6 +89,15 @@
     add     x0, sp, #TRAP_FRAME_SIZE
     str     x0, [sp, #TF_SP]
     save_and_call \kind
+.endm
+
+/* From EL0: the interrupted SP is SP_EL0, and goes back there on return. */
+.macro trap_handler_el0 label, kind
+\label:
+    stp     x0, x1, [sp, #TF_X(0)]
+    mrs     x0, sp_el0
+    str     x0, [sp, #TF_SP]
+    save_and_call \kind, trap_return_el0
 .endm
 
 /*
@@ -146,14 +155,44 @@ aarch64_vectors:
     trap_handler trap_sp0_1, TRAP_KIND(TRAP_FROM_EL1_SP0, TRAP_IRQ)
     trap_handler trap_sp0_2, TRAP_KIND(TRAP_FROM_EL1_SP0, TRAP_FIQ)
     trap_handler trap_sp0_3, TRAP_KIND(TRAP_FROM_EL1_SP0, TRAP_SERROR)
-    trap_handler trap_a64_0, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SYNC)
-    trap_handler trap_a64_1, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_IRQ)
-    trap_handler trap_a64_2, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_FIQ)
-    trap_handler trap_a64_3, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SERROR)
+    trap_handler_el0 trap_a64_0, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SYNC)
+    trap_handler_el0 trap_a64_1, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_IRQ)
+    trap_handler_el0 trap_a64_2, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_FIQ)
+    trap_handler_el0 trap_a64_3, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SERROR)
     trap_handler trap_a32_0, TRAP_KIND(TRAP_FROM_EL0_A32, TRAP_SYNC)
     trap_handler trap_a32_1, TRAP_KIND(TRAP_FROM_EL0_A32, TRAP_IRQ)
     trap_handler trap_a32_2, TRAP_KIND(TRAP_FROM_EL0_A32, TRAP_FIQ)
     trap_handler trap_a32_3, TRAP_KIND(TRAP_FROM_EL0_A32, TRAP_SERROR)
+
+/* Back to EL0: its stack pointer from the frame, then as below. */
+trap_return_el0:
+    ldr     x0, [sp, #TF_SP]
+    msr     sp_el0, x0
+    b       trap_return
+
+/*
+ * arch_user_enter(const struct user_entry *e): EL0 at e->pc with
+ * SP_EL0 = e->sp, x0 = e->arg0, x1 = e->arg1 and every other register
+ * zero, interrupts masked (nothing handles them yet). SP_EL1 stays where
+ * it is, so traps from EL0 build their frames below this point.
+ */
+    .globl  arch_user_enter
+arch_user_enter:
+    mov     x9, sp
+    and     x9, x9, #~15
+    mov     sp, x9
+    sub     sp, sp, #TRAP_FRAME_SIZE
+    ldp     x10, x11, [x0]                  // pc, sp
+    ldp     x12, x13, [x0, #16]             // arg0, arg1
+    mov     x9, sp
+    .rept   16                              // x0 .. x31: zero
+    stp     xzr, xzr, [x9], #16
+    .endr
+    stp     x12, x13, [sp, #TF_X(0)]
+    str     x11, [sp, #TF_SP]
+    mov     x9, #SPSR_EL0T_MASKED
+    stp     x10, x9, [sp, #TF_ELR]
+    b       trap_return_el0
 
 /*
  * aarch64_trap() returned: resume where the exception was taken, with the

@@ -24,6 +24,7 @@ void x86_64_main(u32 magic, u32 info_pa)
     serial_init();
     gdt_init();
     idt_init();
+    x86_user_init();
 
     /* GRUB places the block low; the parser may read up to the end of the
      * early PMO, which maps the first GiB. */

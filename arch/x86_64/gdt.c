@@ -48,6 +48,12 @@ static void set_tss_descriptor(u64 *slot, const struct tss *t)
     slot[1] = base >> 32;
 }
 
+/* Where the CPU switches the stack to on a trap from ring 3. */
+void gdt_set_kernel_stack(u64 top)
+{
+    tss.rsp[0] = top;
+}
+
 void gdt_init(void)
 {
     struct {

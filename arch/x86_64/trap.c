@@ -1,11 +1,13 @@
 /*
- * Exception reports. An exception in the kernel is a bug, unless a test
- * expects it: print what happened, where, the registers and a backtrace,
- * then power off with a failure status or go back to the test
- * (include/duet/fault.h has the shared shape).
+ * Traps. A system call goes to the generic table; an exception in a user
+ * program to the generic user-fault policy. An exception in the kernel is
+ * a bug, unless a test expects it: print what happened, where, the
+ * registers and a backtrace, then power off with a failure status or go
+ * back to the test (include/duet/fault.h has the shared shape).
  */
 #include <duet/fault.h>
 #include <duet/printk.h>
+#include <duet/trap.h>
 #include <arch/x86.h>
 #include "trap.h"
 
@@ -85,6 +87,7 @@ static struct fault_info decode_fault(const struct trap_frame *f, const char *na
     struct fault_info info = {
         .what = name,
         .pc = f->rip,
+        .sp = f->rsp,
         .user = (f->cs & 3) != 0,
     };
 
@@ -102,7 +105,18 @@ void x86_trap(struct trap_frame *f)
 {
     const char *name = f->vector < 32 && exception_names[f->vector]
                            ? exception_names[f->vector] : "Reserved exception";
-    struct fault_info info = decode_fault(f, name);
+    struct fault_info info;
+
+    if (f->vector == X86_SYSCALL_VECTOR) {
+        const u64 args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+        f->rax = (u64)syscall_dispatch(f->rax, args);
+        return;
+    }
+    info = decode_fault(f, name);
+    if (info.user) {
+        user_fault(&info);              /* returns only to retry the access */
+        return;
+    }
 
     fault_report_begin("%s, vector %lu", name, (unsigned long)f->vector);
     printf("  error code 0x%lx\n", (unsigned long)f->error_code);

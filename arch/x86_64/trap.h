@@ -2,6 +2,10 @@
 #ifndef X86_64_TRAP_H
 #define X86_64_TRAP_H
 
+/* Not an exception: the `vector` the syscall entry stores in its frame. */
+#define X86_SYSCALL_VECTOR  256
+
+#ifndef __ASSEMBLER__
 #include <duet/types.h>
 
 struct trap_frame {
@@ -10,5 +14,6 @@ struct trap_frame {
     u64 vector, error_code;
     u64 rip, cs, rflags, rsp, ss;     /* pushed by the CPU */
 };
+#endif
 
 #endif

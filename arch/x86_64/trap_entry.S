@@ -4,6 +4,9 @@
  * trap frame has the same shape (struct trap_frame in trap.h):
  *   r15 .. rax, vector, error code, rip, cs, rflags, rsp, ss
  */
+#include "gdt.h"
+#include "trap.h"
+
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
                            (v) == 21 || (v) == 29 || (v) == 30)
 
@@ -48,6 +51,7 @@ trap_common:
     movq %rsp, %rbp
     call x86_trap
     addq $16, %rsp
+trap_exit:
     popq %r15
     popq %r14
     popq %r13
@@ -65,6 +69,66 @@ trap_common:
     popq %rax
     addq $16, %rsp                      /* vector and error code */
     iretq
+
+/*
+ * `syscall` from user mode (LSTAR points here; user.c). The CPU saved the
+ * user's rip in rcx and rflags in r11, masked IF (FMASK), and changed
+ * nothing else: rsp is still the user's. Switch to the kernel stack and
+ * build the frame an interrupt from user mode would have pushed, so system
+ * calls share trap_common and return through iretq. (iretq rather than
+ * sysret: slower, but it restores everything from the frame and has no
+ * corner case with a non-canonical return address.) One CPU: plain
+ * variables hold the two stack pointers.
+ */
+    .globl x86_syscall_entry
+x86_syscall_entry:
+    movq %rsp, x86_user_rsp(%rip)
+    movq x86_kernel_rsp(%rip), %rsp
+    pushq $(GDT_USER_DATA | 3)          /* ss */
+    pushq x86_user_rsp(%rip)            /* rsp */
+    pushq %r11                          /* rflags */
+    pushq $(GDT_USER_CODE | 3)          /* cs */
+    pushq %rcx                          /* rip */
+    pushq $0                            /* error code */
+    pushq $X86_SYSCALL_VECTOR
+    jmp trap_common
+
+/*
+ * arch_user_enter(const struct user_entry *e): ring 3 at e->pc with
+ * e->sp, rdi = e->arg0, rsi = e->arg1, every other register zero, IF
+ * clear (nothing handles interrupts yet). Traps from user mode arrive on
+ * the stack below this point: TSS.rsp0 and the syscall stack are set to it.
+ */
+    .globl arch_user_enter
+arch_user_enter:
+    andq $-16, %rsp
+    movq %rdi, %rbx
+    movq %rsp, %rdi
+    call x86_set_kernel_stack
+    pushq $(GDT_USER_DATA | 3)          /* ss */
+    pushq 8(%rbx)                       /* rsp */
+    pushq $0x2                          /* rflags: only the always-one bit */
+    pushq $(GDT_USER_CODE | 3)          /* cs */
+    pushq 0(%rbx)                       /* rip */
+    pushq $0                            /* error code */
+    pushq $0                            /* vector */
+    xorl %eax, %eax
+    pushq %rax                          /* rax */
+    pushq %rax                          /* rbx */
+    pushq %rax                          /* rcx */
+    pushq %rax                          /* rdx */
+    pushq 24(%rbx)                      /* rsi: arg1 */
+    pushq 16(%rbx)                      /* rdi: arg0 */
+    .rept 9                             /* rbp, r8 .. r15 */
+    pushq %rax
+    .endr
+    jmp trap_exit
+
+    .bss
+    .balign 8
+    .globl x86_kernel_rsp
+x86_kernel_rsp: .skip 8
+x86_user_rsp:   .skip 8
 
     .section .rodata
     .balign 8

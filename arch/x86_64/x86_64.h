@@ -8,5 +8,7 @@
 void serial_init(void);
 void gdt_init(void);
 void idt_init(void);
+void gdt_set_kernel_stack(u64 top);
+void x86_user_init(void);
 
 #endif

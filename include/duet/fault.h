@@ -34,6 +34,7 @@ enum fault_access {
 struct fault_info {
     const char *what;       /* "page fault", "undefined instruction", ... */
     uintptr_t pc;           /* where it was taken */
+    uintptr_t sp;           /* the stack pointer then */
     bool memory;            /* a page fault or abort: addr and access mean something */
     uintptr_t addr;         /* the address accessed */
     enum fault_access access;

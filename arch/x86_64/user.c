@@ -1,0 +1,42 @@
+/*
+ * User mode on x86_64: the `syscall` instruction's MSRs, the kernel stack
+ * traps from ring 3 land on, and the routing of traps from ring 3 to the
+ * generic code (include/duet/trap.h). Entering ring 3 and the syscall
+ * entry are in trap_entry.S.
+ */
+#include <arch/x86.h>
+#include "gdt.h"
+#include "trap.h"
+#include "x86_64.h"
+
+/* SDM Vol. 4, "Model-Specific Registers", and Vol. 2B SYSCALL. */
+#define MSR_EFER        0xc0000080
+#define MSR_STAR        0xc0000081      /* [47:32] kernel CS; [63:48] base of the user selectors */
+#define MSR_LSTAR       0xc0000082      /* the syscall entry point */
+#define MSR_FMASK       0xc0000084      /* RFLAGS bits syscall clears */
+#define EFER_SCE        (1u << 0)
+#define RFLAGS_TF       (1u << 8)
+#define RFLAGS_IF       (1u << 9)
+#define RFLAGS_DF       (1u << 10)
+#define RFLAGS_AC       (1u << 18)      /* clear, or SMAP would let the kernel touch user pages */
+
+extern char x86_syscall_entry[];
+extern u64 x86_kernel_rsp;
+
+void x86_user_init(void)
+{
+    /* SYSRET would load CS = STAR[63:48] + 16 and SS = + 8; gdt.h orders
+     * the user selectors for that (user data 0x18, user code 0x20). */
+    wrmsr(MSR_STAR, ((u64)(GDT_USER_DATA - 8) << 48) | ((u64)GDT_KERNEL_CODE << 32));
+    wrmsr(MSR_LSTAR, (u64)(uintptr_t)x86_syscall_entry);
+    wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+void x86_set_kernel_stack(u64 top);
+
+void x86_set_kernel_stack(u64 top)
+{
+    gdt_set_kernel_stack(top);
+    x86_kernel_rsp = top;
+}

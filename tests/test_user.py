@@ -1,0 +1,100 @@
+"""User mode on real boots: the programs in user/programs/ run on both
+machines, print what they should, and the ones that misbehave are killed
+with a report naming the address, the instruction pointer and the reason,
+while the kernel goes on.
+
+The in-kernel `user` suite (kernel/proc_test.c) checks exit statuses and
+that no page leaks; these tests read the console of that run for what the
+programs and the reports print, and drive `run` and `ps` in the monitor.
+"""
+import re
+
+import pytest
+
+import harness
+
+HEX = r"0x[0-9a-f]{16}"
+
+# program -> (access, hint) its report must name; None where the arch decides.
+FAULTS = {
+    "fault_null": ("read", r"not mapped \(a NULL pointer\)"),
+    "fault_write_text": ("write", r"not allowed \(the page is read-only\)"),
+    "fault_exec_stack": ("execute", r"not allowed \(the page is not executable\)"),
+    "fault_read_kernel": ("read", r"not (?:allowed|mapped) \(a kernel address\)"),
+    "fault_stack_overflow": ("write", r"not mapped \(the guard page below the stack: a stack overflow\)"),
+}
+
+
+def user_run(arch, shared_boot):
+    r = shared_boot(arch, "ktest=user")
+    harness.check(r, "ok")
+    return r
+
+
+def test_hello_args_brk_and_badwrite_print_what_they_should(arch, shared_boot):
+    r = user_run(arch, shared_boot)
+    harness.require(r, "hello, world\n", "hello did not print")
+    harness.require(r, re.compile(r"^argc=4$", re.M), "args did not see argc=4")
+    harness.require(r, re.compile(r"^argv\[2\]=two words$", re.M), "argv[2] did not arrive whole")
+    harness.require(r, "brk: ok", "the brk program did not pass")
+    harness.require(r, "badwrite: ok", "the badwrite program did not pass")
+
+
+@pytest.mark.parametrize("program", sorted(FAULTS))
+def test_a_fault_kills_only_the_program_with_a_named_report(arch, shared_boot, program):
+    """The report names the program, the access and its address, why it was
+    refused, the pc and sp, and the status; the kernel keeps running."""
+    r = user_run(arch, shared_boot)
+    access, hint = FAULTS[program]
+    report = re.compile(
+        rf"^\*\*\* user fault: {program} \(pid \d+\): .+ \*\*\*\n"
+        rf"  {access} at {HEX}: {hint}\n"
+        rf"  pc {HEX}  sp {HEX}\n"
+        rf"\*\*\* {program} \(pid \d+\) killed: status 139 \*\*\*$", re.M)
+    harness.require(r, report, f"no complete fault report for {program}")
+
+
+def test_a_privileged_instruction_is_reported(arch, shared_boot):
+    r = user_run(arch, shared_boot)
+    harness.require(r, re.compile(r"^\*\*\* user fault: fault_privileged \(pid \d+\): .+ \*\*\*$", re.M),
+                    "no report for fault_privileged")
+    harness.require(r, re.compile(r"^\*\*\* fault_privileged \(pid \d+\) killed: status 13[29] \*\*\*$", re.M),
+                    "fault_privileged was not killed")
+    assert "survived" not in r.log, r.report("a fault program survived its fault")
+
+
+def test_monitor_runs_programs_and_lists_them(arch, boot):
+    """`run` with no program lists them; `run <program> [args]` runs one and
+    prints its status; `ps` lists what ran, killed ones included."""
+    outputs = []
+
+    def session(console):
+        for line in ("run", "run hello", "run status 7", "run fault_null", "run nosuch", "ps"):
+            outputs.append(console.monitor(line))
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    listing, hello, status, null, nosuch, ps = outputs
+    for name in ("hello", "brk", "fault_null"):
+        assert re.search(rf"^  {name}$", listing, re.M), r.report(f"`run` does not list {name}")
+    assert "hello, world" in hello and "run: hello exited with status 0" in hello, r.report(hello)
+    assert "run: status exited with status 7" in status, r.report(status)
+    assert "killed: status 139" in null, r.report(null)
+    assert "no program called 'nosuch'" in nosuch, r.report(nosuch)
+    rows = re.findall(r"^\s+(\d+)\s+(\S+)\s+(\d+)\s+(.*)$", ps, re.M)
+    assert [(name, int(st)) for _, name, st, _ in rows] == \
+        [("hello", 0), ("status", 7), ("fault_null", 139)], r.report(ps)
+    assert rows[2][3].startswith("killed: read at 0x0"), r.report(ps)
+
+
+@pytest.mark.parametrize("arch_cpu", [("x86_64", "max"), ("aarch64", "max")])
+def test_smap_pan_stop_the_kernel_touching_user_memory(arch, boot, arch_cpu):
+    """With a CPU that has SMAP (x86_64) or PAN (AArch64), the kernel's own
+    direct read of a user page faults: the aspace suite's test runs, not skips."""
+    if arch != arch_cpu[0]:
+        pytest.skip(f"{arch_cpu[1]} is checked on {arch_cpu[0]}")
+    r = boot(arch, "ktest=aspace", cpu=arch_cpu[1])
+    harness.check(r, "ok")
+    harness.require(r, re.compile(r"^\s+ok \d+ the_kernel_cannot_touch_user_memory_directly$", re.M),
+                    "the SMAP/PAN test did not run and pass")
