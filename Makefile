@@ -60,6 +60,9 @@ ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
   $(file >$(FLAGS_FILE),$(FLAGS_NOW))
 endif
 
+# The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
+include mk/user.mk
+
 .PHONY: all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
         compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
@@ -89,16 +92,16 @@ $(KSYMS_EMPTY): tools/ksyms.sh | $(BUILD)/obj
 $(BUILD)/obj/ksyms-%.o: $(BUILD)/obj/ksyms-%.S
 	$(Q)$(CC) $(ASFLAGS) -c $< -o $@
 
-$(BUILD)/duet.pass1.elf: $(OBJS) $(BUILD)/obj/ksyms-empty.o $(ARCH_LDS)
+$(BUILD)/duet.pass1.elf: $(OBJS) $(USER_PROGRAMS_OBJ) $(BUILD)/obj/ksyms-empty.o $(ARCH_LDS)
 	$(call say,LD,$@)
-	$(Q)$(LD) $(LDFLAGS) -T $(ARCH_LDS) -o $@ $(OBJS) $(BUILD)/obj/ksyms-empty.o
+	$(Q)$(LD) $(LDFLAGS) -T $(ARCH_LDS) -o $@ $(OBJS) $(USER_PROGRAMS_OBJ) $(BUILD)/obj/ksyms-empty.o
 
 $(BUILD)/obj/ksyms-final.S: $(BUILD)/duet.pass1.elf tools/ksyms.sh
 	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh - > $@
 
-$(ELF): $(OBJS) $(BUILD)/obj/ksyms-final.o $(ARCH_LDS)
+$(ELF): $(OBJS) $(USER_PROGRAMS_OBJ) $(BUILD)/obj/ksyms-final.o $(ARCH_LDS)
 	$(call say,LD,$@)
-	$(Q)$(LD) $(LDFLAGS) -T $(ARCH_LDS) -o $@ $(OBJS) $(BUILD)/obj/ksyms-final.o
+	$(Q)$(LD) $(LDFLAGS) -T $(ARCH_LDS) -o $@ $(OBJS) $(USER_PROGRAMS_OBJ) $(BUILD)/obj/ksyms-final.o
 	$(Q)$(NM) -n --defined-only $@ | tools/ksyms.sh - | cmp -s - $(BUILD)/obj/ksyms-final.S \
 	  || { echo "ksyms: code moved between the two links; symbols would be wrong" >&2; rm -f $@; exit 1; }
 

@@ -1,0 +1,79 @@
+/*
+ * The user library: what a Duet user program may call. The system-call
+ * wrappers (user/lib/ulib.c over the per-arch stubs in
+ * user/lib/arch/<arch>/syscall.S), formatted output to the console (the
+ * kernel's own lib/printf.c, compiled into the library), the string
+ * functions of lib/string.c, and strtol/atoi.
+ *
+ * Errors: there is no errno. A wrapper that can fail returns -errno
+ * (include/duet/errno.h) as the kernel gave it, e.g. write() returns
+ * -EFAULT for a bad buffer; check with `r < 0`.
+ *
+ * Entry: the kernel starts a program at _start (user/lib/arch/<arch>/start.S)
+ * with argc and argv; _start calls main(argc, argv) and exit()s with what
+ * main returns. docs/user-programs.md has the details.
+ */
+#ifndef ULIB_H
+#define ULIB_H
+
+#include <duet/compiler.h>
+#include <duet/errno.h>
+#include <duet/layout.h>
+#include <duet/printk.h>        /* printf, snprintf, vprintf, vsnprintf */
+#include <duet/string.h>        /* memcpy, strlen, strcmp, ... */
+#include <duet/syscall.h>
+#include <duet/types.h>
+
+int main(int argc, char **argv);
+
+/* --- system calls ---------------------------------------------------------- */
+
+/* Write len bytes of buf to fd 1 (stdout) or 2 (stderr). Returns the number
+ * written, or -EBADF for another fd, -EFAULT when any byte of the buffer is
+ * not readable user memory. Output buffered by printf is not flushed first:
+ * mixing the two on one fd needs ulib_flush(). */
+long write(int fd, const void *buf, size_t len);
+
+/* End the program with status & 0xff, after flushing printf's buffer. */
+__noreturn void exit(int status);
+
+long getpid(void);
+
+/* Move the program break (the end of the heap) to addr; brk(NULL) asks
+ * where it is. Returns the break after the call: addr on success, the
+ * unchanged old break when the kernel refused (below the program's end,
+ * beyond USER_HEAP_MAX, or out of memory). */
+void *brk(void *addr);
+
+/* Grow (or shrink) the heap by increment bytes. Returns the old break,
+ * that is the start of the new memory, or NULL when the kernel refused. */
+void *sbrk(long increment);
+
+/* --- output (to fd 1, line-buffered) --------------------------------------- */
+
+/* s and a newline. Returns a non-negative number, or -errno. */
+int puts(const char *s);
+int putchar(int c);
+/* Write out what printf has buffered; returns 0 or -errno. */
+int ulib_flush(void);
+
+/* --- numbers -------------------------------------------------------------- */
+
+/* C's strtol: optional sign, base 0 (decimal, 0x hex, 0 octal) or 2..36;
+ * *end (if end) points after the last digit used. Saturates at LONG_MIN /
+ * LONG_MAX on overflow. */
+long strtol(const char *s, char **end, int base);
+int atoi(const char *s);
+
+/* --- arch helpers for the fault programs (user/lib/arch/<arch>/) ---------- */
+
+/* Execute one instruction that only the kernel may execute (x86_64 `hlt`,
+ * AArch64 `mrs x0, sctlr_el1`). Returns only if the CPU allowed it. */
+void arch_privileged_instruction(void);
+
+/* A function that just returns, and the address just past its code: the
+ * fault programs copy these bytes to places that must not execute. */
+void arch_return_only(void);
+extern const char arch_return_only_end[];
+
+#endif

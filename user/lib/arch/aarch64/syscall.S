@@ -1,0 +1,24 @@
+/*
+ * AArch64 system-call stubs, ABI as in include/duet/syscall.h: number in
+ * x8, arguments in x0..x5 (where a C call already put them), result in x0.
+ * The C wrappers in user/lib/ulib.c call these.
+ */
+#include <duet/syscall.h>
+
+.macro SYSCALL_STUB name, number
+    .section .text.\name, "ax"
+    .globl \name
+    .type \name, %function
+\name:
+    mov x8, #\number
+    svc #0
+    ret
+    .size \name, . - \name
+.endm
+
+SYSCALL_STUB sys_write,  SYS_write
+SYSCALL_STUB sys_exit,   SYS_exit
+SYSCALL_STUB sys_getpid, SYS_getpid
+SYSCALL_STUB sys_brk,    SYS_brk
+
+    .section .note.GNU-stack, "", %progbits

@@ -1,0 +1,150 @@
+/*
+ * The user library's C half: system-call wrappers over the per-arch stubs
+ * (user/lib/arch/<arch>/syscall.S) and the console buffer under printf.
+ * lib/printf.c and lib/string.c, the kernel's own, are compiled into the
+ * library beside this file; printf.c ends in console_putc(), defined here.
+ */
+#include <ulib.h>
+
+/* The stubs: the kernel's result as is, -errno on failure. */
+long sys_write(long fd, const void *buf, size_t len);
+__noreturn void sys_exit(long status);
+long sys_getpid(void);
+long sys_brk(void *addr);
+
+long write(int fd, const void *buf, size_t len)
+{
+    return sys_write(fd, buf, len);
+}
+
+void exit(int status)
+{
+    ulib_flush();
+    sys_exit(status & 0xff);
+}
+
+long getpid(void)
+{
+    return sys_getpid();
+}
+
+void *brk(void *addr)
+{
+    return (void *)sys_brk(addr);
+}
+
+void *sbrk(long increment)
+{
+    char *old = brk(NULL);
+
+    if (increment && brk(old + increment) != old + increment)
+        return NULL;
+    return old;
+}
+
+/* --- printf's console: a line buffer written to fd 1 ----------------------- */
+
+/*
+ * One write() per line instead of one per character: a system call costs
+ * far more than a byte. Flushing at every newline keeps the output in
+ * order with what the kernel prints about the program, e.g. a fault
+ * report right after "about to write to .text".
+ */
+static char out_buf[256];
+static size_t out_len;
+
+int ulib_flush(void)
+{
+    size_t done = 0;
+
+    while (done < out_len) {
+        long n = write(1, out_buf + done, out_len - done);
+        if (n <= 0) {
+            out_len = 0;            /* drop it: retrying a bad write loops forever */
+            return n < 0 ? (int)n : -EFAULT;
+        }
+        done += (size_t)n;
+    }
+    out_len = 0;
+    return 0;
+}
+
+void console_putc(char c)
+{
+    out_buf[out_len++] = c;
+    if (c == '\n' || out_len == sizeof(out_buf))
+        ulib_flush();
+}
+
+int putchar(int c)
+{
+    console_putc((char)c);
+    return (unsigned char)c;
+}
+
+int puts(const char *s)
+{
+    while (*s)
+        console_putc(*s++);
+    console_putc('\n');
+    return 0;
+}
+
+/* --- numbers -------------------------------------------------------------- */
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A' + 10;
+    return 99;
+}
+
+long strtol(const char *s, char **end, int base)
+{
+    const char *p = s;
+    bool negative = false, any = false, overflow = false;
+    unsigned long v = 0;
+    /* The magnitude a negative result may reach is one more than LONG_MAX. */
+    unsigned long limit;
+
+    while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        p++;
+    if (*p == '+' || *p == '-')
+        negative = *p++ == '-';
+    if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
+        digit_value(p[2]) < 16) {
+        p += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = p[0] == '0' ? 8 : 10;
+    }
+    if (base < 2 || base > 36) {
+        if (end)
+            *end = (char *)s;
+        return 0;
+    }
+    limit = negative ? (unsigned long)__LONG_MAX__ + 1 : (unsigned long)__LONG_MAX__;
+    for (; digit_value(*p) < base; p++) {
+        unsigned long d = (unsigned long)digit_value(*p);
+        any = true;
+        if (overflow || v > (limit - d) / (unsigned long)base)
+            overflow = true;
+        else
+            v = v * (unsigned long)base + d;
+    }
+    if (end)
+        *end = (char *)(any ? p : s);
+    if (overflow)
+        v = limit;
+    /* -(long)(LONG_MAX + 1) would overflow; 0 - v in unsigned does not. */
+    return negative ? (long)(0UL - v) : (long)v;
+}
+
+int atoi(const char *s)
+{
+    return (int)strtol(s, NULL, 10);
+}
