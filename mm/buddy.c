@@ -22,8 +22,10 @@
  * one page per 4 MiB of RAM (16K pages for 64 GiB). Instead, the part of
  * each usable range that is aligned to the largest order stays a `lazy
  * range`: free, counted, but not yet cut into blocks. When the free lists
- * run dry, the next largest-order block is cut from it. Its pages are
- * tails in the bitmap until then, so nothing can free or merge into them.
+ * run dry, the next largest-order block is cut from it. Until then the
+ * first page of each of its blocks is PAGE_UNMANAGED and the rest are
+ * tails, so nothing can free or merge into them, and the block below one
+ * never mistakes it for its own tail (see below).
  *
  * Checking a free. In a block allocated with order k, the pages at
  * pa + 2^j pages (j < k) are tails, and the buddy's first page is never a
@@ -219,6 +221,9 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
         paddr_t mid_hi = ALIGN_DOWN(end, block_bytes(BUDDY_MAX_ORDER));
         if (mid_lo < mid_hi && mid_lo >= pa) {
             buddy.lazy[buddy.nlazy++] = (struct lazy_range){ mid_lo, mid_hi };
+            /* The bitmap is already zeroed in full: one mark per block is cheap. */
+            for (paddr_t b = mid_lo; b < mid_hi; b += block_bytes(BUDDY_MAX_ORDER))
+                set_state(b, PAGE_UNMANAGED);
             buddy.lazy_blocks += (mid_hi - mid_lo) / block_bytes(BUDDY_MAX_ORDER);
             buddy.free_pages += (mid_hi - mid_lo) / PAGE_SIZE;
         } else {
@@ -308,8 +313,8 @@ static void check_allocated_block(paddr_t pa, unsigned order)
     case PAGE_FREE_HEAD:
         panic("%s: double free of 0x%llx (order %u)", fn, a, order);
     case PAGE_UNMANAGED:
-        panic("%s: 0x%llx is not memory the buddy allocator manages (reserved or a hole)",
-              fn, a);
+        panic("%s: 0x%llx is not memory the buddy allocator manages (reserved or a hole), "
+              "or free memory not yet handed out", fn, a);
     case PAGE_TAIL:
         panic("%s: 0x%llx was never given out: it is inside a block, not its start", fn, a);
     }

@@ -14,7 +14,7 @@ import pytest
 import harness
 
 SIZES = ["128M", "1G", "3G", "4G", "64G"]
-RAM_TYPES = {"usable", "kernel", "early alloc", "firmware info", "boot module"}
+RAM_TYPES = {"usable", "kernel", "early alloc", "boot tables", "firmware info", "boot module"}
 ROW_RE = re.compile(r"^  0x([0-9a-f]{16}) - 0x([0-9a-f]{16})\s+\S+ \S+\s+(.+?)\s*$")
 X86_FIRMWARE_KEEPS = 1 << 20        # at most this much of the RAM goes to the BIOS
 

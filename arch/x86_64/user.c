@@ -10,11 +10,9 @@
 #include "x86_64.h"
 
 /* SDM Vol. 4, "Model-Specific Registers", and Vol. 2B SYSCALL. */
-#define MSR_EFER        0xc0000080
 #define MSR_STAR        0xc0000081      /* [47:32] kernel CS; [63:48] base of the user selectors */
 #define MSR_LSTAR       0xc0000082      /* the syscall entry point */
 #define MSR_FMASK       0xc0000084      /* RFLAGS bits syscall clears */
-#define EFER_SCE        (1u << 0)
 #define RFLAGS_TF       (1u << 8)
 #define RFLAGS_IF       (1u << 9)
 #define RFLAGS_DF       (1u << 10)

@@ -151,6 +151,31 @@ static void wrong_order_at_the_end_of_ram(void)
                  buddy_free_pages(last, 1));
 }
 
+/*
+ * A block whose next neighbour is RAM not yet cut into blocks (a lazy
+ * range): that neighbour must not look like the block's own tail, or
+ * buddy_block_order() (and kfree, through it) misreads the block's order.
+ */
+static void a_block_right_below_an_uncut_range(void)
+{
+    struct memmap map = { .count = 0 };
+    const paddr_t base = ARENA_PA + 2 * MiB;
+
+    arena_boot();
+    memmap_add(&map, base, 10 * MiB, MEM_USABLE);           /* [2, 4) MiB carved, [4, 12) lazy */
+    memmap_add(&map, ARENA_PA + 20 * MiB, PAGE_SIZE, MEM_USABLE);
+    memmap_normalize(&map);
+    early_init(&map, ARENA_PA + 20 * MiB, ARENA_PA + 20 * MiB + PAGE_SIZE);
+    buddy_init(&map, base, base + 10 * MiB);
+
+    paddr_t b = buddy_alloc_pages(9);
+    CHECK_EQ(b, base);
+    CHECK_EQ(buddy_block_order(b), 9);
+    EXPECT_PANIC("not yet handed out", buddy_free_pages(base + 2 * MiB, 0));
+    buddy_free_pages(b, 9);
+    CHECK_EQ(buddy_free_pages_count(), 10 * MiB / PAGE_SIZE);
+}
+
 /* A write into a free block's first bytes is reported on allocation. */
 static void use_after_free_is_caught(void)
 {
@@ -248,5 +273,6 @@ static void random_churn_matches_the_shadow(void)
 
 HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,
            alloc_until_empty_then_free_all, zeroed_allocation_is_zero,
-           misuse_panics_with_the_address, wrong_order_at_the_end_of_ram, use_after_free_is_caught,
+           misuse_panics_with_the_address, wrong_order_at_the_end_of_ram,
+           a_block_right_below_an_uncut_range, use_after_free_is_caught,
            random_churn_matches_the_shadow)

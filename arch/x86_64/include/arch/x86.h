@@ -16,6 +16,7 @@
 
 /* EFER, MSR 0xC000_0080 (SDM Vol. 3A 2.2.1). */
 #define MSR_EFER    0xC0000080
+#define EFER_SCE    (1UL << 0)      /* the syscall instruction */
 #define EFER_LME    (1UL << 8)      /* long mode enable */
 #define EFER_NXE    (1UL << 11)     /* without it, PTE bit 63 is reserved and faults */
 
