@@ -21,6 +21,7 @@
 #include <kernel/exec.h>
 #include <kernel/proc.h>
 #include <mm/aspace.h>
+#include <mm/ptdump.h>
 
 #define PROC_NAME_MAX   24
 #define PROC_HOW_MAX    96
@@ -172,6 +173,32 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 MONITOR_COMMAND(run, "run a user program: run <program> [arguments]", cmd_run);
+
+/* `uptdump <program> [args]`: load a program without running it and show its mappings. */
+static int cmd_uptdump(int argc, char **argv)
+{
+    const struct user_program *prog = argc >= 2 ? user_program_find(argv[1]) : NULL;
+    struct exec_result ex;
+    char why[96];
+
+    if (!prog) {
+        printf("usage: uptdump <program> [arguments] (`run` lists the programs)\n");
+        return 1;
+    }
+    if (exec_load(prog->image, prog->size, argc - 1, (const char *const *)argv + 1, &ex, why,
+                  sizeof(why))) {
+        printf("uptdump: %s: %s\n", argv[1], why);
+        return 1;
+    }
+    printf("%s, loaded and not started: entry 0x%lx, sp 0x%lx, heap from 0x%lx\n", argv[1],
+           (unsigned long)ex.entry.pc, (unsigned long)ex.entry.sp,
+           (unsigned long)ex.as->heap_start);
+    ptdump(&ex.as->vm);
+    aspace_put(ex.as);
+    return 0;
+}
+MONITOR_COMMAND(uptdump, "print a user program's address space: uptdump <program> [args]",
+                cmd_uptdump);
 
 static int cmd_ps(int argc, char **argv)
 {

@@ -98,3 +98,27 @@ def test_smap_pan_stop_the_kernel_touching_user_memory(arch, boot, arch_cpu):
     harness.check(r, "ok")
     harness.require(r, re.compile(r"^\s+ok \d+ the_kernel_cannot_touch_user_memory_directly$", re.M),
                     "the SMAP/PAN test did not run and pass")
+
+
+def test_uptdump_shows_a_programs_segments_and_stack(arch, boot):
+    """`uptdump hello` loads hello without running it: its text is read-only
+    and executable, its data writable and not executable, and its 64 KiB
+    stack ends one page below the top of user space with nothing mapped
+    under it (the guard page)."""
+    outputs = []
+
+    def session(console):
+        outputs.append(console.monitor("uptdump hello one two"))
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    rows = re.findall(r"^(0x[0-9a-f]+)-(0x[0-9a-f]+)\s+(\S+)\s+\S+\s+USR\s+(ro|RW)\s+(x|NX)\s", outputs[0], re.M)
+    assert rows, r.report(outputs[0])
+    perms = [(w, x) for _, _, _, w, x in rows]
+    assert ("RW", "x") not in perms, r.report("a user page is writable and executable")
+    assert perms[0] == ("ro", "x"), r.report("hello's first segment is not its read-only text")
+    start, end, size, w, x = rows[-1]
+    assert (int(end, 16), size, w, x) == (0x7ffffffff000, "64K", "RW", "NX"), \
+        r.report("the stack is not 64 KiB of RW NX memory ending at USER_STACK_TOP")
+    assert int(rows[-2][1], 16) < int(start, 16) - 0x1000, r.report("no guard page below the stack")
