@@ -9,6 +9,8 @@
 #include <duet/errno.h>
 #include <duet/ktest.h>
 #include <duet/string.h>
+#include <duet/syscall.h>
+#include <duet/trap.h>
 #include <duet/user_programs.h>
 #include <kernel/proc.h>
 #include <mm/buddy.h>
@@ -144,6 +146,14 @@ static void too_many_arguments_are_refused(struct ktest *t)
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
 
+static void an_unknown_system_call_returns_enosys(struct ktest *t)
+{
+    const u64 args[6] = { 0 };
+
+    KEXPECT_EQ(t, syscall_dispatch(SYS_COUNT, args), (long)-ENOSYS);
+    KEXPECT_EQ(t, syscall_dispatch(~0ULL, args), (long)-ENOSYS);
+}
+
 static const struct ktest_case user_cases[] = {
     KTEST_CASE(hello_exits_0),
     KTEST_CASE(exit_statuses_come_back),
@@ -160,6 +170,7 @@ static const struct ktest_case user_cases[] = {
     KTEST_CASE(an_unknown_program_is_refused),
     KTEST_CASE(a_bad_elf_is_refused_and_nothing_is_mapped),
     KTEST_CASE(too_many_arguments_are_refused),
+    KTEST_CASE(an_unknown_system_call_returns_enosys),
     {0},
 };
 KTEST_SUITE(user, user_cases);

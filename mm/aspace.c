@@ -11,11 +11,13 @@
 #include <mm/aspace.h>
 #include <mm/buddy.h>
 #include <mm/kmalloc.h>
+#include <mm/kmap.h>
 #include <mm/pmo.h>
 
 #define HUGE_ORDER  9                   /* a 2 MiB page: 2^9 pages of 4 KiB */
 
 static struct aspace *current_aspace;
+static struct aspace kernel_aspace;
 
 /* The buddy order of the block a user leaf at `level` maps. */
 static unsigned leaf_order(unsigned level, vaddr_t va)
@@ -33,6 +35,20 @@ static int errno_of(int vm_err)
     case VM_ERR_EXISTS: return -EEXIST;
     default: return -EINVAL;
     }
+}
+
+void aspace_init_kernel(void)
+{
+    kernel_aspace = (struct aspace){
+        .vm = kernel_space,
+        .refs = 1,                      /* held by the kernel itself, for good */
+        .lock = SPINLOCK_INIT("kernel aspace"),
+    };
+}
+
+struct aspace *aspace_kernel(void)
+{
+    return kernel_aspace.refs ? &kernel_aspace : NULL;
 }
 
 struct aspace *aspace_create(void)
@@ -86,6 +102,8 @@ void aspace_put(struct aspace *as)
 
     if (as->refs == 0)
         panic("aspace_put: %p has no references left", as);
+    if (as == &kernel_aspace && as->refs == 1)
+        panic("aspace_put: the kernel's address space is never destroyed");
     unsigned left = --as->refs;
     spin_unlock_irqrestore(&as->lock, flags);
     if (left == 0)
@@ -94,8 +112,10 @@ void aspace_put(struct aspace *as)
 
 void aspace_switch(struct aspace *as)
 {
-    arch_mmu_switch_user(as ? as->vm.root : PADDR_NONE);
-    current_aspace = as;
+    bool user = as && as->vm.user;
+
+    arch_mmu_switch_user(user ? as->vm.root : PADDR_NONE);
+    current_aspace = user ? as : NULL;
 }
 
 struct aspace *aspace_current(void)

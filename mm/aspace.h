@@ -24,6 +24,15 @@ struct aspace {
     vaddr_t heap_start, brk;
 };
 
+/*
+ * The kernel's own address space, as a handle like any other (its vm is
+ * kernel_space): made by aspace_init_kernel() once the PMO and the kernel
+ * mappings are final, never destroyed. Switching to it means running with
+ * no user half.
+ */
+void aspace_init_kernel(void);
+struct aspace *aspace_kernel(void);
+
 /* A new, empty address space with one reference, or NULL when out of memory. */
 struct aspace *aspace_create(void);
 void aspace_get(struct aspace *as);

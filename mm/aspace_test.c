@@ -10,6 +10,7 @@
 #include <duet/layout.h>
 #include <mm/aspace.h>
 #include <mm/buddy.h>
+#include <mm/kmap.h>
 #include <mm/pmo.h>
 #include <mm/uaccess.h>
 
@@ -204,6 +205,20 @@ static void user_copies_check_every_byte(struct ktest *t)
     aspace_put(as);
 }
 
+static void the_kernel_has_a_handle_too(struct ktest *t)
+{
+    struct aspace *k = aspace_kernel();
+
+    KASSERT_TRUE(t, k != NULL);
+    KEXPECT_EQ(t, k->vm.root, kernel_space.root);
+    KEXPECT_FALSE(t, k->vm.user);
+    aspace_get(k);
+    aspace_put(k);                      /* back to its own reference: still alive */
+    KEXPECT_EQ(t, k->refs, 1u);
+    aspace_switch(k);                   /* no user half */
+    KEXPECT_TRUE(t, aspace_current() == NULL);
+}
+
 static void touch_user_page(void *arg)
 {
     volatile u8 *p = arg;
@@ -241,6 +256,7 @@ static const struct ktest_case aspace_cases[] = {
     KTEST_CASE(clone_copies_every_page_independently),
     KTEST_CASE(clone_out_of_memory_leaks_nothing),
     KTEST_CASE(references_keep_it_alive),
+    KTEST_CASE(the_kernel_has_a_handle_too),
     KTEST_CASE(the_heap_is_mapped_on_first_touch),
     KTEST_CASE(user_copies_check_every_byte),
     KTEST_CASE(the_kernel_cannot_touch_user_memory_directly),

@@ -17,6 +17,7 @@
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/sections.h>
+#include <mm/aspace.h>
 #include <mm/buddy.h>
 #include <mm/early.h>
 #include <mm/kmap.h>
@@ -70,6 +71,7 @@ void physmem_init(struct boot_info *bi)
            (unsigned long long)((u64)(__boot_tables_end - __boot_tables_start) / 1024));
     buddy_init(&kernel_memmap, pmo_ram_start(), pmo_ram_end());
     buddy_ready = true;
+    aspace_init_kernel();
 
     /* Like Linux's CONFIG_DEBUG_WX: no page may be writable and executable.
      * Under test (ktest=) a violation fails the boot. */
