@@ -25,6 +25,8 @@ extern char host_panic_message[512];
 
 void host_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A file of tests/host/data/<dir>/ in malloc'd memory, or NULL (a failure is recorded). */
+unsigned char *host_load_data(const char *dir, const char *name, size_t *size);
 
 #define CHECK(cond)                                                         \
     do {                                                                    \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host.h"
 
@@ -48,6 +49,45 @@ void host_fail(const char *file, int line, const char *fmt, ...)
 #include "../../lib/string_ext.c"
 
 /* Run every test, or those named on the command line; KTAP on stdout. */
+/* A file of tests/host/data/<dir>/, found from this binary (build/host/test_*),
+ * in memory from malloc; NULL (and a failure recorded) when it cannot be read. */
+unsigned char *host_load_data(const char *dir, const char *name, size_t *size)
+{
+    char exe[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    unsigned char *data;
+    FILE *f;
+    long len;
+
+    *size = 0;
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (int up = 0; up < 3; up++) {        /* drop test_*, host, build */
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+    }
+    snprintf(path, sizeof(path), "%s/tests/host/data/%s/%s", exe, dir, name);
+    f = fopen(path, "rb");
+    if (!f) {
+        host_fail(__FILE__, __LINE__, "cannot open %s", path);
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    data = malloc(len);
+    if (fread(data, 1, len, f) != (size_t)len) {
+        host_fail(__FILE__, __LINE__, "cannot read %s", path);
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    *size = len;
+    return data;
+}
+
 int host_run_tests(const char *suite, const struct host_test *tests, int count,
                    int argc, char **argv)
 {

@@ -298,42 +298,9 @@ static void truncates_why(void)
 
 /* --- the real programs -------------------------------------------------------------- */
 
-/* A file of tests/host/data/elf/, found from this binary (build/host/test_elf). */
 static u8 *load(const char *name, size_t *size)
 {
-    char exe[4096], path[4200];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    u8 *data;
-    FILE *f;
-    long len;
-
-    *size = 0;
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    for (int up = 0; up < 3; up++) {        /* drop test_elf, host, build */
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-    }
-    snprintf(path, sizeof(path), "%s/tests/host/data/elf/%s", exe, name);
-    f = fopen(path, "rb");
-    if (!f) {
-        host_fail(__FILE__, __LINE__, "cannot open %s", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = malloc(len);
-    if (fread(data, 1, len, f) != (size_t)len) {
-        host_fail(__FILE__, __LINE__, "cannot read %s", path);
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *size = len;
-    return data;
+    return host_load_data("elf", name, size);
 }
 
 static void check_real(const char *name, unsigned machine, unsigned other)

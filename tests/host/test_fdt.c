@@ -48,42 +48,9 @@ static void check_regions(const char *what, const struct mem_region *want, size_
 
 /* --- real inputs --------------------------------------------------------- */
 
-/* A file of tests/host/data/fdt/, found from this binary (build/host/test_fdt). */
 static u8 *load(const char *name, size_t *size)
 {
-    char exe[4096], path[4200];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    u8 *data = NULL;
-    FILE *f;
-    long len;
-
-    *size = 0;
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    for (int up = 0; up < 3; up++) {        /* drop test_fdt, host, build */
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-    }
-    snprintf(path, sizeof(path), "%s/tests/host/data/fdt/%s", exe, name);
-    f = fopen(path, "rb");
-    if (!f) {
-        host_fail(__FILE__, __LINE__, "cannot open %s", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = malloc(len);
-    if (fread(data, 1, len, f) != (size_t)len) {
-        host_fail(__FILE__, __LINE__, "cannot read %s", path);
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *size = len;
-    return data;
+    return host_load_data("fdt", name, size);
 }
 
 /* A region's size of 0 in this table stands for the blob's own size. */
