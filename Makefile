@@ -6,6 +6,7 @@
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"]  boot-time benchmark
 #   make deps                                   install the Debian packages Duet needs
+#   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
 
 .DEFAULT_GOAL := all
 VALID_ARCHS := x86_64 aarch64
@@ -63,7 +64,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
+.PHONY: handout grade all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
         compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
@@ -147,6 +148,17 @@ bench-boot: deps-check
 	$(Q)python3 tools/bench_boot.py $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10) \
 	    $(foreach m,$(or $(BENCH_MEM),256M),--mem $(m))
 
+# --- labs: handouts and grading (docs/instructors.md) ------------------------
+# `make grade` without ARCH on the command line grades both arches.
+handout:
+	$(if $(LAB),,$(error make handout needs LAB=n, e.g. make handout LAB=3))
+	$(Q)python3 tools/handout.py $(LAB) $(if $(OUT),--out $(OUT))
+
+grade:
+	$(if $(LAB),,$(error make grade needs LAB=n, e.g. make grade LAB=3))
+	$(Q)python3 tools/grade.py $(LAB) $(foreach a,$(TEST_ARCHS),--arch $(a)) \
+	    $(if $(SUBMISSION),--submission $(SUBMISSION))
+
 # --- host tests and fuzzing (no QEMU) ----------------------------------------
 include mk/host.mk
 
@@ -162,6 +174,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)

@@ -53,6 +53,8 @@ struct aspace *aspace_kernel(void)
 
 struct aspace *aspace_create(void)
 {
+    /* LAB 5 BEGIN: aspace_create */
+    /* LAB 5 STUB: return NULL; */
     struct aspace *as = kzalloc(sizeof(*as));
 
     if (!as)
@@ -67,6 +69,7 @@ struct aspace *aspace_create(void)
     as->refs = 1;
     as->lock = (struct spinlock)SPINLOCK_INIT("aspace");
     return as;
+    /* LAB 5 END */
 }
 
 void aspace_get(struct aspace *as)
@@ -77,13 +80,14 @@ void aspace_get(struct aspace *as)
     spin_unlock_irqrestore(&as->lock, flags);
 }
 
-static void free_user_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+static __unused void free_user_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
 {
     buddy_free_pages(pa, leaf_order(level, va));
 }
 
 static void aspace_destroy(struct aspace *as)
 {
+    /* LAB 5 BEGIN: aspace_destroy */
     if (current_aspace == as)
         aspace_switch(NULL);
     /* The pages first, then the tables: unmapping the whole user half
@@ -94,6 +98,7 @@ static void aspace_destroy(struct aspace *as)
         panic("aspace_destroy: unmapping the user half: %s", vm_strerror(err));
     pt_free_page(as->vm.root);
     kfree(as);
+    /* LAB 5 END */
 }
 
 void aspace_put(struct aspace *as)
@@ -260,7 +265,7 @@ struct clone_state {
     int err;
 };
 
-static void clone_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+static __unused void clone_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
 {
     struct clone_state *st = arg;
     unsigned order = leaf_order(level, va);
@@ -282,6 +287,8 @@ static void clone_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, v
 
 struct aspace *aspace_clone(struct aspace *as)
 {
+    /* LAB 5 BEGIN: aspace_clone */
+    /* LAB 5 STUB: return NULL; */
     struct clone_state st = { .copy = aspace_create() };
 
     if (!st.copy)
@@ -296,6 +303,7 @@ struct aspace *aspace_clone(struct aspace *as)
         return NULL;
     }
     return st.copy;
+    /* LAB 5 END */
 }
 
 /* --- looking ----------------------------------------------------------------------------- */

@@ -44,7 +44,7 @@ struct page_census {
 static struct page_census census;
 static u64 census_tables, census_bytes;
 
-static void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+static __unused void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
 {
     struct page_census *c = arg;
 
@@ -54,6 +54,9 @@ static void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flag
 
 void pmo_expand(struct vm_space *kernel, const struct memmap *m)
 {
+    /* LAB 3 BEGIN: pmo_expand */
+    /* LAB 3 STUB: printf("pmo: lab 3 not implemented (pmo_expand): the PMO stays boot.S's first GiB\n"); */
+    /* LAB 3 STUB: return; */
     const unsigned flags = VM_READ | VM_WRITE | VM_GLOBAL;
     u64 tables_before = vm_table_pages(kernel), bytes = 0;
     paddr_t lo = PADDR_NONE, hi = 0;
@@ -96,6 +99,7 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
            (unsigned long long)(vm_table_pages(kernel) - tables_before));
     pmo_lo = lo;
     pmo_hi = hi;
+    /* LAB 3 END */
 }
 
 static int cmd_pmo(int argc, char **argv)

@@ -12,19 +12,22 @@
 /* The PMO address of user address va if the page allows the access; NULL if not. */
 static void *user_byte(struct aspace *as, vaddr_t va, bool write)
 {
+    /* LAB 5 BEGIN: user_byte */
+    /* LAB 5 STUB: return NULL; */
     unsigned need = VM_USER | VM_READ | (write ? VM_WRITE : 0);
     struct vm_translation tr;
 
     if (vm_translate(&as->vm, va, &tr) == VM_OK && (tr.flags & need) == need)
         return phys_to_virt(tr.pa);
     return NULL;
+    /* LAB 5 END */
 }
 
 /*
  * Copy n bytes (within one page) between kernel memory and user address
  * va; with kbuf NULL, only check that the access is allowed.
  */
-static int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
+static __unused int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         unsigned long flags = spin_lock_irqsave(&as->lock);
@@ -48,6 +51,8 @@ static int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool t
 
 static int copy_user(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
 {
+    /* LAB 5 BEGIN: copy_user */
+    /* LAB 5 STUB: return -ENOSYS; */
     if (va + n < va || va + n > USER_END)
         return -EFAULT;
     while (n) {
@@ -62,6 +67,7 @@ static int copy_user(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool t
         n -= chunk;
     }
     return 0;
+    /* LAB 5 END */
 }
 
 int user_range_check(struct aspace *as, vaddr_t va, size_t n, bool write)

@@ -14,6 +14,7 @@
  * as they were (a split huge page maps exactly what it mapped before).
  */
 #include <duet/compiler.h>
+#include <duet/errno.h>
 #include <duet/layout.h>
 #include <duet/panic.h>
 #include <mm/buddy.h>
@@ -28,6 +29,7 @@ const char *vm_strerror(int err)
     case VM_ERR_EXISTS: return "already mapped";
     case VM_ERR_INVALID: return "invalid range";
     case VM_ERR_NOT_MAPPED: return "not mapped";
+    case -ENOSYS: return "not implemented (a lab stub)";
     default: return "unknown error";
     }
 }
@@ -66,7 +68,7 @@ static u64 chunk_at(vaddr_t va, unsigned level, u64 left)
     return MIN(left, size - (va & (size - 1)));
 }
 
-static bool table_is_empty(const pte_t *t)
+static __unused bool table_is_empty(const pte_t *t)
 {
     for (unsigned i = 0; i < PT_ENTRIES; i++)
         if (pte_is_valid(t[i]))
@@ -76,7 +78,7 @@ static bool table_is_empty(const pte_t *t)
 
 /* x86_64 shares the tables below the kernel's root entries with every
  * address space, so those are made once and never freed. */
-static bool may_free_table(struct vm_space *s, unsigned parent_level)
+static __unused bool may_free_table(struct vm_space *s, unsigned parent_level)
 {
     return s->user || parent_level != PT_ROOT_LEVEL || !arch_mmu_kernel_tables_shared();
 }
@@ -163,6 +165,8 @@ static bool range_has_mapping(pte_t *table, unsigned level, vaddr_t va, u64 left
 static int map_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, paddr_t pa,
                      u64 left, unsigned flags, unsigned max_leaf)
 {
+    /* LAB 3 BEGIN: map_level */
+    /* LAB 3 STUB: return -ENOSYS; */
     while (left) {
         pte_t *slot = &table[pt_index(va, level)];
         u64 chunk = chunk_at(va, level, left);
@@ -186,6 +190,7 @@ static int map_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t v
         left -= chunk;
     }
     return VM_OK;
+    /* LAB 3 END */
 }
 
 static void unmap_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, u64 left);
@@ -200,6 +205,8 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
         return VM_ERR_EXISTS;
 
     int err = map_level(s, root_table(s), PT_ROOT_LEVEL, va, pa, size, flags, max_leaf);
+    if (err == -ENOSYS)                 /* a lab-3 handout: map_level is a stub */
+        return err;
     if (err) {
         /* The range was empty before: emptying it again frees every table
          * this call made, and nothing else. */
@@ -215,6 +222,7 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
 
 static void unmap_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, u64 left)
 {
+    /* LAB 3 BEGIN: unmap_level */
     while (left) {
         pte_t *slot = &table[pt_index(va, level)];
         u64 chunk = chunk_at(va, level, left);
@@ -241,6 +249,7 @@ static void unmap_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_
         va += chunk;
         left -= chunk;
     }
+    /* LAB 3 END */
 }
 
 int vm_unmap(struct vm_space *s, vaddr_t va, u64 size)
@@ -276,6 +285,7 @@ static bool range_fully_mapped(pte_t *table, unsigned level, vaddr_t va, u64 lef
 
 static void protect_level(pte_t *table, unsigned level, vaddr_t va, u64 left, unsigned flags)
 {
+    /* LAB 3 BEGIN: protect_level */
     while (left) {
         pte_t *slot = &table[pt_index(va, level)];
         u64 chunk = chunk_at(va, level, left);
@@ -287,6 +297,7 @@ static void protect_level(pte_t *table, unsigned level, vaddr_t va, u64 left, un
         va += chunk;
         left -= chunk;
     }
+    /* LAB 3 END */
 }
 
 int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags)
@@ -308,6 +319,8 @@ int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags)
 
 int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out)
 {
+    /* LAB 3 BEGIN: vm_translate */
+    /* LAB 3 STUB: return -ENOSYS; */
     pte_t *table = root_table(s);
 
     for (unsigned level = PT_ROOT_LEVEL;; level--) {
@@ -325,6 +338,7 @@ int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out)
         }
         table = child_table(e);
     }
+    /* LAB 3 END */
 }
 
 unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS])

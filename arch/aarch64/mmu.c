@@ -115,8 +115,12 @@ void arch_mmu_switch_user(paddr_t root)
 
 void arch_mmu_enable_protections(char *buf, size_t size)
 {
+    /* LAB 4 BEGIN: arch_mmu_enable_protections (WXN) */
+    /* LAB 4 STUB: u64 sctlr = read_sysreg(sctlr_el1); */
+    /* LAB 4 STUB: size_t n = (size_t)snprintf(buf, size, "no WXN (lab 4 not implemented)"); */
     u64 sctlr = read_sysreg(sctlr_el1) | SCTLR_EL1_WXN;
     size_t n = (size_t)snprintf(buf, size, "WXN");
+    /* LAB 4 END */
 
     if ((read_sysreg(id_aa64mmfr1_el1) >> ID_AA64MMFR1_PAN_SHIFT) & 0xf) {
         sctlr &= ~SCTLR_EL1_SPAN;

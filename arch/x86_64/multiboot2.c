@@ -213,6 +213,9 @@ static enum mem_type mmap_type(u32 type)
 
 static const char *parse_mmap(struct walk *w)
 {
+    /* LAB 1 BEGIN: parse_mmap */
+    /* LAB 1 STUB: (void)mmap_type; */
+    /* LAB 1 STUB: return fail(w, "lab 1: not implemented: parse_mmap"); */
     const struct mb2_tag_mmap *t = (const void *)w->tag;
     const char *err = check_size(w, sizeof(*t));
     u32 bytes, count;
@@ -246,6 +249,7 @@ static const char *parse_mmap(struct walk *w)
             return err;
     }
     return NULL;
+    /* LAB 1 END */
 }
 
 /*

@@ -1,0 +1,183 @@
+"""The labs: handouts (tools/handout.py) and grading (tools/grade.py).
+
+Proof that the grading works, as the catalogue (labs/catalog.json) says:
+- the generator refuses unbalanced or nested markers, naming file and line;
+- the full solution scores full marks on every lab, on both arches;
+- the lab-n handout builds on both arches, scores 0 on lab n and full marks
+  on every earlier lab, and holds no line of the solution it stubbed;
+- a deliberately wrong solution, handed in as a SUBMISSION, loses points.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import harness
+
+sys.path.insert(0, os.path.join(harness.REPO, "tools"))
+import handout  # noqa: E402
+
+REPO = harness.REPO
+WORK = os.path.join(REPO, "build", "labs-test")
+CATALOG = handout.load_catalog(REPO)
+LABS = sorted(int(n) for n in CATALOG["labs"])
+
+
+def grade(tree, lab, out, *args):
+    """tools/grade.py of `tree` -> (exit status, results.json, console)."""
+    proc = subprocess.run([sys.executable, "tools/grade.py", str(lab), "--out", out, *args],
+                          cwd=tree, env=harness.make_env(), capture_output=True, text=True,
+                          timeout=harness.scaled(300))
+    with open(os.path.join(out, "results.json")) as f:
+        return proc.returncode, json.load(f), proc.stdout + proc.stderr
+
+
+def max_score(results):
+    return sum(t["max_score"] for t in results["tests"])
+
+
+# --- the generator -----------------------------------------------------------------
+
+
+def fake_tree(tmp_path, source):
+    (tmp_path / "labs").mkdir()
+    (tmp_path / "labs" / "catalog.json").write_text(json.dumps(
+        {"labs": {"1": {"title": "t", "handout": "labs/l1.md", "tests": []}}}))
+    (tmp_path / "mm").mkdir()
+    (tmp_path / "mm" / "x.c").write_text(source)
+    return tmp_path
+
+
+@pytest.mark.parametrize("source, message", [
+    ("int f(void)\n{\n    /* LAB 1 BEGIN: f */\n    return 1;\n}\n",
+     r"mm/x\.c:3: LAB 1 BEGIN 'f' is never closed"),
+    ("int f(void)\n{\n    return 1;\n    /* LAB 1 END */\n}\n",
+     r"mm/x\.c:4: LAB 1 END without a BEGIN"),
+    ("/* LAB 1 BEGIN: f */\n/* LAB 2 BEGIN: g */\n/* LAB 2 END */\n/* LAB 1 END */\n",
+     r"mm/x\.c:2: LAB 2 BEGIN inside the LAB 1 region 'f' opened at line 1: regions cannot nest"),
+    ("/* LAB 1 BEGIN: f */\n/* LAB 2 END */\n", r"mm/x\.c:2: LAB 2 END closes the LAB 1 region"),
+    ("/* LAB 1 BEGIN */\n/* LAB 1 END */\n", r"mm/x\.c:1: LAB 1 BEGIN needs a name"),
+    ("x = 1; /* LAB 1 BEGIN: f */\n", r"mm/x\.c:1: a LAB marker must be alone on its line"),
+], ids=["unclosed", "end-without-begin", "nested", "mismatched", "unnamed", "not-alone"])
+def test_generator_refuses_bad_markers(tmp_path, source, message):
+    """A bad marker is refused with file:line, and no handout is written."""
+    (tmp_path / "src").mkdir()
+    src = fake_tree(tmp_path / "src", source)
+    out = tmp_path / "out"
+    with pytest.raises(handout.MarkerError, match=message):
+        handout.make_handout(1, str(out), str(src))
+    assert not out.exists(), "a handout was written despite the bad marker"
+
+
+def test_generator_stubs(tmp_path):
+    """Author's STUB lines replace the region; without them, a panic naming
+    the lab and the function; earlier labs keep their solution."""
+    (tmp_path / "src").mkdir()
+    src = fake_tree(tmp_path / "src", "int f(void)\n{\n    /* LAB 1 BEGIN: f */\n"
+                    "    /* LAB 1 STUB: return -38; */\n    return 42;\n    /* LAB 1 END */\n}\n"
+                    "void g(void)\n{\n    /* LAB 1 BEGIN: g */\n    secret();\n"
+                    "    /* LAB 1 END */\n}\n")
+    (src / ".git").mkdir()
+    (src / "build").mkdir()
+    (src / "build" / "x.c").write_text("return 42;")
+    out = tmp_path / "out"
+    handout.make_handout(1, str(out), str(src))
+    text = (out / "mm" / "x.c").read_text()
+    assert "return -38;" in text and "return 42;" not in text and "secret" not in text, text
+    assert 'panic("lab 1: not implemented: g");' in text, text
+    assert not (out / ".git").exists() and not (out / "build").exists()
+
+
+# --- grading -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_solution_full_marks(lab):
+    """The full solution scores full marks on the lab, on both arches."""
+    for a in harness.ALL_ARCHES:
+        harness.require_build(a)
+    out = os.path.join(WORK, f"solution-lab{lab}")
+    status, results, console = grade(REPO, lab, out)
+    assert status == 0 and results["score"] == max_score(results) > 0, console
+    assert {t["name"].rsplit("[", 1)[1] for t in results["tests"]} == \
+        {a + "]" for a in harness.ALL_ARCHES}, "not graded on both arches"
+
+
+def solution_lines(lab):
+    """Distinctive lines of the regions a lab-n handout stubs: >= 24
+    characters and found nowhere else in the tree's sources."""
+    files = handout.tree_files(REPO, CATALOG.get("handout_exclude", []))
+    parsed = handout.scan(REPO, files)
+    lines = {ln.strip() for _, regions in parsed.values() for r in regions if r.lab >= lab
+             for ln in r.body if len(ln.strip()) >= 24}
+    for rel in files:
+        with open(os.path.join(REPO, rel), errors="replace") as f:
+            text_lines = f.read().splitlines()
+        regions = parsed[rel][1] if rel in parsed else []
+        inside = {i for r in regions for i in range(r.begin_line, r.end_line + 1)}
+        lines -= {ln.strip() for i, ln in enumerate(text_lines, 1) if i not in inside}
+    return lines
+
+
+# Each handout is a fresh tree: both kernels and the host tests build from
+# scratch (~40 s of two cores). `make test` checks lab 3's, whose stubs sit
+# on the boot path; DUET_LABS_ALL=1 (CI, docs/instructors.md) checks all.
+HANDOUT_LABS = LABS if os.environ.get("DUET_LABS_ALL") == "1" else [3]
+
+
+@pytest.mark.parametrize("lab", HANDOUT_LABS)
+def test_handout(lab):
+    """The lab-n handout: no solution text of lab n or later anywhere in it;
+    it builds on both arches, scores 0 on lab n and full marks before it."""
+    tree = os.path.join(WORK, f"handout-lab{lab}")
+    handout.make_handout(lab, tree, REPO)
+    assert not os.path.exists(os.path.join(tree, ".git"))
+    assert not os.path.exists(os.path.join(tree, "build"))
+    secret = solution_lines(lab)
+    assert secret, "no solution lines found to check"
+    for dirpath, _, names in os.walk(tree):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, errors="replace") as f:
+                text = f.read()
+            leaked = sorted(secret & {ln.strip() for ln in text.splitlines()})
+            assert not leaked, f"{os.path.relpath(path, tree)} holds solution text: {leaked[:3]}"
+    for k in range(1, lab + 1):
+        status, results, console = grade(tree, k, os.path.join(tree, "build", f"grade{k}"))
+        assert "did not build" not in console, console
+        if k < lab:
+            assert status == 0 and results["score"] == max_score(results), \
+                f"lab-{lab} handout, lab {k}:\n{console}"
+        else:
+            assert status == 1 and results["score"] == 0, f"lab-{lab} handout, lab {k}:\n{console}"
+
+
+def test_wrong_solution_loses_points():
+    """A walker that ignores huge pages (vm_translate descends into a 2 MiB
+    or 1 GiB leaf as if it were a table), handed in as a SUBMISSION, loses
+    lab 3 points; only the student's files are taken."""
+    sub = os.path.join(WORK, "wrong-walker")
+    shutil.rmtree(sub, ignore_errors=True)
+    os.makedirs(os.path.join(sub, "mm"))
+    os.makedirs(os.path.join(sub, "tests"))
+    with open(os.path.join(REPO, "mm", "vm.c")) as f:
+        vm = f.read()
+    start = vm.index("int vm_translate(")
+    body = vm[start:]
+    wrong = body.replace("if (!pte_is_table(e, level)) {", "if (level == 0) {", 1)
+    assert wrong != body
+    with open(os.path.join(sub, "mm", "vm.c"), "w") as f:
+        f.write(vm[:start] + wrong)
+    shutil.copy(os.path.join(REPO, "mm", "pmo.c"), os.path.join(sub, "mm", "pmo.c"))
+    # A test "fixed" to always pass is not taken from a submission.
+    with open(os.path.join(sub, "tests", "harness.py"), "w") as f:
+        f.write("raise SystemExit('a submission must not replace the harness')\n")
+    status, results, console = grade(REPO, 3, os.path.join(WORK, "wrong-walker-grade"),
+                                     "--arch", "x86_64", "--submission", sub)
+    assert status == 1 and 0 < max_score(results), console
+    assert results["score"] < max_score(results), console
+    assert re.search(r"vm.*FAIL", console), console

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Make a student tree for one lab from the solution tree.
+
+    tools/handout.py LAB [--out DIR] [--src DIR]      (make handout LAB=n [OUT=dir])
+
+Solution code sits between markers, in C and in assembly alike (the
+assembler runs the C preprocessor, so C comments work in .S files):
+
+    int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out)
+    {
+        /* LAB 3 BEGIN: vm_translate */
+        /* LAB 3 STUB: return VM_ERR_NOT_IMPLEMENTED; */
+        ...the solution...
+        /* LAB 3 END */
+    }
+
+- `LAB n BEGIN: name` opens a region of lab n; `name` (what the student
+  writes, usually the function) is required. `LAB n END` closes it.
+- `LAB n STUB: code` lines, anywhere inside the region, are the stub: the
+  code that replaces the region in the handouts of lab n and earlier, one
+  line each, indented like the BEGIN line. They let the author write a stub
+  that compiles and degrades clearly in context (return an error, print and
+  go on). Without a STUB line the stub is
+      panic("lab n: not implemented: name");
+- `//` comments work the same way as `/* */` ones.
+
+The handout of lab n replaces the regions of lab n and every later lab
+with their stubs, each preceded by a `LAB n TODO: name` comment that
+points at the handout; earlier labs keep their solutions (and their
+markers). Everything else is copied, except .git, build/ and the paths
+the catalogue (labs/catalog.json, "handout_exclude") leaves out.
+
+Unbalanced or nested markers, a STUB outside a region, a BEGIN without a
+name, or an END whose number differs from its BEGIN are refused with the
+file and line; nothing is written then.
+"""
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Files the generator reads for markers. Others are copied byte for byte.
+MARKED_SUFFIXES = (".c", ".h", ".S", ".s", ".lds")
+MARKER_RE = re.compile(r"^(?P<indent>\s*)(?:/\*|//)\s*LAB\s+(?P<lab>\d+)\s+"
+                       r"(?P<kind>BEGIN|END|STUB|TODO)\b\s*:?\s*(?P<text>.*?)\s*(?:\*/)?\s*$")
+# Anything that looks like a marker but does not parse is refused too.
+LOOSE_RE = re.compile(r"(?:/\*|//)\s*LAB\s+\d+\s+(?:BEGIN|END|STUB)\b")
+ALWAYS_EXCLUDED = (".git", "build", "compile_commands.json", "__pycache__", ".pytest_cache")
+
+
+class MarkerError(Exception):
+    """A marker problem, as 'file:line: message'."""
+
+
+class Region:
+    def __init__(self, path, lab, name, begin_line, indent):
+        self.path, self.lab, self.name = path, lab, name
+        self.begin_line, self.end_line, self.indent = begin_line, 0, indent
+        self.stub = []                  # the author's STUB lines (code only)
+        self.body = []                  # the solution lines between BEGIN and END
+
+    def stub_lines(self, handout_doc):
+        """The lines that replace the region in a handout."""
+        ind = self.indent
+        where = f" (see {handout_doc})" if handout_doc else ""
+        lines = [f"{ind}/* LAB {self.lab} TODO: {self.name}{where} */\n"]
+        code = self.stub or [f'panic("lab {self.lab}: not implemented: {self.name}");']
+        return lines + [f"{ind}{c}\n" for c in code]
+
+
+def parse(path, text, rel=None):
+    """-> (lines, regions) of one file; raises MarkerError on a bad marker."""
+    rel = rel or path
+    lines = text.splitlines(keepends=True)
+    regions, open_region = [], None
+    for no, line in enumerate(lines, 1):
+        m = MARKER_RE.match(line)
+        if not m:
+            if LOOSE_RE.search(line):
+                raise MarkerError(f"{rel}:{no}: a LAB marker must be alone on its line "
+                                  f"(/* LAB n BEGIN: name */, /* LAB n STUB: code */, "
+                                  f"/* LAB n END */)")
+            if open_region:
+                open_region.body.append(line)
+            continue
+        lab, kind, text_ = int(m.group("lab")), m.group("kind"), m.group("text")
+        if kind == "BEGIN":
+            if open_region:
+                raise MarkerError(f"{rel}:{no}: LAB {lab} BEGIN inside the LAB {open_region.lab} "
+                                  f"region '{open_region.name}' opened at line "
+                                  f"{open_region.begin_line}: regions cannot nest")
+            if not text_:
+                raise MarkerError(f"{rel}:{no}: LAB {lab} BEGIN needs a name: "
+                                  f"/* LAB {lab} BEGIN: function_name */")
+            open_region = Region(rel, lab, text_, no, m.group("indent"))
+        elif kind == "END":
+            if not open_region:
+                raise MarkerError(f"{rel}:{no}: LAB {lab} END without a BEGIN")
+            if lab != open_region.lab:
+                raise MarkerError(f"{rel}:{no}: LAB {lab} END closes the LAB {open_region.lab} "
+                                  f"region opened at line {open_region.begin_line}")
+            open_region.end_line = no
+            regions.append(open_region)
+            open_region = None
+        elif kind == "STUB":
+            if not open_region or lab != open_region.lab:
+                raise MarkerError(f"{rel}:{no}: LAB {lab} STUB outside a LAB {lab} region")
+            open_region.stub.append(text_)
+        elif open_region:                   # a TODO line: a handout fed back in
+            raise MarkerError(f"{rel}:{no}: LAB {lab} TODO inside a region")
+    if open_region:
+        raise MarkerError(f"{rel}:{open_region.begin_line}: LAB {open_region.lab} BEGIN "
+                          f"'{open_region.name}' is never closed (no LAB {open_region.lab} END)")
+    return lines, regions
+
+
+def transform(lines, regions, lab, docs):
+    """The file's text with the regions of `lab` and later replaced by stubs."""
+    out, i = [], 0
+    for r in regions:
+        out += lines[i:r.begin_line - 1]
+        if r.lab >= lab:
+            out += r.stub_lines(docs.get(r.lab, ""))
+        else:
+            out += lines[r.begin_line - 1:r.end_line]
+        i = r.end_line
+    return "".join(out + lines[i:])
+
+
+def load_catalog(src):
+    with open(os.path.join(src, "labs", "catalog.json")) as f:
+        return json.load(f)
+
+
+def excluded(rel, patterns):
+    parts = rel.split("/")
+    if parts[0] in ALWAYS_EXCLUDED or "__pycache__" in parts:
+        return True
+    return any(fnmatch.fnmatch(rel, p) or rel == p.rstrip("/") or rel.startswith(p.rstrip("/*") + "/")
+               for p in patterns)
+
+
+def tree_files(src, patterns):
+    """Every file of the tree the handout may hold, relative to src, sorted."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(src):
+        reldir = os.path.relpath(dirpath, src)
+        reldir = "" if reldir == "." else reldir + "/"
+        dirnames[:] = sorted(d for d in dirnames if not excluded(reldir + d, patterns))
+        found += [reldir + f for f in filenames if not excluded(reldir + f, patterns)]
+    return sorted(found)
+
+
+def scan(src, files):
+    """{rel: (lines, regions)} of every marked source; raises MarkerError."""
+    parsed = {}
+    for rel in files:
+        if not rel.endswith(MARKED_SUFFIXES):
+            continue
+        with open(os.path.join(src, rel), encoding="utf-8", errors="surrogateescape") as f:
+            text = f.read()
+        if "LAB" not in text:
+            continue
+        parsed[rel] = parse(rel, text)
+    return parsed
+
+
+def make_handout(lab, out, src=REPO):
+    """Write the lab-`lab` student tree to `out`; returns the replaced regions."""
+    catalog = load_catalog(src)
+    labs = {int(k): v for k, v in catalog["labs"].items()}
+    if lab not in labs:
+        raise SystemExit(f"handout: no lab {lab} in labs/catalog.json (labs: "
+                         f"{', '.join(map(str, sorted(labs)))})")
+    docs = {n: v.get("handout", "") for n, v in labs.items()}
+    files = tree_files(src, catalog.get("handout_exclude", []))
+    parsed = scan(src, files)                   # every marker checked before anything is written
+    out = os.path.abspath(out)
+    if os.path.abspath(src) == out or os.path.abspath(src).startswith(out + os.sep):
+        raise SystemExit(f"handout: refusing to write over the source tree ({out})")
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    replaced = []
+    for rel in files:
+        dst = os.path.join(out, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if rel in parsed:
+            lines, regions = parsed[rel]
+            with open(dst, "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(transform(lines, regions, lab, docs))
+            shutil.copymode(os.path.join(src, rel), dst)
+            replaced += [r for r in regions if r.lab >= lab]
+        else:
+            shutil.copy2(os.path.join(src, rel), dst, follow_symlinks=False)
+    return replaced
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("lab", type=int)
+    ap.add_argument("--out", help="default: build/handout-lab<n>")
+    ap.add_argument("--src", default=REPO, help="the solution tree (default: this one)")
+    ap.add_argument("--check", action="store_true", help="only check the markers")
+    args = ap.parse_args(argv)
+    try:
+        if args.check:
+            catalog = load_catalog(args.src)
+            parsed = scan(args.src, tree_files(args.src, catalog.get("handout_exclude", [])))
+            n = sum(len(r) for _, r in parsed.values())
+            files = sum(1 for _, r in parsed.values() if r)
+            print(f"handout: {n} regions in {files} files, markers balanced")
+            return 0
+        out = args.out or os.path.join(args.src, "build", f"handout-lab{args.lab}")
+        replaced = make_handout(args.lab, out, args.src)
+    except MarkerError as e:
+        print(f"handout: {e}", file=sys.stderr)
+        return 1
+    byfile = {}
+    for r in replaced:
+        byfile.setdefault(r.path, []).append(f"{r.name} (lab {r.lab})")
+    print(f"handout: lab {args.lab} written to {os.path.relpath(out)}: "
+          f"{len(replaced)} regions stubbed in {len(byfile)} files")
+    for path, names in sorted(byfile.items()):
+        print(f"  {path}: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
