@@ -16,7 +16,19 @@
  * Buddies. Blocks are naturally aligned, so the buddy of the order-k block
  * at pa is at pa ^ (PAGE_SIZE << k): the two halves of the order-(k+1)
  * block that contains both. Freeing merges with the buddy while the buddy
- * is a free block of the same order.
+ * is a free block of the same order, which the bitmap alone tells (see
+ * is_free_block).
+ *
+ * The cache of single pages. Most requests are for one page, and each may
+ * split a block on the way out and merge one on the way back: list
+ * operations that write into pages the CPU has not touched lately. So up
+ * to CACHE_PAGES free single pages wait in an array in front of the lists
+ * (Linux's per-CPU page lists): a page freed goes there, the next order-0
+ * allocation takes it back, and neither writes into the page. A cached
+ * page is PAGE_FREE_HEAD like any free block, so freeing it again is the
+ * same exact "double free". But it is on no list and holds no node: merges
+ * read the bitmap only (is_free_block), and a drain takes every page out
+ * of the cache before it frees the first (drain_cache).
  *
  * Lazy start-up. Writing a node into every free block at boot would touch
  * one page per 4 MiB of RAM (16K pages for 64 GiB). Instead, the part of
@@ -51,6 +63,11 @@ enum page_state {
 
 #define FREE_BLOCK_MAGIC 0xb0dd1e5u
 
+/* Room for a burst of frees; a refill fills half, so that freeing right
+ * after one does not drain the cache at once. */
+#define CACHE_PAGES 64
+#define CACHE_REFILL 32
+
 /* Lives in the first page of every free block. */
 struct free_block {
     struct free_block *next, *prev;     /* circular list of one order */
@@ -63,8 +80,10 @@ static struct {
     u64 *state;                         /* 2 bits a page, 32 pages a word */
     u64 state_bytes;
     struct free_block lists[BUDDY_MAX_ORDER + 1];   /* list heads (sentinels) */
-    u64 free_blocks[BUDDY_MAX_ORDER + 1];
-    u64 free_pages;
+    u64 free_blocks[BUDDY_MAX_ORDER + 1];           /* on the lists */
+    u64 free_pages;                     /* on the lists, in the cache, lazy */
+    paddr_t cache[CACHE_PAGES];         /* free single pages, last freed on top */
+    unsigned ncached;
     u64 managed_pages;
     struct lazy_range {                 /* free RAM not yet cut into blocks */
         paddr_t next, end;              /* both aligned to the largest block */
@@ -87,14 +106,17 @@ static inline u64 page_index(paddr_t pa)
 
 static inline bool in_span(paddr_t pa)
 {
-    return pa >= buddy.span_lo && pa < buddy.span_hi;
+    return pa - buddy.span_lo < buddy.span_hi - buddy.span_lo;    /* below wraps to huge */
+}
+
+static inline enum page_state state_at(u64 i)
+{
+    return (enum page_state)((buddy.state[i / 32] >> (2 * (i % 32))) & 3);
 }
 
 static inline enum page_state get_state(paddr_t pa)
 {
-    u64 i = page_index(pa);
-
-    return (enum page_state)((buddy.state[i / 32] >> (2 * (i % 32))) & 3);
+    return state_at(page_index(pa));
 }
 
 static inline void set_state(paddr_t pa, enum page_state s)
@@ -106,15 +128,17 @@ static inline void set_state(paddr_t pa, enum page_state s)
     *word = (*word & ~(3ULL << shift)) | ((u64)s << shift);
 }
 
-/* Mark [lo, hi) unmanaged: whole words at once, single pages at the edges. */
-static void mark_unmanaged(paddr_t lo, paddr_t hi)
+/* Set every page of [lo, hi) to s, a word (32 pages) at a time. */
+static void set_states(paddr_t lo, paddr_t hi, enum page_state s)
 {
-    for (; lo < hi && page_index(lo) % 32; lo += PAGE_SIZE)
-        set_state(lo, PAGE_UNMANAGED);
-    for (; lo + 32 * PAGE_SIZE <= hi; lo += 32 * PAGE_SIZE)
-        buddy.state[page_index(lo) / 32] = ~0ULL;
-    for (; lo < hi; lo += PAGE_SIZE)
-        set_state(lo, PAGE_UNMANAGED);
+    u64 pattern = s * 0x5555555555555555ULL;        /* s in every 2-bit field */
+
+    for (u64 i = page_index(lo), end = page_index(hi); i < end;) {
+        unsigned first = i % 32, n = (unsigned)MIN(32 - first, end - i);
+        u64 mask = (n == 32 ? ~0ULL : (1ULL << (2 * n)) - 1) << (2 * first);
+        buddy.state[i / 32] = (buddy.state[i / 32] & ~mask) | (pattern & mask);
+        i += n;
+    }
 }
 
 /* --- free lists ---------------------------------------------------------------------- */
@@ -136,7 +160,6 @@ static void push_free(paddr_t pa, unsigned order)
     head->next = b;
     set_state(pa, PAGE_FREE_HEAD);
     buddy.free_blocks[order]++;
-    buddy.free_pages += 1ULL << order;
 }
 
 static void unlink_free(struct free_block *b, unsigned order)
@@ -145,7 +168,23 @@ static void unlink_free(struct free_block *b, unsigned order)
     b->next->prev = b->prev;
     b->magic = 0;
     buddy.free_blocks[order]--;
-    buddy.free_pages -= 1ULL << order;
+}
+
+/*
+ * Whether a free block of exactly `order` starts at pa, from the bitmap
+ * alone. A free head whose middle page is a tail is one of that order; a
+ * smaller free block at pa ends before its middle, where another block
+ * starts, so the middle page is a head or not ours. (A node is no use
+ * here: a cached page has none.)
+ */
+static inline bool is_free_block(paddr_t pa, unsigned order)
+{
+    if (!in_span(pa) || get_state(pa) != PAGE_FREE_HEAD)
+        return false;
+    if (order == 0)
+        return true;
+    paddr_t middle = pa + block_bytes(order - 1);
+    return in_span(middle) && get_state(middle) == PAGE_TAIL;
 }
 
 /* --- start-up ------------------------------------------------------------------------ */
@@ -167,6 +206,7 @@ static void carve_blocks(paddr_t lo, paddr_t hi)
     while (lo < hi) {
         unsigned order = largest_block(lo, hi);
         push_free(lo, order);
+        buddy.free_pages += 1ULL << order;
         lo += block_bytes(order);
     }
 }
@@ -181,6 +221,7 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
     }
     buddy.free_pages = buddy.managed_pages = 0;
     buddy.nlazy = buddy.lazy_blocks = 0;
+    buddy.ncached = 0;
 
     for (size_t i = 0; i < m->count; i++) {
         const struct mem_region *r = &m->regions[i];
@@ -212,7 +253,7 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
 
         if (r->type != MEM_USABLE || pa >= end)
             continue;
-        mark_unmanaged(prev_end, pa);
+        set_states(prev_end, pa, PAGE_UNMANAGED);
         prev_end = end;
         buddy.managed_pages += (end - pa) / PAGE_SIZE;
 
@@ -232,11 +273,14 @@ void buddy_init(struct memmap *m, paddr_t window_lo, paddr_t window_hi)
         carve_blocks(pa, mid_lo);
         carve_blocks(mid_hi, end);
     }
-    mark_unmanaged(prev_end, hi);
+    set_states(prev_end, hi, PAGE_UNMANAGED);
 }
 
-/* Cut the next largest-order block from the lazy ranges; false when none is left. */
-static bool cut_lazy_block(void)
+/*
+ * Cut the next largest-order block from the lazy ranges, PADDR_NONE when
+ * none is left. Its pages are still all tails: the caller makes its head.
+ */
+static paddr_t cut_lazy_block(void)
 {
     while (buddy.nlazy) {
         struct lazy_range *r = &buddy.lazy[buddy.nlazy - 1];
@@ -244,28 +288,28 @@ static bool cut_lazy_block(void)
             paddr_t pa = r->next;
             r->next += block_bytes(BUDDY_MAX_ORDER);
             buddy.lazy_blocks--;
-            buddy.free_pages -= 1ULL << BUDDY_MAX_ORDER;   /* push_free counts it again */
-            push_free(pa, BUDDY_MAX_ORDER);
-            return true;
+            return pa;
         }
         buddy.nlazy--;
     }
-    return false;
+    return PADDR_NONE;
 }
 
 /* --- allocating and freeing ------------------------------------------------------------ */
 
-paddr_t buddy_alloc_pages(unsigned order)
+/*
+ * Unlink the smallest free block of at least `order` from the lists, its
+ * order in *got; when they have none, cut one from a lazy range, without
+ * writing into it. PADDR_NONE when there is none (the cache is not looked at).
+ */
+static paddr_t take_block(unsigned order, unsigned *got)
 {
     unsigned o = order;
 
-    if (order > BUDDY_MAX_ORDER)
-        panic("buddy_alloc_pages: order %u is out of range (0..%u)", order, BUDDY_MAX_ORDER);
     while (buddy.lists[o].next == &buddy.lists[o]) {
         if (++o > BUDDY_MAX_ORDER) {
-            if (!cut_lazy_block())
-                return PADDR_NONE;
-            o = BUDDY_MAX_ORDER;
+            *got = BUDDY_MAX_ORDER;
+            return cut_lazy_block();
         }
     }
 
@@ -275,13 +319,97 @@ paddr_t buddy_alloc_pages(unsigned order)
         panic("buddy_alloc_pages: free block at 0x%llx is corrupted (written after it was "
               "freed?)", (unsigned long long)pa);
     unlink_free(b, o);
+    *got = o;
+    return pa;
+}
 
-    /* Split: keep the lower half, free the upper half, down to `order`. */
-    while (o > order) {
+/*
+ * Free the block [pa, 2^order pages) to the lists, merging it with its
+ * buddies. Its first page keeps its old state until push_free marks the
+ * merged block's head, unless a merge makes it a tail first.
+ */
+static void free_to_lists(paddr_t pa, unsigned order)
+{
+    while (order < BUDDY_MAX_ORDER) {
+        paddr_t buddy_pa = pa ^ block_bytes(order);
+        if (!is_free_block(buddy_pa, order))
+            break;
+        unlink_free(block_at(buddy_pa), order);
+        /* The upper half's first page becomes a tail of the merged block. */
+        set_state(pa | block_bytes(order), PAGE_TAIL);
+        pa = MIN(pa, buddy_pa);
+        order++;
+    }
+    push_free(pa, order);
+}
+
+/*
+ * Give every cached page back to the lists, where it merges. All of them
+ * leave the cache before the first is freed, marked as if allocated: so
+ * every free order-0 head a merge meets is on a list, never a cached page.
+ * False when the cache was empty.
+ */
+static bool drain_cache(void)
+{
+    unsigned n = buddy.ncached;
+
+    buddy.ncached = 0;
+    for (unsigned i = 0; i < n; i++)
+        set_state(buddy.cache[i], PAGE_ALLOC_HEAD);
+    for (unsigned i = 0; i < n; i++)
+        free_to_lists(buddy.cache[i], 0);
+    return n > 0;
+}
+
+/*
+ * Refill the empty cache from the smallest free block (fragments go before
+ * large blocks are broken), split straight into it, no page written: at
+ * most CACHE_REFILL pages, a larger block giving its upper halves back to
+ * the lists. False when there is no free block.
+ */
+static bool refill_cache(void)
+{
+    unsigned o;
+    paddr_t pa = take_block(0, &o);
+
+    if (pa == PADDR_NONE)
+        return false;
+    while ((1u << o) > CACHE_REFILL) {
         o--;
         push_free(pa + block_bytes(o), o);
     }
+    set_states(pa, pa + block_bytes(o), PAGE_FREE_HEAD);
+    /* The cache is a stack: highest page at the bottom, so that the lowest
+     * goes first, as from the lists. */
+    for (u64 i = 1ULL << o; i-- > 0;)
+        buddy.cache[buddy.ncached++] = pa + i * PAGE_SIZE;
+    return true;
+}
+
+paddr_t buddy_alloc_pages(unsigned order)
+{
+    paddr_t pa;
+    unsigned o;
+
+    if (order > BUDDY_MAX_ORDER)
+        panic("buddy_alloc_pages: order %u is out of range (0..%u)", order, BUDDY_MAX_ORDER);
+    if (order == 0 && (buddy.ncached || refill_cache())) {
+        pa = buddy.cache[--buddy.ncached];
+    } else {
+        pa = take_block(order, &o);
+        /* The cached pages may merge into what is asked for. */
+        if (pa == PADDR_NONE && drain_cache())
+            pa = take_block(order, &o);
+        if (pa == PADDR_NONE)
+            return PADDR_NONE;
+        /* Split: keep the lower half, free the upper half, down to `order`. */
+        while (o > order) {
+            o--;
+            push_free(pa + block_bytes(o), o);
+        }
+    }
     set_state(pa, PAGE_ALLOC_HEAD);
+    buddy.free_pages -= 1ULL << order;
     return pa;
 }
 
@@ -292,6 +420,21 @@ paddr_t buddy_alloc_pages_zeroed(unsigned order)
     if (pa != PADDR_NONE)
         memset(phys_to_virt(pa), 0, block_bytes(order));
     return pa;
+}
+
+/*
+ * The order of the block whose head is at pa, read from its tails, up to
+ * `limit`: the first page pa + 2^k pages that is not a tail ends it (see
+ * the top). Past the span there is no bitmap, and no block either.
+ */
+static unsigned tail_order(paddr_t pa, unsigned limit)
+{
+    u64 head = page_index(pa), end = page_index(buddy.span_hi);
+    unsigned k = 0;
+
+    while (k < limit && head + (1ULL << k) < end && state_at(head + (1ULL << k)) == PAGE_TAIL)
+        k++;
+    return k;
 }
 
 /* Panic unless [pa, 2^order pages) is a block allocated with that order. */
@@ -318,11 +461,10 @@ static void check_allocated_block(paddr_t pa, unsigned order)
     case PAGE_TAIL:
         panic("%s: 0x%llx was never given out: it is inside a block, not its start", fn, a);
     }
-    /* Past the span there is no bitmap, and no block either. */
-    for (unsigned j = 0; j < order; j++)
-        if (!in_span(pa + block_bytes(j)) || get_state(pa + block_bytes(j)) != PAGE_TAIL)
-            panic("%s: 0x%llx freed with order %u, but it was allocated with order %u",
-                  fn, a, order, j);
+    unsigned allocated = tail_order(pa, order);
+    if (allocated < order)
+        panic("%s: 0x%llx freed with order %u, but it was allocated with order %u", fn, a,
+              order, allocated);
     paddr_t buddy_pa = pa ^ block_bytes(order);
     if (order < BUDDY_MAX_ORDER && in_span(buddy_pa) && get_state(buddy_pa) == PAGE_TAIL)
         panic("%s: 0x%llx freed with order %u, but it was allocated with a larger order",
@@ -332,34 +474,22 @@ static void check_allocated_block(paddr_t pa, unsigned order)
 void buddy_free_pages(paddr_t pa, unsigned order)
 {
     check_allocated_block(pa, order);
-    set_state(pa, PAGE_TAIL);
-
-    while (order < BUDDY_MAX_ORDER) {
-        paddr_t buddy_pa = pa ^ block_bytes(order);
-        if (!in_span(buddy_pa) || get_state(buddy_pa) != PAGE_FREE_HEAD)
-            break;
-        struct free_block *b = block_at(buddy_pa);
-        if (b->order != order)
-            break;                      /* free, but split smaller: no merge yet */
-        unlink_free(b, order);
-        set_state(buddy_pa, PAGE_TAIL);
-        pa = MIN(pa, buddy_pa);
-        order++;
+    buddy.free_pages += 1ULL << order;
+    if (order > 0) {
+        free_to_lists(pa, order);
+        return;
     }
-    push_free(pa, order);
+    if (buddy.ncached == CACHE_PAGES)
+        drain_cache();
+    set_state(pa, PAGE_FREE_HEAD);
+    buddy.cache[buddy.ncached++] = pa;
 }
 
 unsigned buddy_block_order(paddr_t pa)
 {
     if (!in_span(pa) || get_state(pa) != PAGE_ALLOC_HEAD)
         panic("buddy_block_order: 0x%llx is not an allocated block", (unsigned long long)pa);
-    /* The first pa + 2^k that is not a tail ends the block (see the top). */
-    for (unsigned k = 0; k < BUDDY_MAX_ORDER; k++) {
-        paddr_t next = pa + block_bytes(k);
-        if (!in_span(next) || get_state(next) != PAGE_TAIL)
-            return k;
-    }
-    return BUDDY_MAX_ORDER;
+    return tail_order(pa, BUDDY_MAX_ORDER);
 }
 
 paddr_t buddy_block_containing(paddr_t pa, unsigned *order)
@@ -393,6 +523,8 @@ u64 buddy_free_blocks(unsigned order)
 {
     if (order > BUDDY_MAX_ORDER)
         return 0;
+    /* Counted with the cache, order 0 would depend on what was freed lately. */
+    drain_cache();
     /* Lazy RAM counts as the largest blocks it will be cut into. */
     return buddy.free_blocks[order] + (order == BUDDY_MAX_ORDER ? buddy.lazy_blocks : 0);
 }

@@ -41,7 +41,11 @@ unsigned buddy_block_order(paddr_t pa);
  */
 paddr_t buddy_block_containing(paddr_t pa, unsigned *order);
 
-/* Free pages in all; free blocks of one order. */
+/*
+ * Free pages in all, counting the single pages kept at hand in a cache.
+ * Free blocks of one order: the cache is given back to the lists first, so
+ * the same free memory always gives the same blocks.
+ */
 u64 buddy_free_pages_count(void);
 u64 buddy_free_blocks(unsigned order);
 /* Pages the allocator manages (free or allocated); bytes of its bitmap. */

@@ -12,7 +12,7 @@
  *   still in 2 MiB blocks after churning to about 80% full.
  *
  * `bench_buddy --only X --ops N` runs one scenario N times without timing,
- * for instruction counts under callgrind (tools/bench_alloc.sh).
+ * for instruction counts under callgrind (tools/bench_callgrind.sh).
  */
 #include <stdio.h>
 #include <stdlib.h>

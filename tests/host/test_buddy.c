@@ -127,24 +127,29 @@ static void misuse_panics_with_the_address(void)
     CHECK_EQ(buddy_free_pages_count(), usable_pages_after_init());
 }
 
+/* A machine of `pages` pages at ARENA_PA; the buddy bitmap comes from page
+ * 16, outside its window, so the allocator owns exactly those pages. */
+static void tiny_boot(u64 pages)
+{
+    struct memmap tiny = { .count = 0 };
+
+    arena_boot();                           /* maps the arena */
+    memmap_add(&tiny, ARENA_PA, pages * PAGE_SIZE, MEM_USABLE);
+    memmap_add(&tiny, ARENA_PA + 16 * PAGE_SIZE, PAGE_SIZE, MEM_USABLE);
+    memmap_normalize(&tiny);
+    early_init(&tiny, ARENA_PA + 16 * PAGE_SIZE, ARENA_PA + 17 * PAGE_SIZE);
+    buddy_init(&tiny, ARENA_PA, ARENA_PA + pages * PAGE_SIZE);
+    CHECK_EQ(buddy_managed_pages(), pages);
+}
+
 /* At the end of the span the pages a larger order would cover do not
- * exist: the check must not read the bitmap past it. The buddy allocator
- * gets pages 0..4 (its bitmap comes from page 16, outside its window), so
+ * exist: the check must not read the bitmap past it. With pages 0..4,
  * page 4 is the last, aligned to order 1, and nothing after it is marked.
  * Freeing it as order 1 used to read the bitmap's padding, see "tail", and
  * accept (found by review). */
 static void wrong_order_at_the_end_of_ram(void)
 {
-    struct memmap tiny = { .count = 0 };
-
-    arena_boot();                           /* maps the arena */
-    memmap_add(&tiny, ARENA_PA, 5 * PAGE_SIZE, MEM_USABLE);
-    memmap_add(&tiny, ARENA_PA + 16 * PAGE_SIZE, PAGE_SIZE, MEM_USABLE);
-    memmap_normalize(&tiny);
-    early_init(&tiny, ARENA_PA + 16 * PAGE_SIZE, ARENA_PA + 17 * PAGE_SIZE);
-    buddy_init(&tiny, ARENA_PA, ARENA_PA + 5 * PAGE_SIZE);
-    CHECK_EQ(buddy_managed_pages(), 5);
-
+    tiny_boot(5);
     paddr_t last = buddy_alloc_pages(0);
     CHECK_EQ(last, ARENA_PA + 4 * PAGE_SIZE);
     EXPECT_PANIC("freed with order 1, but it was allocated with order 0",
@@ -176,13 +181,107 @@ static void a_block_right_below_an_uncut_range(void)
     CHECK_EQ(buddy_free_pages_count(), 10 * MiB / PAGE_SIZE);
 }
 
-/* A write into a free block's first bytes is reported on allocation. */
+/* --- the cache of free single pages -------------------------------------------------- */
+
+/* Four pages, one order-2 block: the first order-0 allocation moves all of
+ * it into the cache. A cached page is free, counted, and caught when freed
+ * again, or when a neighbour is freed with an order that would cover it. */
+static void a_cached_page_is_free_counted_and_checked(void)
+{
+    tiny_boot(4);
+    paddr_t p = buddy_alloc_pages(0), q = buddy_alloc_pages(0);
+    CHECK_EQ(p, ARENA_PA);
+    CHECK_EQ(q, ARENA_PA + PAGE_SIZE);
+    CHECK_EQ(buddy.ncached, 2);
+    CHECK_EQ(buddy_free_pages_count(), 2);
+    buddy_free_pages(q, 0);
+    CHECK_EQ(buddy.ncached, 3);
+    CHECK_EQ(buddy.cache[buddy.ncached - 1], q);
+    CHECK_EQ(buddy_free_pages_count(), 3);
+    CHECK_EQ(buddy_block_containing(q + 8, &(unsigned){0}), PADDR_NONE);
+    EXPECT_PANIC("double free of 0x40001000 (order 0)", buddy_free_pages(q, 0));
+    EXPECT_PANIC("freed with order 1, but it was allocated with order 0",
+                 buddy_free_pages(p, 1));
+    EXPECT_PANIC("not an allocated block", buddy_block_order(q));
+    /* The same page handed out again at once: the cache is a stack. */
+    CHECK_EQ(buddy_alloc_pages(0), q);
+    buddy_free_pages(q, 0);
+    buddy_free_pages(p, 0);
+    CHECK_EQ(buddy_free_pages_count(), 4);
+    CHECK_EQ(buddy_free_blocks(2), 1);      /* counting drains: all merged again */
+    CHECK_EQ(buddy.ncached, 0);
+}
+
+/* A cached page is a free head with no node in it. Whatever its first bytes
+ * hold (here a perfect imitation of a free order-1 block), freeing its
+ * buddy must not merge with it; the merge comes when the cache drains. */
+static void merges_never_read_a_cached_page(void)
+{
+    tiny_boot(4);
+    paddr_t a = buddy_alloc_pages(1);       /* pages 0-1; page 2 goes to list 1 */
+    paddr_t b = buddy_alloc_pages(0);       /* the cache takes pages 2-3 */
+    paddr_t c = buddy_alloc_pages(0);
+    CHECK_EQ(a, ARENA_PA);
+    CHECK_EQ(b, ARENA_PA + 2 * PAGE_SIZE);
+    CHECK_EQ(c, ARENA_PA + 3 * PAGE_SIZE);
+    struct free_block *fake = block_at(b);
+    *fake = (struct free_block){ .next = fake, .prev = fake, .order = 1,
+                                 .magic = FREE_BLOCK_MAGIC };
+    buddy_free_pages(b, 0);                 /* cached, its bytes left as they are */
+    buddy_free_pages(a, 1);                 /* buddy b is free but order 0: no merge */
+    CHECK_EQ(buddy.free_blocks[1], 1);
+    CHECK_EQ(buddy.lists[1].next, block_at(a));
+    buddy_free_pages(c, 0);
+    CHECK_EQ(buddy_free_blocks(1), 0);      /* drained: b and c, then a, merge */
+    CHECK_EQ(buddy_free_blocks(2), 1);
+}
+
+/* Free pages waiting in the cache still make up a larger block. */
+static void a_large_allocation_drains_the_cache(void)
+{
+    tiny_boot(4);
+    paddr_t p = buddy_alloc_pages(0);
+    buddy_free_pages(p, 0);
+    CHECK_EQ(buddy.ncached, 4);             /* the whole block, and nothing on a list */
+    CHECK_EQ(buddy_alloc_pages(2), ARENA_PA);
+    CHECK_EQ(buddy.ncached, 0);
+    CHECK_EQ(buddy_alloc_pages(0), PADDR_NONE);
+    buddy_free_pages(ARENA_PA, 2);
+    CHECK_EQ(buddy_free_pages_count(), 4);
+}
+
+/* More single pages freed than the cache holds: it drains into the lists
+ * and fills again, and nothing is lost or merged wrongly. */
+static void the_cache_overflows_into_the_lists(void)
+{
+    static paddr_t got[3 * CACHE_PAGES];
+
+    setup();
+    u64 start[BUDDY_MAX_ORDER + 1], total = buddy_free_pages_count();
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        start[o] = buddy_free_blocks(o);
+    for (size_t i = 0; i < ARRAY_SIZE(got); i++)
+        got[i] = buddy_alloc_pages(0);
+    CHECK_EQ(buddy_free_pages_count(), total - ARRAY_SIZE(got));
+    for (size_t i = 0; i < ARRAY_SIZE(got); i += 2)     /* evens, then odds: merges */
+        buddy_free_pages(got[i], 0);
+    for (size_t i = 1; i < ARRAY_SIZE(got); i += 2)
+        buddy_free_pages(got[i], 0);
+    CHECK(buddy.ncached <= CACHE_PAGES);
+    CHECK_EQ(buddy_free_pages_count(), total);
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        CHECK_EQ(buddy_free_blocks(o), start[o]);
+}
+
+/* A write into a free block's first bytes is reported on allocation. A
+ * cached page holds no node to check, so this one is drained to a list. */
 static void use_after_free_is_caught(void)
 {
     setup();
     paddr_t keep = buddy_alloc_pages(0);
     paddr_t freed = buddy_alloc_pages(0);   /* keep's buddy: cannot merge while keep lives */
     buddy_free_pages(freed, 0);
+    drain_cache();
     CHECK_EQ(buddy.lists[0].next, block_at(freed));
     memset(phys_to_virt(freed), 0x5a, 32);  /* written after it was freed */
     EXPECT_PANIC("is corrupted", buddy_alloc_pages(0));
@@ -275,4 +374,6 @@ HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,
            alloc_until_empty_then_free_all, zeroed_allocation_is_zero,
            misuse_panics_with_the_address, wrong_order_at_the_end_of_ram,
            a_block_right_below_an_uncut_range, use_after_free_is_caught,
+           a_cached_page_is_free_counted_and_checked, merges_never_read_a_cached_page,
+           a_large_allocation_drains_the_cache, the_cache_overflows_into_the_lists,
            random_churn_matches_the_shadow)
