@@ -85,7 +85,7 @@ int exec_load(const void *file, size_t size, int argc, const char *const argv[],
     for (unsigned i = 0; i < img.nsegments && !err; i++)
         err = load_segment(as, file, &img.segments[i]);
     if (!err)
-        err = aspace_map_zeroed(as, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
+        err = aspace_map_zeroed(as, USER_STACK_BOTTOM, USER_STACK_SIZE,
                                 VM_READ | VM_WRITE);
     if (err) {
         snprintf(why, why_size, "no memory for its segments and stack");

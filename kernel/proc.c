@@ -110,11 +110,9 @@ int proc_run(const char *name, int argc, const char *const argv[], int *status)
 /* What an address tells about a bad access, in words; "" when nothing. */
 static const char *address_hint(const struct fault_info *info)
 {
-    vaddr_t guard = USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE;
-
     if (info->addr < NULL_GUARD_END)
         return " (a NULL pointer)";
-    if (info->addr >= guard && info->addr < guard + PAGE_SIZE)
+    if (info->addr >= USER_STACK_GUARD && info->addr < USER_STACK_BOTTOM)
         return " (the guard page below the stack: a stack overflow)";
     if (info->addr >= USER_END)
         return " (a kernel address)";

@@ -17,7 +17,7 @@
 #include <mm/elf.h>
 
 /* Segments end below the stack and the unmapped guard page under it. */
-#define ELF_USER_LIMIT  (USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE)
+#define ELF_USER_LIMIT  USER_STACK_GUARD
 
 static int refuse(char *why, size_t why_size, const char *fmt, ...) __printf(3, 4);
 

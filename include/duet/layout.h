@@ -31,12 +31,14 @@
  * one unmapped guard page under it so that running off the stack faults
  * instead of writing into whatever lies below. The page at the very top of
  * user space stays unmapped, so no user range ends exactly at USER_END.
- * Programs are linked at USER_BASE (user/user.lds); the heap (brk) starts
+ * Programs are linked at USER_BASE (user/user.lds.S); the heap (brk) starts
  * at the first page above their highest segment and may grow to
  * USER_HEAP_MAX bytes.
  */
 #define USER_STACK_TOP      (USER_END - PAGE_SIZE)
 #define USER_STACK_SIZE     _UL(0x10000)
+#define USER_STACK_BOTTOM   (USER_STACK_TOP - USER_STACK_SIZE)
+#define USER_STACK_GUARD    (USER_STACK_BOTTOM - PAGE_SIZE)    /* the guard page's start */
 #define USER_HEAP_MAX       _UL(0x40000000)
 
 #define PHYS_OFFSET         _UL(0xFFFF800000000000)
