@@ -17,13 +17,13 @@ size_t strlcpy(char *dst, const char *src, size_t size)
     return len;
 }
 
-static int digit_value(char c)
+int digit_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    if (c >= 'a' && c <= 'f')
+    if (c >= 'a' && c <= 'z')
         return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
+    if (c >= 'A' && c <= 'Z')
         return c - 'A' + 10;
     return 99;
 }

@@ -14,9 +14,10 @@ USER_EMBEDS   := $(patsubst %,$(USER_BUILD)/embed/%.elf,$(USER_PROGRAMS))
 USER_PROGRAMS_OBJ := $(USER_BUILD)/programs.o
 
 # The library: its own C and assembly, and the kernel's printf and string
-# functions, which are freestanding and need nothing but console_putc().
+# functions (digit_value from string_ext.c too), which are freestanding and
+# need nothing but console_putc().
 USER_LIB_SRCS := $(sort $(wildcard user/lib/*.c user/lib/arch/$(ARCH)/*.S)) \
-                 lib/printf.c lib/string.c
+                 lib/printf.c lib/string.c lib/string_ext.c
 USER_LIB_OBJS := $(patsubst %,$(USER_BUILD)/obj/%.o,$(USER_LIB_SRCS))
 USER_PROG_OBJS := $(patsubst %,$(USER_BUILD)/obj/user/programs/%.c.o,$(USER_PROGRAMS))
 

@@ -92,17 +92,6 @@ int puts(const char *s)
 
 /* --- numbers -------------------------------------------------------------- */
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A' + 10;
-    return 99;
-}
-
 long strtol(const char *s, char **end, int base)
 {
     const char *p = s;
