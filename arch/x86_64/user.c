@@ -31,8 +31,6 @@ void x86_user_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-void x86_set_kernel_stack(u64 top);
-
 void x86_set_kernel_stack(u64 top)
 {
     gdt_set_kernel_stack(top);

@@ -10,5 +10,7 @@ void gdt_init(void);
 void idt_init(void);
 void gdt_set_kernel_stack(u64 top);
 void x86_user_init(void);
+/* Called by arch_user_enter (trap_entry.S): traps from ring 3 land at `top`. */
+void x86_set_kernel_stack(u64 top);
 
 #endif
