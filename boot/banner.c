@@ -27,8 +27,8 @@ void banner_print(void)
     printf("  cpu:     %s\n", cpu);
     printf("  cmdline: %s\n", cmdline_get_all());
     printf("  layout (virtual):\n");
-    printf("    %-8s 0x%016lx-0x%016lx  user space\n", "user",
-           (unsigned long)USER_BASE, (unsigned long)USER_END - 1);
+    printf("    %-8s 0x%016lx-0x%016lx  user space\n", "user", (unsigned long)USER_BASE,
+           (unsigned long)USER_END - 1);
     printf("    %-8s 0x%016lx-0x%016lx  all RAM at PHYS_OFFSET + PA\n", "pmo",
            (unsigned long)PHYS_OFFSET, (unsigned long)PMO_END - 1);
     printf("    %-8s 0x%016lx-0x%016lx  device memory, mapped on demand\n", "mmio",

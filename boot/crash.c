@@ -96,7 +96,7 @@ static void crash_free_kernel(void)
 
 static void crash_kfree_twice(void)
 {
-    void *keep = kmalloc(64);           /* keeps the slab, so its own check runs */
+    void *keep = kmalloc(64); /* keeps the slab, so its own check runs */
     void *p = kmalloc(64);
 
     (void)keep;

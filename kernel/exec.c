@@ -85,8 +85,7 @@ int exec_load(const void *file, size_t size, int argc, const char *const argv[],
     for (unsigned i = 0; i < img.nsegments && !err; i++)
         err = load_segment(as, file, &img.segments[i]);
     if (!err)
-        err = aspace_map_zeroed(as, USER_STACK_BOTTOM, USER_STACK_SIZE,
-                                VM_READ | VM_WRITE);
+        err = aspace_map_zeroed(as, USER_STACK_BOTTOM, USER_STACK_SIZE, VM_READ | VM_WRITE);
     if (err) {
         snprintf(why, why_size, "no memory for its segments and stack");
         aspace_put(as);
@@ -102,7 +101,7 @@ int exec_load(const void *file, size_t size, int argc, const char *const argv[],
     }
     as->heap_start = as->brk = img.end;
     out->as = as;
-    out->entry = (struct user_entry){ .pc = img.entry, .sp = sp, .arg0 = (uintptr_t)argc,
-                                      .arg1 = argv_va };
+    out->entry =
+        (struct user_entry){ .pc = img.entry, .sp = sp, .arg0 = (uintptr_t)argc, .arg1 = argv_va };
     return 0;
 }

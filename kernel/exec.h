@@ -8,13 +8,13 @@
 #include <duet/arch.h>
 #include <duet/types.h>
 
-#define EXEC_MAX_ARGS   16              /* argv entries, the program's name included */
+#define EXEC_MAX_ARGS 16 /* argv entries, the program's name included */
 
 struct aspace;
 
 struct exec_result {
-    struct aspace *as;                  /* one reference, for the caller */
-    struct user_entry entry;            /* pc, sp, argc, argv */
+    struct aspace *as;       /* one reference, for the caller */
+    struct user_entry entry; /* pc, sp, argc, argv */
 };
 
 /*

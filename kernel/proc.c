@@ -23,17 +23,17 @@
 #include <mm/aspace.h>
 #include <mm/ptdump.h>
 
-#define PROC_NAME_MAX   24
-#define PROC_HOW_MAX    96
-#define PROC_HISTORY    16              /* finished programs `ps` remembers */
+#define PROC_NAME_MAX 24
+#define PROC_HOW_MAX  96
+#define PROC_HISTORY  16 /* finished programs `ps` remembers */
 
 struct proc {
     int pid;
     char name[PROC_NAME_MAX];
     struct aspace *as;
     int status;
-    char how[PROC_HOW_MAX];             /* "exited", "killed: ..." */
-    struct arch_jmp_buf resume;         /* where proc_exit() goes back to */
+    char how[PROC_HOW_MAX];     /* "exited", "killed: ..." */
+    struct arch_jmp_buf resume; /* where proc_exit() goes back to */
 };
 
 static struct proc *current;

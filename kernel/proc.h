@@ -11,8 +11,8 @@
 #include <duet/types.h>
 
 /* Exit statuses of a killed program, as a Unix shell shows them (128 + signal). */
-#define PROC_STATUS_SEGV    139     /* a memory access it may not make (SIGSEGV) */
-#define PROC_STATUS_ILL     132     /* an instruction it may not run (SIGILL) */
+#define PROC_STATUS_SEGV 139 /* a memory access it may not make (SIGSEGV) */
+#define PROC_STATUS_ILL  132 /* an instruction it may not run (SIGILL) */
 
 struct aspace;
 

@@ -25,15 +25,15 @@ static void expect_run(struct ktest *t, int argc, const char *const argv[], int 
 
     KASSERT_EQ(t, proc_run(argv[0], argc, argv, &status), 0);
     if (status != want)
-        ktest_fail(t, __FILE__, __LINE__, "%s exited with status %d, expected %d", argv[0],
-                   status, want);
+        ktest_fail(t, __FILE__, __LINE__, "%s exited with status %d, expected %d", argv[0], status,
+                   want);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
 
-#define RUN(t, want, ...)                                                    \
-    do {                                                                     \
-        const char *const _argv[] = { __VA_ARGS__ };                         \
-        expect_run(t, (int)ARRAY_SIZE(_argv), _argv, want);                  \
+#define RUN(t, want, ...)                                   \
+    do {                                                    \
+        const char *const _argv[] = { __VA_ARGS__ };        \
+        expect_run(t, (int)ARRAY_SIZE(_argv), _argv, want); \
     } while (0)
 
 static void hello_exits_0(struct ktest *t)
@@ -124,7 +124,7 @@ static void a_bad_elf_is_refused_and_nothing_is_mapped(struct ktest *t)
     u8 *copy = kmalloc(hello->size);
     KASSERT_TRUE(t, copy != NULL);
     memcpy(copy, hello->image, hello->size);
-    ((Elf64_Ehdr *)copy)->e_machine ^= 1;           /* the other arch, or nonsense */
+    ((Elf64_Ehdr *)copy)->e_machine ^= 1; /* the other arch, or nonsense */
 
     u64 before = buddy_free_pages_count();
     KEXPECT_EQ(t, proc_run_image("bad-machine", copy, hello->size, 1, argv, &status), -ENOEXEC);
@@ -171,6 +171,6 @@ static const struct ktest_case user_cases[] = {
     KTEST_CASE(a_bad_elf_is_refused_and_nothing_is_mapped),
     KTEST_CASE(too_many_arguments_are_refused),
     KTEST_CASE(an_unknown_system_call_returns_enosys),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(user, user_cases);

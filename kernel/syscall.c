@@ -12,8 +12,8 @@
 #include <mm/aspace.h>
 #include <mm/uaccess.h>
 
-#define STDOUT_FD   1
-#define STDERR_FD   2
+#define STDOUT_FD 1
+#define STDERR_FD 2
 
 /* Each call takes the six argument registers and returns the result register. */
 typedef long (*syscall_fn)(const u64 arg[6]);
@@ -56,10 +56,10 @@ static long sys_brk(const u64 arg[6])
 
 /* The one table both arches dispatch through. */
 static const syscall_fn syscall_table[SYS_COUNT] = {
-    [SYS_write]  = sys_write,
-    [SYS_exit]   = sys_exit,
+    [SYS_write] = sys_write,
+    [SYS_exit] = sys_exit,
     [SYS_getpid] = sys_getpid,
-    [SYS_brk]    = sys_brk,
+    [SYS_brk] = sys_brk,
 };
 
 long syscall_dispatch(u64 nr, const u64 args[6])

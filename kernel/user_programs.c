@@ -50,6 +50,6 @@ static void every_program_parses(struct ktest *t)
 static const struct ktest_case user_programs_cases[] = {
     KTEST_CASE(finds_by_name),
     KTEST_CASE(every_program_parses),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(user_programs, user_programs_cases);

@@ -37,7 +37,7 @@ void backtrace_print(uintptr_t pc, uintptr_t fp)
 {
     int n = 0;
     uintptr_t last = 0;
-    unsigned repeats = 0;   /* frames equal to the one above, not printed */
+    unsigned repeats = 0; /* frames equal to the one above, not printed */
 
     printf("Backtrace:\n");
     if (pc)

@@ -25,14 +25,14 @@ static bool reporting;
 static struct fault_catcher {
     struct arch_jmp_buf resume;
     struct fault_info info;
-} *catcher;
+} * catcher;
 
 const char *fault_access_name(enum fault_access access)
 {
     switch (access) {
-    case FAULT_READ:  return "read";
+    case FAULT_READ: return "read";
     case FAULT_WRITE: return "write";
-    case FAULT_EXEC:  return "execute";
+    case FAULT_EXEC: return "execute";
     }
     return "?";
 }

@@ -34,8 +34,8 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ..
     printf("\n");
 }
 
-void ktest_fail_int(struct ktest *t, const char *file, int line, const char *expr,
-                    const char *op, long long a, long long b, bool is_unsigned)
+void ktest_fail_int(struct ktest *t, const char *file, int line, const char *expr, const char *op,
+                    long long a, long long b, bool is_unsigned)
 {
     ktest_fail(t, file, line, "expected %s", expr);
     if (is_unsigned) {
@@ -49,8 +49,8 @@ void ktest_fail_int(struct ktest *t, const char *file, int line, const char *exp
     }
 }
 
-void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr,
-                    const char *a, const char *b)
+void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr, const char *a,
+                    const char *b)
 {
     ktest_fail(t, file, line, "expected %s", expr);
     printf(SUBTEST_INDENT "#   left:  \"%s\"\n", a);
@@ -157,7 +157,7 @@ int ktest_run(const char *spec)
             p += len + (end ? 1 : 0);
         }
     }
-    printf("# ktest: %d passed, %d failed, %d skipped, %d suite%s failed\n",
-           tot.passed, tot.failed, tot.skipped, suites_failed, suites_failed == 1 ? "" : "s");
+    printf("# ktest: %d passed, %d failed, %d skipped, %d suite%s failed\n", tot.passed, tot.failed,
+           tot.skipped, suites_failed, suites_failed == 1 ? "" : "s");
     return suites_failed;
 }

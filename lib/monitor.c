@@ -12,7 +12,7 @@
 
 #define MONITOR_LINE_MAX 128
 #define MONITOR_ARGS_MAX 16
-#define MONITOR_PROMPT "duet> "
+#define MONITOR_PROMPT   "duet> "
 
 extern const struct monitor_command __monitor_cmds_start[], __monitor_cmds_end[];
 
@@ -73,7 +73,7 @@ static size_t read_line(char *buf, size_t size)
     for (;;) {
         int c = console_getc();
 
-        if (c == '\n' && after_cr) {    /* the \n of a \r\n pair */
+        if (c == '\n' && after_cr) { /* the \n of a \r\n pair */
             after_cr = false;
             continue;
         }
@@ -85,24 +85,23 @@ static size_t read_line(char *buf, size_t size)
             buf[len] = '\0';
             return len;
         case '\b':
-        case 0x7f:                      /* DEL: what most terminals send for backspace */
+        case 0x7f: /* DEL: what most terminals send for backspace */
             if (len) {
                 len--;
                 printf("\b \b");
             }
             break;
-        case 0x15:                      /* Ctrl-U: erase the line */
+        case 0x15: /* Ctrl-U: erase the line */
             while (len) {
                 len--;
                 printf("\b \b");
             }
             break;
-        case 0x03:                      /* Ctrl-C: drop the line */
+        case 0x03: /* Ctrl-C: drop the line */
             printf("^C\n");
             buf[0] = '\0';
             return 0;
-        case 0x1b:                      /* escape sequences (arrows): ignore */
-            break;
+        case 0x1b: /* escape sequences (arrows): ignore */ break;
         default:
             if (c >= ' ' && c < 0x7f && len + 1 < size) {
                 buf[len++] = (char)c;

@@ -8,9 +8,9 @@
 
 struct sink {
     void (*put)(struct sink *s, char c);
-    char *buf;              /* snprintf: the buffer */
-    size_t size;            /* its size */
-    size_t len;             /* characters produced so far (all of them) */
+    char *buf;   /* snprintf: the buffer */
+    size_t size; /* its size */
+    size_t len;  /* characters produced so far (all of them) */
 };
 
 static void emit(struct sink *s, char c)
@@ -26,10 +26,10 @@ static void emit_pad(struct sink *s, char c, int n)
 }
 
 struct spec {
-    bool left;              /* '-': pad on the right */
-    bool zero;              /* '0': pad with zeros */
+    bool left; /* '-': pad on the right */
+    bool zero; /* '0': pad with zeros */
     int width;
-    int precision;          /* -1: none; strings: at most this many chars */
+    int precision; /* -1: none; strings: at most this many chars */
 };
 
 static void emit_str(struct sink *s, const struct spec *sp, const char *str, size_t n)
@@ -45,8 +45,8 @@ static void emit_str(struct sink *s, const struct spec *sp, const char *str, siz
 }
 
 /* One integer: sign, optional 0x prefix, zero or space padding. */
-static void emit_num(struct sink *s, const struct spec *sp, unsigned long long v,
-                     bool negative, unsigned base, bool upper, const char *prefix)
+static void emit_num(struct sink *s, const struct spec *sp, unsigned long long v, bool negative,
+                     unsigned base, bool upper, const char *prefix)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -112,7 +112,7 @@ static void format(struct sink *s, const char *fmt, va_list ap)
                 sp.precision = sp.precision * 10 + (*++fmt - '0');
         }
 
-        int longs = 0;      /* 1: l or z, 2: ll */
+        int longs = 0; /* 1: l or z, 2: ll */
         while (fmt[1] == 'l' || fmt[1] == 'z') {
             fmt++;
             longs++;
@@ -124,18 +124,18 @@ static void format(struct sink *s, const char *fmt, va_list ap)
         switch (conv) {
         case 'd':
         case 'i':
-            d = longs >= 2 ? va_arg(ap, long long)
-              : longs == 1 ? va_arg(ap, long)
-              : va_arg(ap, int);
+            d = longs >= 2   ? va_arg(ap, long long)
+                : longs == 1 ? va_arg(ap, long)
+                             : va_arg(ap, int);
             u = d < 0 ? 0ULL - (unsigned long long)d : (unsigned long long)d;
             emit_num(s, &sp, u, d < 0, 10, false, "");
             break;
         case 'u':
         case 'x':
         case 'X':
-            u = longs >= 2 ? va_arg(ap, unsigned long long)
-              : longs == 1 ? va_arg(ap, unsigned long)
-              : va_arg(ap, unsigned int);
+            u = longs >= 2   ? va_arg(ap, unsigned long long)
+                : longs == 1 ? va_arg(ap, unsigned long)
+                             : va_arg(ap, unsigned int);
             emit_num(s, &sp, u, false, conv == 'u' ? 10 : 16, conv == 'X', "");
             break;
         case 'p':
@@ -146,8 +146,8 @@ static void format(struct sink *s, const char *fmt, va_list ap)
             const char *str = va_arg(ap, const char *);
             if (!str)
                 str = "(null)";
-            emit_str(s, &sp, str, sp.precision >= 0 ? strnlen(str, (size_t)sp.precision)
-                                                     : strlen(str));
+            emit_str(s, &sp, str,
+                     sp.precision >= 0 ? strnlen(str, (size_t)sp.precision) : strlen(str));
             break;
         }
         case 'c': {
@@ -155,13 +155,9 @@ static void format(struct sink *s, const char *fmt, va_list ap)
             emit_str(s, &sp, &c, 1);
             break;
         }
-        case '%':
-            emit(s, '%');
-            break;
-        case '\0':          /* a lone '%' at the end */
-            emit(s, '%');
-            return;
-        default:            /* unknown: print it as written, visibly */
+        case '%': emit(s, '%'); break;
+        case '\0': /* a lone '%' at the end */ emit(s, '%'); return;
+        default: /* unknown: print it as written, visibly */
             emit(s, '%');
             emit(s, conv);
             break;

@@ -6,12 +6,12 @@
 #include <duet/printk.h>
 #include <duet/string.h>
 
-#define CHECK_FORMAT(t, expected, ...)                                      \
-    do {                                                                    \
-        char _buf[128];                                                     \
-        int _n = snprintf(_buf, sizeof(_buf), __VA_ARGS__);                 \
-        KEXPECT_STREQ(t, _buf, expected);                                   \
-        KEXPECT_EQ(t, _n, (int)strlen(expected));                           \
+#define CHECK_FORMAT(t, expected, ...)                      \
+    do {                                                    \
+        char _buf[128];                                     \
+        int _n = snprintf(_buf, sizeof(_buf), __VA_ARGS__); \
+        KEXPECT_STREQ(t, _buf, expected);                   \
+        KEXPECT_EQ(t, _n, (int)strlen(expected));           \
     } while (0)
 
 static void format_signed(struct ktest *t)
@@ -43,7 +43,7 @@ static void format_width_and_flags(struct ktest *t)
     CHECK_FORMAT(t, "0000beef", "%08x", 0xbeef);
     CHECK_FORMAT(t, "   ab", "%*x", 5, 0xab);
     CHECK_FORMAT(t, "ab   |", "%*x|", -5, 0xab);
-    CHECK_FORMAT(t, "12345", "%3d", 12345);       /* width is a minimum */
+    CHECK_FORMAT(t, "12345", "%3d", 12345); /* width is a minimum */
 }
 
 static void format_strings_and_chars(struct ktest *t)
@@ -108,6 +108,6 @@ static const struct ktest_case printf_cases[] = {
     KTEST_CASE(format_pointer),
     KTEST_CASE(format_misuse),
     KTEST_CASE(snprintf_truncates_and_counts),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(printf, printf_cases);

@@ -52,15 +52,18 @@ bool parse_u64(const char *s, u64 *out, bool suffixes)
             if (!suffixes || s[1])
                 return false;
             switch (*s) {
-            case 'K': case 'k': shift = 10; break;
-            case 'M': case 'm': shift = 20; break;
-            case 'G': case 'g': shift = 30; break;
+            case 'K':
+            case 'k': shift = 10; break;
+            case 'M':
+            case 'm': shift = 20; break;
+            case 'G':
+            case 'g': shift = 30; break;
             default: return false;
             }
             break;
         }
         if (v > (UINT64_MAX - (u64)d) / base)
-            return false;       /* overflow */
+            return false; /* overflow */
         v = v * base + (u64)d;
     }
     if (shift && v > (UINT64_MAX >> shift))

@@ -19,7 +19,7 @@ static void compare(struct ktest *t)
     KEXPECT_LT(t, strcmp("abc", "abd"), 0);
     KEXPECT_GT(t, strcmp("abd", "abc"), 0);
     KEXPECT_LT(t, strcmp("ab", "abc"), 0);
-    KEXPECT_GT(t, strcmp("\xff", "a"), 0);          /* compared as unsigned char */
+    KEXPECT_GT(t, strcmp("\xff", "a"), 0); /* compared as unsigned char */
     KEXPECT_EQ(t, strncmp("abcdef", "abcxyz", 3), 0);
     KEXPECT_NE(t, strncmp("abcdef", "abcxyz", 4), 0);
     KEXPECT_EQ(t, strncmp("ab", "ab", 10), 0);
@@ -57,9 +57,9 @@ static void memmove_overlaps(struct ktest *t)
     char fwd[] = "0123456789";
     char back[] = "0123456789";
 
-    memmove(fwd + 2, fwd, 5);       /* destination above the source */
+    memmove(fwd + 2, fwd, 5); /* destination above the source */
     KEXPECT_STREQ(t, fwd, "0101234789");
-    memmove(back, back + 2, 5);     /* destination below the source */
+    memmove(back, back + 2, 5); /* destination below the source */
     KEXPECT_STREQ(t, back, "2345656789");
 }
 
@@ -84,10 +84,10 @@ static void parse_numbers(struct ktest *t)
     KEXPECT_TRUE(t, parse_u64("64G", &v, true) && v == 64ULL << 30);
     KEXPECT_TRUE(t, parse_u64("256M", &v, true) && v == 256ULL << 20);
     KEXPECT_TRUE(t, parse_u64("18446744073709551615", &v, false) && v == ~0ULL);
-    KEXPECT_FALSE(t, parse_u64("18446744073709551616", &v, false));    /* overflow */
-    KEXPECT_FALSE(t, parse_u64("16777216T", &v, true));                /* no T suffix */
-    KEXPECT_FALSE(t, parse_u64("17179869184G", &v, true));             /* overflows */
-    KEXPECT_FALSE(t, parse_u64("64G", &v, false));                     /* suffix not allowed */
+    KEXPECT_FALSE(t, parse_u64("18446744073709551616", &v, false)); /* overflow */
+    KEXPECT_FALSE(t, parse_u64("16777216T", &v, true));             /* no T suffix */
+    KEXPECT_FALSE(t, parse_u64("17179869184G", &v, true));          /* overflows */
+    KEXPECT_FALSE(t, parse_u64("64G", &v, false));                  /* suffix not allowed */
     KEXPECT_FALSE(t, parse_u64("", &v, false));
     KEXPECT_FALSE(t, parse_u64("0x", &v, false));
     KEXPECT_FALSE(t, parse_u64("12a", &v, false));
@@ -102,6 +102,6 @@ static const struct ktest_case string_cases[] = {
     KTEST_CASE(memmove_overlaps),
     KTEST_CASE(strlcpy_truncates),
     KTEST_CASE(parse_numbers),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(string, string_cases);

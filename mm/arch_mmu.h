@@ -56,16 +56,16 @@ bool arch_mmu_user_access_blocked(void);
 #include <duet/types.h>
 
 /* Generic permission and type flags of a mapping. */
-#define VM_READ     (1u << 0)
-#define VM_WRITE    (1u << 1)
-#define VM_EXEC     (1u << 2)
-#define VM_USER     (1u << 3)
-#define VM_DEVICE   (1u << 4)       /* device memory: uncached, strongly ordered */
-#define VM_GLOBAL   (1u << 5)       /* the same in every address space (kernel) */
+#define VM_READ   (1u << 0)
+#define VM_WRITE  (1u << 1)
+#define VM_EXEC   (1u << 2)
+#define VM_USER   (1u << 3)
+#define VM_DEVICE (1u << 4) /* device memory: uncached, strongly ordered */
+#define VM_GLOBAL (1u << 5) /* the same in every address space (kernel) */
 
-#define PT_LEVELS       4
-#define PT_ROOT_LEVEL   3
-#define PT_ENTRIES      512
+#define PT_LEVELS     4
+#define PT_ROOT_LEVEL 3
+#define PT_ENTRIES    512
 
 static inline unsigned pt_level_shift(unsigned level)
 {

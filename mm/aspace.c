@@ -14,7 +14,7 @@
 #include <mm/kmap.h>
 #include <mm/pmo.h>
 
-#define HUGE_ORDER  9                   /* a 2 MiB page: 2^9 pages of 4 KiB */
+#define HUGE_ORDER 9 /* a 2 MiB page: 2^9 pages of 4 KiB */
 
 static struct aspace *current_aspace;
 static struct aspace kernel_aspace;
@@ -41,7 +41,7 @@ void aspace_init_kernel(void)
 {
     kernel_aspace = (struct aspace){
         .vm = kernel_space,
-        .refs = 1,                      /* held by the kernel itself, for good */
+        .refs = 1, /* held by the kernel itself, for good */
         .lock = SPINLOCK_INIT("kernel aspace"),
     };
 }
@@ -80,7 +80,8 @@ void aspace_get(struct aspace *as)
     spin_unlock_irqrestore(&as->lock, flags);
 }
 
-static __unused void free_user_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+static __unused void free_user_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags,
+                                    void *arg)
 {
     buddy_free_pages(pa, leaf_order(level, va));
 }
@@ -92,7 +93,8 @@ static void aspace_destroy(struct aspace *as)
         aspace_switch(NULL);
     /* The pages first, then the tables: unmapping the whole user half
      * frees every table that held them. */
-    vm_for_each_leaf(&as->vm, free_user_leaf, NULL);
+    vm_for_each_leaf (&as->vm, free_user_leaf, NULL)
+        ;
     int err = vm_unmap(&as->vm, 0, USER_END);
     if (err)
         panic("aspace_destroy: unmapping the user half: %s", vm_strerror(err));
@@ -130,8 +132,8 @@ struct aspace *aspace_current(void)
 
 static bool user_range_ok(vaddr_t va, u64 size)
 {
-    return size && IS_ALIGNED(va | size, (u64)PAGE_SIZE) && va >= USER_BASE &&
-           va + size > va && va + size <= USER_END;
+    return size && IS_ALIGNED(va | size, (u64)PAGE_SIZE) && va >= USER_BASE && va + size > va &&
+           va + size <= USER_END;
 }
 
 /* Unmap and free what lies in [va, va + size); the lock is held. */
@@ -184,7 +186,7 @@ int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
         unsigned order = huge ? HUGE_ORDER : 0;
         paddr_t pa = buddy_alloc_pages_zeroed(order);
 
-        if (pa == PADDR_NONE && order) {            /* no 2 MiB block: 4 KiB will do */
+        if (pa == PADDR_NONE && order) { /* no 2 MiB block: 4 KiB will do */
             order = 0;
             pa = buddy_alloc_pages_zeroed(0);
         }
@@ -294,12 +296,13 @@ struct aspace *aspace_clone(struct aspace *as)
     if (!st.copy)
         return NULL;
     unsigned long flags = spin_lock_irqsave(&as->lock);
-    vm_for_each_leaf(&as->vm, clone_leaf, &st);
+    vm_for_each_leaf (&as->vm, clone_leaf, &st)
+        ;
     st.copy->heap_start = as->heap_start;
     st.copy->brk = as->brk;
     spin_unlock_irqrestore(&as->lock, flags);
     if (st.err) {
-        aspace_put(st.copy);            /* frees whatever was copied */
+        aspace_put(st.copy); /* frees whatever was copied */
         return NULL;
     }
     return st.copy;
@@ -317,6 +320,7 @@ u64 aspace_mapped_bytes(struct aspace *as)
 {
     u64 bytes = 0;
 
-    vm_for_each_leaf(&as->vm, count_leaf, &bytes);
+    vm_for_each_leaf (&as->vm, count_leaf, &bytes)
+        ;
     return bytes;
 }

@@ -17,7 +17,7 @@
 #include <mm/vm.h>
 
 struct aspace {
-    struct vm_space vm;         /* the root; vm.user is true */
+    struct vm_space vm; /* the root; vm.user is true */
     unsigned refs;
     struct spinlock lock;
     /* The heap: [heap_start, brk), mapped a page at a time on first touch. */

@@ -14,8 +14,8 @@
 #include <mm/pmo.h>
 #include <mm/uaccess.h>
 
-#define HUGE_SIZE   (2 * MiB)
-#define RW          (VM_READ | VM_WRITE)
+#define HUGE_SIZE (2 * MiB)
+#define RW        (VM_READ | VM_WRITE)
 
 /* The PMO address behind user address va in as, or NULL. */
 static u8 *backing(struct aspace *as, vaddr_t va)
@@ -77,7 +77,7 @@ static void mapping_over_a_mapping_is_refused(struct ktest *t)
     before = buddy_free_pages_count();
     KEXPECT_EQ(t, aspace_map_zeroed(as, USER_BASE, 3 * PAGE_SIZE, RW), -EEXIST);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
-    KEXPECT_EQ(t, aspace_map_zeroed(as, 0, PAGE_SIZE, RW), -EINVAL);      /* the NULL guard */
+    KEXPECT_EQ(t, aspace_map_zeroed(as, 0, PAGE_SIZE, RW), -EINVAL); /* the NULL guard */
     KEXPECT_EQ(t, aspace_map_zeroed(as, USER_END, PAGE_SIZE, RW), -EINVAL);
     KEXPECT_EQ(t, aspace_map_zeroed(as, USER_BASE + 1, PAGE_SIZE, RW), -EINVAL);
     aspace_put(as);
@@ -106,14 +106,14 @@ static void clone_copies_every_page_independently(struct ktest *t)
     struct vm_translation a, b;
     KASSERT_EQ(t, vm_translate(&copy->vm, 2 * GiB, &b), VM_OK);
     KASSERT_EQ(t, vm_translate(&as->vm, 2 * GiB, &a), VM_OK);
-    KEXPECT_EQ(t, b.page_size, (u64)HUGE_SIZE);             /* still a 2 MiB page */
+    KEXPECT_EQ(t, b.page_size, (u64)HUGE_SIZE); /* still a 2 MiB page */
     KEXPECT_EQ(t, b.flags, a.flags);
     KEXPECT_NE(t, b.pa, a.pa);
 
-    backing(copy, USER_BASE)[5] = 0x11;                     /* the original keeps its byte */
+    backing(copy, USER_BASE)[5] = 0x11; /* the original keeps its byte */
     KEXPECT_EQ(t, backing(as, USER_BASE)[5], 0x5a);
     aspace_put(as);
-    KEXPECT_EQ(t, backing(copy, USER_BASE)[5], 0x11);       /* and the copy outlives it */
+    KEXPECT_EQ(t, backing(copy, USER_BASE)[5], 0x11); /* and the copy outlives it */
     aspace_put(copy);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
@@ -146,7 +146,7 @@ static void references_keep_it_alive(struct ktest *t)
     KASSERT_TRUE(t, as != NULL);
     aspace_get(as);
     aspace_put(as);
-    KEXPECT_LT(t, buddy_free_pages_count(), before);        /* one reference left */
+    KEXPECT_LT(t, buddy_free_pages_count(), before); /* one reference left */
     aspace_put(as);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
@@ -160,7 +160,7 @@ static void the_heap_is_mapped_on_first_touch(struct ktest *t)
     KASSERT_TRUE(t, as != NULL);
     as->heap_start = as->brk = 16 * MiB;
     KEXPECT_EQ(t, aspace_brk(as, 16 * MiB + 10 * PAGE_SIZE), 16 * MiB + 10 * PAGE_SIZE);
-    KEXPECT_EQ(t, aspace_mapped_bytes(as), 0ULL);           /* nothing until touched */
+    KEXPECT_EQ(t, aspace_mapped_bytes(as), 0ULL); /* nothing until touched */
     KEXPECT_EQ(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE + 8, FAULT_WRITE), 0);
     KEXPECT_EQ(t, aspace_mapped_bytes(as), (u64)PAGE_SIZE);
     KEXPECT_EQ(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE, FAULT_EXEC), -EFAULT);
@@ -213,9 +213,9 @@ static void the_kernel_has_a_handle_too(struct ktest *t)
     KEXPECT_EQ(t, k->vm.root, kernel_space.root);
     KEXPECT_FALSE(t, k->vm.user);
     aspace_get(k);
-    aspace_put(k);                      /* back to its own reference: still alive */
+    aspace_put(k); /* back to its own reference: still alive */
     KEXPECT_EQ(t, k->refs, 1u);
-    aspace_switch(k);                   /* no user half */
+    aspace_switch(k); /* no user half */
     KEXPECT_TRUE(t, aspace_current() == NULL);
 }
 
@@ -260,6 +260,6 @@ static const struct ktest_case aspace_cases[] = {
     KTEST_CASE(the_heap_is_mapped_on_first_touch),
     KTEST_CASE(user_copies_check_every_byte),
     KTEST_CASE(the_kernel_cannot_touch_user_memory_directly),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(aspace, aspace_cases);

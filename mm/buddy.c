@@ -65,31 +65,31 @@ enum page_state {
 
 /* Room for a burst of frees; a refill fills half, so that freeing right
  * after one does not drain the cache at once. */
-#define CACHE_PAGES 64
+#define CACHE_PAGES  64
 #define CACHE_REFILL 32
 
 /* Lives in the first page of every free block. */
 struct free_block {
-    struct free_block *next, *prev;     /* circular list of one order */
+    struct free_block *next, *prev; /* circular list of one order */
     u32 order;
-    u32 magic;                          /* catches writes to free memory */
+    u32 magic; /* catches writes to free memory */
 };
 
 static struct {
     paddr_t span_lo, span_hi;
-    u64 *state;                         /* 2 bits a page, 32 pages a word */
+    u64 *state; /* 2 bits a page, 32 pages a word */
     u64 state_bytes;
-    struct free_block lists[BUDDY_MAX_ORDER + 1];   /* list heads (sentinels) */
-    u64 free_blocks[BUDDY_MAX_ORDER + 1];           /* on the lists */
-    u64 free_pages;                     /* on the lists, in the cache, lazy */
-    paddr_t cache[CACHE_PAGES];         /* free single pages, last freed on top */
+    struct free_block lists[BUDDY_MAX_ORDER + 1]; /* list heads (sentinels) */
+    u64 free_blocks[BUDDY_MAX_ORDER + 1];         /* on the lists */
+    u64 free_pages;                               /* on the lists, in the cache, lazy */
+    paddr_t cache[CACHE_PAGES];                   /* free single pages, last freed on top */
     unsigned ncached;
     u64 managed_pages;
-    struct lazy_range {                 /* free RAM not yet cut into blocks */
-        paddr_t next, end;              /* both aligned to the largest block */
+    struct lazy_range {    /* free RAM not yet cut into blocks */
+        paddr_t next, end; /* both aligned to the largest block */
     } lazy[MEMMAP_MAX_REGIONS];
     size_t nlazy;
-    u64 lazy_blocks;                    /* largest-order blocks left in them */
+    u64 lazy_blocks; /* largest-order blocks left in them */
 } buddy;
 
 static inline u64 block_bytes(unsigned order)
@@ -106,7 +106,7 @@ static inline u64 page_index(paddr_t pa)
 
 static inline bool in_span(paddr_t pa)
 {
-    return pa - buddy.span_lo < buddy.span_hi - buddy.span_lo;    /* below wraps to huge */
+    return pa - buddy.span_lo < buddy.span_hi - buddy.span_lo; /* below wraps to huge */
 }
 
 static inline enum page_state state_at(u64 i)
@@ -131,7 +131,7 @@ static inline void set_state(paddr_t pa, enum page_state s)
 /* Set every page of [lo, hi) to s, a word (32 pages) at a time. */
 static void set_states(paddr_t lo, paddr_t hi, enum page_state s)
 {
-    u64 pattern = s * 0x5555555555555555ULL;        /* s in every 2-bit field */
+    u64 pattern = s * 0x5555555555555555ULL; /* s in every 2-bit field */
 
     for (u64 i = page_index(lo), end = page_index(hi); i < end;) {
         unsigned first = i % 32, n = (unsigned)MIN(32 - first, end - i);
@@ -317,7 +317,8 @@ static paddr_t take_block(unsigned order, unsigned *got)
     paddr_t pa = pmo_virt_to_phys(b);
     if (b->magic != FREE_BLOCK_MAGIC || b->order != o)
         panic("buddy_alloc_pages: free block at 0x%llx is corrupted (written after it was "
-              "freed?)", (unsigned long long)pa);
+              "freed?)",
+              (unsigned long long)pa);
     unlink_free(b, o);
     *got = o;
     return pa;
@@ -451,24 +452,23 @@ static void check_allocated_block(paddr_t pa, unsigned order)
     if (!in_span(pa))
         panic("%s: 0x%llx is not memory the buddy allocator manages", fn, a);
     switch (get_state(pa)) {
-    case PAGE_ALLOC_HEAD:
-        break;
-    case PAGE_FREE_HEAD:
-        panic("%s: double free of 0x%llx (order %u)", fn, a, order);
+    case PAGE_ALLOC_HEAD: break;
+    case PAGE_FREE_HEAD: panic("%s: double free of 0x%llx (order %u)", fn, a, order);
     case PAGE_UNMANAGED:
         panic("%s: 0x%llx is not memory the buddy allocator manages (reserved or a hole), "
-              "or free memory not yet handed out", fn, a);
+              "or free memory not yet handed out",
+              fn, a);
     case PAGE_TAIL:
         panic("%s: 0x%llx was never given out: it is inside a block, not its start", fn, a);
     }
     unsigned allocated = tail_order(pa, order);
     if (allocated < order)
-        panic("%s: 0x%llx freed with order %u, but it was allocated with order %u", fn, a,
-              order, allocated);
+        panic("%s: 0x%llx freed with order %u, but it was allocated with order %u", fn, a, order,
+              allocated);
     paddr_t buddy_pa = pa ^ block_bytes(order);
     if (order < BUDDY_MAX_ORDER && in_span(buddy_pa) && get_state(buddy_pa) == PAGE_TAIL)
-        panic("%s: 0x%llx freed with order %u, but it was allocated with a larger order",
-              fn, a, order);
+        panic("%s: 0x%llx freed with order %u, but it was allocated with a larger order", fn, a,
+              order);
 }
 
 void buddy_free_pages(paddr_t pa, unsigned order)
@@ -502,13 +502,9 @@ paddr_t buddy_block_containing(paddr_t pa, unsigned *order)
         if (!in_span(head))
             return PADDR_NONE;
         switch (get_state(head)) {
-        case PAGE_TAIL:
-            continue;
-        case PAGE_ALLOC_HEAD:
-            *order = buddy_block_order(head);
-            return head;
-        default:
-            return PADDR_NONE;
+        case PAGE_TAIL: continue;
+        case PAGE_ALLOC_HEAD: *order = buddy_block_order(head); return head;
+        default: return PADDR_NONE;
         }
     }
     return PADDR_NONE;

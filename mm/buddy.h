@@ -16,7 +16,7 @@
 #include <mm/memmap.h>
 
 #ifndef BUDDY_MAX_ORDER
-#define BUDDY_MAX_ORDER 10              /* 2^10 pages: 4 MiB blocks */
+#define BUDDY_MAX_ORDER 10 /* 2^10 pages: 4 MiB blocks */
 #endif
 
 /*

@@ -98,8 +98,7 @@ static void drain_then_free_restores_every_order(struct ktest *t)
         paddr_t pa;
         while (pages < limit && (pa = buddy_alloc_pages(o)) != PADDR_NONE) {
             struct held_block *h = phys_to_virt(pa);
-            if (pa % (PAGE_SIZE << o) ||
-                memmap_type_at(&kernel_memmap, pa) != MEM_USABLE ||
+            if (pa % (PAGE_SIZE << o) || memmap_type_at(&kernel_memmap, pa) != MEM_USABLE ||
                 memmap_type_at(&kernel_memmap, pa + (PAGE_SIZE << o) - 1) != MEM_USABLE)
                 misplaced++;
             if (!mark_once(shadow, (pa - lo) / PAGE_SIZE, 1ULL << o))
@@ -124,7 +123,7 @@ static void drain_then_free_restores_every_order(struct ktest *t)
             struct held_block *h = phys_to_virt(pa);
             paddr_t next = h->next;
             if (pass == 1 || i++ % 2 == 0) {
-                *link = next;           /* unlink before the block is reused */
+                *link = next; /* unlink before the block is reused */
                 buddy_free_pages(pa, h->order);
             } else {
                 link = &h->next;
@@ -196,9 +195,10 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
                 continue;
             for (u64 p = (pa - lo) / PAGE_SIZE, n = 1ULL << order; n--; p++) {
                 if (shadow[p / 8] & (1 << (p % 8))) {
-                    ktest_fail(t, __FILE__, __LINE__, "seed 0x%llx op %d: 0x%llx (order %u) "
-                               "overlaps a live block", (unsigned long long)seed, i,
-                               (unsigned long long)pa, order);
+                    ktest_fail(t, __FILE__, __LINE__,
+                               "seed 0x%llx op %d: 0x%llx (order %u) "
+                               "overlaps a live block",
+                               (unsigned long long)seed, i, (unsigned long long)pa, order);
                     return;
                 }
                 shadow[p / 8] |= (u8)(1 << (p % 8));
@@ -209,7 +209,7 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
             int k = (int)(rng() % (u64)nlive);
             paddr_t pa = live[k].next;
             for (u64 p = (pa - lo) / PAGE_SIZE, n = 1ULL << live[k].order; n--; p++)
-                shadow[p / 8] &= (u8)~(1 << (p % 8));
+                shadow[p / 8] &= (u8) ~(1 << (p % 8));
             buddy_free_pages(pa, live[k].order);
             held_pages -= 1ULL << live[k].order;
             live[k] = live[--nlive];
@@ -224,8 +224,8 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
         buddy_free_pages(live[nlive].next, live[nlive].order);
     buddy_free_pages(live_pa, live_order);
     buddy_free_pages(shadow_pa, shadow_order);
-    KEXPECT_EQ(t, buddy_free_pages_count() + 0, free_start + (1ULL << live_order) +
-                                                    (1ULL << shadow_order));
+    KEXPECT_EQ(t, buddy_free_pages_count() + 0,
+               free_start + (1ULL << live_order) + (1ULL << shadow_order));
 }
 
 static void zeroed_blocks_are_zero(struct ktest *t)
@@ -250,6 +250,6 @@ static const struct ktest_case buddy_cases[] = {
     KTEST_CASE(a_freed_page_is_counted_and_reused),
     KTEST_CASE(churn_matches_a_shadow_bitmap),
     KTEST_CASE(zeroed_blocks_are_zero),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(buddy, buddy_cases);

@@ -9,7 +9,7 @@
 #include <mm/early.h>
 #include <mm/pmo.h>
 
-static struct memmap *early_map;      /* the map pages are taken from */
+static struct memmap *early_map; /* the map pages are taken from */
 static paddr_t window_lo, window_hi;
 static size_t pages_allocated;
 static bool retired;

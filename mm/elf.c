@@ -17,7 +17,7 @@
 #include <mm/elf.h>
 
 /* Segments end below the stack and the unmapped guard page under it. */
-#define ELF_USER_LIMIT  USER_STACK_GUARD
+#define ELF_USER_LIMIT USER_STACK_GUARD
 
 static int refuse(char *why, size_t why_size, const char *fmt, ...) __printf(3, 4);
 
@@ -34,21 +34,21 @@ static int refuse(char *why, size_t why_size, const char *fmt, ...)
 /* In a function that has the caller's why and why_size. */
 #define REFUSE(...) refuse(why, why_size, __VA_ARGS__)
 
-static int check_header(const Elf64_Ehdr *eh, size_t size, unsigned machine,
-                        char *why, size_t why_size)
+static int check_header(const Elf64_Ehdr *eh, size_t size, unsigned machine, char *why,
+                        size_t why_size)
 {
     if (memcmp(eh->e_ident, ELFMAG, 4) != 0)
         return REFUSE("e_ident magic is %02x %02x %02x %02x, expected 7f 45 4c 46 (\\x7fELF)",
                       eh->e_ident[0], eh->e_ident[1], eh->e_ident[2], eh->e_ident[3]);
     if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-        return REFUSE("e_ident[EI_CLASS] is %u, expected %u (64-bit)",
-                      eh->e_ident[EI_CLASS], ELFCLASS64);
+        return REFUSE("e_ident[EI_CLASS] is %u, expected %u (64-bit)", eh->e_ident[EI_CLASS],
+                      ELFCLASS64);
     if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-        return REFUSE("e_ident[EI_DATA] is %u, expected %u (little-endian)",
-                      eh->e_ident[EI_DATA], ELFDATA2LSB);
+        return REFUSE("e_ident[EI_DATA] is %u, expected %u (little-endian)", eh->e_ident[EI_DATA],
+                      ELFDATA2LSB);
     if (eh->e_ident[EI_VERSION] != EV_CURRENT)
-        return REFUSE("e_ident[EI_VERSION] is %u, expected %u",
-                      eh->e_ident[EI_VERSION], EV_CURRENT);
+        return REFUSE("e_ident[EI_VERSION] is %u, expected %u", eh->e_ident[EI_VERSION],
+                      EV_CURRENT);
     if (eh->e_type != ET_EXEC)
         return REFUSE("e_type is %u, expected %u (ET_EXEC)%s", eh->e_type, ET_EXEC,
                       eh->e_type == ET_DYN ? ": position-independent, link with -no-pie" : "");
@@ -66,16 +66,15 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, unsigned machine,
 }
 
 /* One PT_LOAD on its own; `n` numbers it in messages (1 = the first). */
-static int check_segment(const Elf64_Phdr *ph, unsigned n, size_t size,
-                         char *why, size_t why_size)
+static int check_segment(const Elf64_Phdr *ph, unsigned n, size_t size, char *why, size_t why_size)
 {
     if (ph->p_filesz > ph->p_memsz)
         return REFUSE("PT_LOAD %u: p_filesz 0x%llx is larger than p_memsz 0x%llx", n,
                       (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
     if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
         return REFUSE("PT_LOAD %u: p_offset 0x%llx + p_filesz 0x%llx runs past the end of the "
-                      "file (%zu bytes)", n, (unsigned long long)ph->p_offset,
-                      (unsigned long long)ph->p_filesz, size);
+                      "file (%zu bytes)",
+                      n, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, size);
     if (ph->p_align < PAGE_SIZE || (ph->p_align & (ph->p_align - 1)))
         return REFUSE("PT_LOAD %u: p_align is 0x%llx, expected a power of two >= 0x%lx", n,
                       (unsigned long long)ph->p_align, PAGE_SIZE);
@@ -86,13 +85,13 @@ static int check_segment(const Elf64_Phdr *ph, unsigned n, size_t size,
     if (ph->p_vaddr < USER_BASE || ph->p_vaddr >= ELF_USER_LIMIT ||
         ph->p_memsz > ELF_USER_LIMIT - ph->p_vaddr)
         return REFUSE("PT_LOAD %u: p_vaddr 0x%llx + p_memsz 0x%llx is outside user space "
-                      "[0x%lx, 0x%lx)", n, (unsigned long long)ph->p_vaddr,
-                      (unsigned long long)ph->p_memsz, USER_BASE, ELF_USER_LIMIT);
+                      "[0x%lx, 0x%lx)",
+                      n, (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz,
+                      USER_BASE, ELF_USER_LIMIT);
     if (!(ph->p_flags & PF_R))
         return REFUSE("PT_LOAD %u: p_flags is 0x%x, not readable (PF_R)", n, ph->p_flags);
     if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
-        return REFUSE("PT_LOAD %u: p_flags is 0x%x, both writable and executable", n,
-                      ph->p_flags);
+        return REFUSE("PT_LOAD %u: p_flags is 0x%x, both writable and executable", n, ph->p_flags);
     return 0;
 }
 
@@ -101,8 +100,8 @@ static unsigned vm_flags(u32 p_flags)
     return VM_READ | (p_flags & PF_W ? VM_WRITE : 0) | (p_flags & PF_X ? VM_EXEC : 0);
 }
 
-int elf_parse(const void *file, size_t size, unsigned machine, struct elf_image *out,
-              char *why, size_t why_size)
+int elf_parse(const void *file, size_t size, unsigned machine, struct elf_image *out, char *why,
+              size_t why_size)
 {
     const u8 *bytes = file;
     struct elf_image img = { .nsegments = 0 };
@@ -111,8 +110,8 @@ int elf_parse(const void *file, size_t size, unsigned machine, struct elf_image 
     int err;
 
     if (size < sizeof(eh))
-        return REFUSE("file size is %zu bytes, smaller than the ELF header (%zu)",
-                      size, sizeof(eh));
+        return REFUSE("file size is %zu bytes, smaller than the ELF header (%zu)", size,
+                      sizeof(eh));
     memcpy(&eh, bytes, sizeof(eh));
     err = check_header(&eh, size, machine, why, why_size);
     if (err)
@@ -124,8 +123,8 @@ int elf_parse(const void *file, size_t size, unsigned machine, struct elf_image 
         memcpy(&ph, bytes + eh.e_phoff + (u64)i * sizeof(ph), sizeof(ph));
         if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC)
             return REFUSE("p_type of program header %u is %s: dynamically linked, "
-                          "Duet loads static executables only", i,
-                          ph.p_type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC");
+                          "Duet loads static executables only",
+                          i, ph.p_type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC");
         if (ph.p_type != PT_LOAD)
             continue;
         loads++;

@@ -16,47 +16,47 @@
 #include <duet/types.h>
 
 /* e_ident[]: the first 16 bytes say how to read the rest. */
-#define EI_NIDENT       16
-#define EI_MAG0         0           /* 0x7f 'E' 'L' 'F' */
-#define EI_CLASS        4
-#define EI_DATA         5
-#define EI_VERSION      6
-#define ELFMAG          "\177ELF"
-#define ELFCLASS64      2           /* 64-bit objects */
-#define ELFDATA2LSB     1           /* little-endian */
-#define EV_CURRENT      1           /* the only version there is */
+#define EI_NIDENT   16
+#define EI_MAG0     0 /* 0x7f 'E' 'L' 'F' */
+#define EI_CLASS    4
+#define EI_DATA     5
+#define EI_VERSION  6
+#define ELFMAG      "\177ELF"
+#define ELFCLASS64  2 /* 64-bit objects */
+#define ELFDATA2LSB 1 /* little-endian */
+#define EV_CURRENT  1 /* the only version there is */
 
 /* e_type */
-#define ET_EXEC         2           /* executable at fixed addresses */
-#define ET_DYN          3           /* shared object or position-independent executable */
+#define ET_EXEC 2 /* executable at fixed addresses */
+#define ET_DYN  3 /* shared object or position-independent executable */
 
 /* e_machine */
-#define EM_X86_64       62
-#define EM_AARCH64      183
+#define EM_X86_64  62
+#define EM_AARCH64 183
 
 /* p_type */
-#define PT_NULL         0
-#define PT_LOAD         1           /* a segment to map */
-#define PT_DYNAMIC      2           /* dynamic-linking tables */
-#define PT_INTERP       3           /* the dynamic linker's path */
+#define PT_NULL    0
+#define PT_LOAD    1 /* a segment to map */
+#define PT_DYNAMIC 2 /* dynamic-linking tables */
+#define PT_INTERP  3 /* the dynamic linker's path */
 
 /* p_flags */
-#define PF_X            0x1
-#define PF_W            0x2
-#define PF_R            0x4
+#define PF_X 0x1
+#define PF_W 0x2
+#define PF_R 0x4
 
 typedef struct {
-    u8  e_ident[EI_NIDENT];
+    u8 e_ident[EI_NIDENT];
     u16 e_type;
     u16 e_machine;
     u32 e_version;
-    u64 e_entry;            /* virtual address of the first instruction */
-    u64 e_phoff;            /* file offset of the program header table */
-    u64 e_shoff;            /* section headers: a loader ignores them */
+    u64 e_entry; /* virtual address of the first instruction */
+    u64 e_phoff; /* file offset of the program header table */
+    u64 e_shoff; /* section headers: a loader ignores them */
     u32 e_flags;
     u16 e_ehsize;
-    u16 e_phentsize;        /* size of one program header */
-    u16 e_phnum;            /* number of program headers */
+    u16 e_phentsize; /* size of one program header */
+    u16 e_phnum;     /* number of program headers */
     u16 e_shentsize;
     u16 e_shnum;
     u16 e_shstrndx;
@@ -65,11 +65,11 @@ typedef struct {
 typedef struct {
     u32 p_type;
     u32 p_flags;
-    u64 p_offset;           /* where the segment's bytes start in the file */
-    u64 p_vaddr;            /* where they go in memory */
-    u64 p_paddr;            /* unused */
-    u64 p_filesz;           /* bytes in the file */
-    u64 p_memsz;            /* bytes in memory; the rest is zero (.bss) */
+    u64 p_offset; /* where the segment's bytes start in the file */
+    u64 p_vaddr;  /* where they go in memory */
+    u64 p_paddr;  /* unused */
+    u64 p_filesz; /* bytes in the file */
+    u64 p_memsz;  /* bytes in memory; the rest is zero (.bss) */
     u64 p_align;
 } Elf64_Phdr;
 
@@ -82,14 +82,14 @@ typedef struct {
 struct elf_segment {
     vaddr_t va;
     u64 mem_size, file_offset, file_size;
-    unsigned flags;         /* VM_READ | VM_WRITE | VM_EXEC (mm/arch_mmu.h) */
+    unsigned flags; /* VM_READ | VM_WRITE | VM_EXEC (mm/arch_mmu.h) */
 };
 
 struct elf_image {
     vaddr_t entry;
-    vaddr_t end;            /* page-aligned end of the highest segment: where brk starts */
+    vaddr_t end; /* page-aligned end of the highest segment: where brk starts */
     unsigned nsegments;
-    struct elf_segment segments[ELF_MAX_SEGMENTS];  /* ascending, no two share a page */
+    struct elf_segment segments[ELF_MAX_SEGMENTS]; /* ascending, no two share a page */
 };
 
 /*
@@ -110,7 +110,7 @@ struct elf_image {
  * PT_INTERP and PT_DYNAMIC are refused ("dynamically linked"); other
  * program headers (PT_GNU_STACK, PT_NOTE, ...) are ignored.
  */
-int elf_parse(const void *file, size_t size, unsigned machine, struct elf_image *out,
-              char *why, size_t why_size);
+int elf_parse(const void *file, size_t size, unsigned machine, struct elf_image *out, char *why,
+              size_t why_size);
 
 #endif

@@ -18,8 +18,8 @@
 #define MMIO_END    KERNEL_VIRT_BASE
 
 static struct io_mapping {
-    paddr_t pa;                 /* page aligned */
-    u64 size;                   /* whole pages */
+    paddr_t pa; /* page aligned */
+    u64 size;   /* whole pages */
     vaddr_t va;
 } mappings[IOREMAP_MAX];
 static size_t nmappings;
@@ -64,8 +64,8 @@ void *ioremap(paddr_t pa, u64 size)
         return NULL;
     }
 
-    int err = vm_map(&kernel_space, next_va, base, bytes,
-                     VM_READ | VM_WRITE | VM_DEVICE | VM_GLOBAL, 0);
+    int err =
+        vm_map(&kernel_space, next_va, base, bytes, VM_READ | VM_WRITE | VM_DEVICE | VM_GLOBAL, 0);
     if (err) {
         printf("ioremap: cannot map 0x%llx: %s\n", (unsigned long long)base, vm_strerror(err));
         return NULL;

@@ -78,6 +78,6 @@ static const struct ktest_case ioremap_cases[] = {
     KTEST_CASE(leaves_a_guard_page_after_each_mapping),
     KTEST_CASE(refuses_ram),
     KTEST_CASE(refuses_bad_ranges),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(ioremap, ioremap_cases);

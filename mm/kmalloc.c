@@ -23,19 +23,19 @@
 #include <mm/kmalloc.h>
 #include <mm/pmo.h>
 
-#define SLAB_MAGIC          0x51ab51abu
-#define SLAB_MAX_OBJECTS    256
-#define SLAB_HEADER_SIZE    64          /* objects start here: 16-byte aligned */
+#define SLAB_MAGIC       0x51ab51abu
+#define SLAB_MAX_OBJECTS 256
+#define SLAB_HEADER_SIZE 64 /* objects start here: 16-byte aligned */
 
 struct slab {
     u32 magic;
     u16 object_size;
     u16 capacity;
     u16 free_count;
-    u8 order;                           /* the slab is 2^order pages */
+    u8 order; /* the slab is 2^order pages */
     u8 class_index;
-    struct slab *next, *prev;           /* the class's list of slabs with room */
-    u64 free_map[SLAB_MAX_OBJECTS / 64];    /* bit set: object free */
+    struct slab *next, *prev;            /* the class's list of slabs with room */
+    u64 free_map[SLAB_MAX_OBJECTS / 64]; /* bit set: object free */
 };
 static_assert(sizeof(struct slab) <= SLAB_HEADER_SIZE, "struct slab outgrew its header");
 
@@ -49,7 +49,7 @@ static const struct {
 #define NCLASSES ARRAY_SIZE(classes)
 
 /* __unused below: a lab-2 handout stubs their callers. */
-static struct slab partial[NCLASSES];   /* list heads: slabs with a free object */
+static struct slab partial[NCLASSES]; /* list heads: slabs with a free object */
 static u64 slabs_in_use;
 
 static unsigned class_for(size_t size)
@@ -77,7 +77,7 @@ static __unused bool list_empty(const struct slab *head)
 
 static __unused void list_add(struct slab *head, struct slab *s)
 {
-    if (!head->next)                    /* first use: an empty circular list */
+    if (!head->next) /* first use: an empty circular list */
         head->next = head->prev = head;
     s->next = head->next;
     s->prev = head;
@@ -138,11 +138,10 @@ static void *slab_alloc(unsigned c)
         unsigned i = w * 64 + (unsigned)__builtin_ctzll(s->free_map[w]);
         s->free_map[w] &= ~(1ULL << (i % 64));
         if (--s->free_count == 0)
-            list_del(s);                /* full: off the list until a free */
+            list_del(s); /* full: off the list until a free */
         return object_at(s, i);
     }
-    panic("kmalloc: slab %p of class %u is on the free list but full", (void *)s,
-          s->object_size);
+    panic("kmalloc: slab %p of class %u is on the free list but full", (void *)s, s->object_size);
     /* LAB 2 END */
 }
 
@@ -184,7 +183,7 @@ static void slab_free(struct slab *s, void *p)
 
     s->free_map[i / 64] |= 1ULL << (i % 64);
     if (s->free_count++ == 0)
-        list_add(&partial[s->class_index], s);     /* it has room again */
+        list_add(&partial[s->class_index], s); /* it has room again */
     if (s->free_count == s->capacity) {
         list_del(s);
         s->magic = 0;
@@ -207,7 +206,7 @@ void kfree(void *p)
         panic("kfree: %p is not allocated memory (a double free, or not from kmalloc)", p);
 
     void *block = phys_to_virt(head);
-    if (block == p) {                   /* a large allocation */
+    if (block == p) { /* a large allocation */
         buddy_free_pages(head, order);
         return;
     }

@@ -12,8 +12,8 @@
 
 #include <duet/types.h>
 
-#define KMALLOC_MIN_SIZE    16
-#define KMALLOC_MAX_SMALL   2048
+#define KMALLOC_MIN_SIZE  16
+#define KMALLOC_MAX_SMALL 2048
 
 /* size bytes, or NULL when memory is exhausted or size is 0. */
 void *kmalloc(size_t size);

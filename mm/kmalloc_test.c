@@ -11,8 +11,8 @@
 
 static size_t size_of(int i)
 {
-    static const size_t sizes[] = { 1, 8, 16, 17, 31, 64, 100, 128, 255, 256, 500,
-                                    512, 1000, 1024, 2047, 2048, 2049, 4096, 9000, 70000 };
+    static const size_t sizes[] = { 1,   8,   16,   17,   31,   64,   100,  128,  255,  256,
+                                    500, 512, 1000, 1024, 2047, 2048, 2049, 4096, 9000, 70000 };
     return sizes[i % ARRAY_SIZE(sizes)];
 }
 
@@ -46,7 +46,7 @@ static void objects_are_aligned_and_disjoint(struct ktest *t)
 static void freed_objects_are_reused(struct ktest *t)
 {
     void *a = kmalloc(48);
-    void *keep = kmalloc(48);               /* keeps the slab alive */
+    void *keep = kmalloc(48); /* keeps the slab alive */
     kfree(a);
     void *b = kmalloc(48);
     KEXPECT_TRUE(t, a == b);
@@ -72,6 +72,6 @@ static const struct ktest_case kmalloc_cases[] = {
     KTEST_CASE(objects_are_aligned_and_disjoint),
     KTEST_CASE(freed_objects_are_reused),
     KTEST_CASE(zero_null_and_too_large),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(kmalloc, kmalloc_cases);

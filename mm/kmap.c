@@ -23,8 +23,8 @@ static bool walker_missing;
 static void map_segment(const char *name, const char *start, const char *end, unsigned flags)
 {
     u64 size = ALIGN_UP((u64)(end - start), (u64)PAGE_SIZE);
-    int err = vm_map(&kernel_space, (vaddr_t)start, virt_to_phys(start), size,
-                     flags | VM_GLOBAL, 1);
+    int err =
+        vm_map(&kernel_space, (vaddr_t)start, virt_to_phys(start), size, flags | VM_GLOBAL, 1);
 
     if (err == -ENOSYS) {
         walker_missing = true;

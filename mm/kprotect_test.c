@@ -15,7 +15,12 @@
 #include <mm/pmo.h>
 
 /* Hide where a pointer came from, so the compiler emits the access as written. */
-#define OPAQUE(p) ({ __typeof__(p) _p = (p); __asm__("" : "+r"(_p)); _p; })
+#define OPAQUE(p)               \
+    ({                          \
+        __typeof__(p) _p = (p); \
+        __asm__("" : "+r"(_p)); \
+        _p;                     \
+    })
 
 static const u64 rodata_word = 0x0123456789abcdefULL;
 /* Not zero, so it lands in .data rather than .bss. */
@@ -49,8 +54,8 @@ static void expect_fault(struct ktest *t, void (*access)(void *), uintptr_t addr
     struct fault_info info;
 
     if (!fault_expect(access, (void *)addr, &info)) {
-        ktest_fail(t, __FILE__, __LINE__, "%s of 0x%lx did not fault",
-                   fault_access_name(kind), (unsigned long)addr);
+        ktest_fail(t, __FILE__, __LINE__, "%s of 0x%lx did not fault", fault_access_name(kind),
+                   (unsigned long)addr);
         return;
     }
     KEXPECT_TRUE(t, info.memory);
@@ -142,6 +147,6 @@ static const struct ktest_case kprotect_cases[] = {
     KTEST_CASE(reading_past_the_end_of_ram_in_the_pmo_faults),
     KTEST_CASE(the_boot_stack_guard_faults),
     KTEST_CASE(a_function_that_does_not_fault_is_reported_as_such),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(kprotect, kprotect_cases);

@@ -128,7 +128,7 @@ int memmap_normalize(struct memmap *m)
         enum mem_type type = type_covering(m, start);
 
         if (!type)
-            continue;                           /* a hole between regions */
+            continue; /* a hole between regions */
         if (nr && result[nr - 1].type == type && region_end(&result[nr - 1]) == start)
             result[nr - 1].size += end - start;
         else
@@ -143,7 +143,7 @@ int memmap_normalize(struct memmap *m)
         if (r.type == MEM_USABLE) {
             paddr_t base = ALIGN_UP(r.base, (paddr_t)PAGE_SIZE);
             paddr_t end = ALIGN_DOWN(region_end(&r), (paddr_t)PAGE_SIZE);
-            if (base < r.base || end <= base)   /* rounding wrapped, or no whole page */
+            if (base < r.base || end <= base) /* rounding wrapped, or no whole page */
                 continue;
             r.base = base;
             r.size = end - base;

@@ -15,16 +15,16 @@
 #include <duet/types.h>
 
 enum mem_type {
-    MEM_USABLE = 1,         /* RAM, free for the allocators */
-    MEM_RESERVED,           /* firmware: do not touch (Multiboot2 type 2, DT reservations) */
-    MEM_ACPI_RECLAIMABLE,   /* Multiboot2 type 3: ACPI tables */
-    MEM_ACPI_NVS,           /* Multiboot2 type 4: must be preserved across sleep */
-    MEM_BAD,                /* Multiboot2 type 5: defective RAM */
-    MEM_FIRMWARE_INFO,      /* the Multiboot2 information block or the DTB */
-    MEM_MODULE,             /* boot modules, the initrd */
-    MEM_KERNEL,             /* the kernel image */
-    MEM_EARLY_ALLOC,        /* pages the early allocator handed out */
-    MEM_BOOT_TABLES,        /* boot.S's page tables, usable once the final ones are live */
+    MEM_USABLE = 1,       /* RAM, free for the allocators */
+    MEM_RESERVED,         /* firmware: do not touch (Multiboot2 type 2, DT reservations) */
+    MEM_ACPI_RECLAIMABLE, /* Multiboot2 type 3: ACPI tables */
+    MEM_ACPI_NVS,         /* Multiboot2 type 4: must be preserved across sleep */
+    MEM_BAD,              /* Multiboot2 type 5: defective RAM */
+    MEM_FIRMWARE_INFO,    /* the Multiboot2 information block or the DTB */
+    MEM_MODULE,           /* boot modules, the initrd */
+    MEM_KERNEL,           /* the kernel image */
+    MEM_EARLY_ALLOC,      /* pages the early allocator handed out */
+    MEM_BOOT_TABLES,      /* boot.S's page tables, usable once the final ones are live */
     MEM_TYPE_COUNT
 };
 
@@ -52,9 +52,9 @@ struct memmap {
 };
 
 /* Errors of memmap_add (negative) */
-#define MEMMAP_ERR_FULL      (-1)   /* more than MEMMAP_MAX_REGIONS */
-#define MEMMAP_ERR_OVERFLOW  (-2)   /* base + size wraps past 2^64 */
-#define MEMMAP_ERR_TYPE      (-3)   /* not a valid enum mem_type */
+#define MEMMAP_ERR_FULL     (-1) /* more than MEMMAP_MAX_REGIONS */
+#define MEMMAP_ERR_OVERFLOW (-2) /* base + size wraps past 2^64 */
+#define MEMMAP_ERR_TYPE     (-3) /* not a valid enum mem_type */
 
 /* Append a raw region (size 0 is ignored). Returns 0 or a MEMMAP_ERR_*. */
 int memmap_add(struct memmap *m, paddr_t base, u64 size, enum mem_type type);

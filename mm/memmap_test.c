@@ -34,7 +34,8 @@ static void kernel_image_is_reserved(struct ktest *t)
 {
     KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, virt_to_phys(__text_start)), MEM_KERNEL);
     KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, virt_to_phys(__bss_start)), MEM_KERNEL);
-    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, (paddr_t)(uintptr_t)__boot_start), MEM_KERNEL);
+    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, (paddr_t)(uintptr_t)__boot_start),
+               MEM_KERNEL);
 }
 
 static void boot_tables_went_to_the_buddy_allocator(struct ktest *t)
@@ -50,7 +51,8 @@ static void boot_tables_went_to_the_buddy_allocator(struct ktest *t)
     /* Every usable page, these included, is the buddy allocator's... */
     KEXPECT_EQ(t, buddy_managed_pages() * PAGE_SIZE, memmap_total(&kernel_memmap, MEM_USABLE));
     /* ...and no longer reachable through the kernel image's addresses. */
-    KEXPECT_EQ(t, vm_translate(&kernel_space, (vaddr_t)__boot_tables_start, &tr), VM_ERR_NOT_MAPPED);
+    KEXPECT_EQ(t, vm_translate(&kernel_space, (vaddr_t)__boot_tables_start, &tr),
+               VM_ERR_NOT_MAPPED);
     KEXPECT_EQ(t, vm_translate(&kernel_space, (vaddr_t)__boot_tables_end - 1, &tr),
                VM_ERR_NOT_MAPPED);
 }
@@ -75,11 +77,8 @@ static void normalising_again_changes_nothing(struct ktest *t)
 }
 
 static const struct ktest_case memmap_cases[] = {
-    KTEST_CASE(is_sorted_disjoint_and_aligned),
-    KTEST_CASE(kernel_image_is_reserved),
-    KTEST_CASE(boot_tables_went_to_the_buddy_allocator),
-    KTEST_CASE(has_usable_ram),
-    KTEST_CASE(normalising_again_changes_nothing),
-    {0},
+    KTEST_CASE(is_sorted_disjoint_and_aligned),          KTEST_CASE(kernel_image_is_reserved),
+    KTEST_CASE(boot_tables_went_to_the_buddy_allocator), KTEST_CASE(has_usable_ram),
+    KTEST_CASE(normalising_again_changes_nothing),       { 0 },
 };
 KTEST_SUITE(memmap, memmap_cases);

@@ -33,8 +33,8 @@ static void reserve_or_panic(paddr_t base, u64 size, enum mem_type type, const c
     int err = memmap_add(&kernel_memmap, base, size, type);
 
     if (err)
-        panic("physmem: cannot record %s [0x%llx, +0x%llx): %s", what,
-              (unsigned long long)base, (unsigned long long)size, memmap_strerror(err));
+        panic("physmem: cannot record %s [0x%llx, +0x%llx): %s", what, (unsigned long long)base,
+              (unsigned long long)size, memmap_strerror(err));
 }
 
 void physmem_init(struct boot_info *bi)
@@ -47,8 +47,8 @@ void physmem_init(struct boot_info *bi)
         panic("physmem: the memory map from the %s has no usable RAM", bi->fw_name);
 
     /* .boot runs at its physical address: its VA is its PA. */
-    reserve_or_panic((paddr_t)(uintptr_t)__boot_start,
-                     (u64)(__boot_end - __boot_start), MEM_KERNEL, "the kernel's .boot");
+    reserve_or_panic((paddr_t)(uintptr_t)__boot_start, (u64)(__boot_end - __boot_start), MEM_KERNEL,
+                     "the kernel's .boot");
     reserve_or_panic(virt_to_phys(__kernel_start), (u64)(__boot_tables_start - __kernel_start),
                      MEM_KERNEL, "the kernel image");
     reserve_or_panic(virt_to_phys(__boot_tables_start),
@@ -88,12 +88,10 @@ void physmem_init(struct boot_info *bi)
     u64 usable = memmap_total(&kernel_memmap, MEM_USABLE);
     printf("buddy: %llu KiB free in %llu pages, bitmap %llu bytes\n",
            (unsigned long long)(buddy_free_pages_count() * PAGE_SIZE / 1024),
-           (unsigned long long)buddy_managed_pages(),
-           (unsigned long long)buddy_metadata_bytes());
+           (unsigned long long)buddy_managed_pages(), (unsigned long long)buddy_metadata_bytes());
     if (buddy_managed_pages() * PAGE_SIZE != usable)
         panic("physmem: the buddy allocator manages %llu of %llu usable bytes",
-              (unsigned long long)(buddy_managed_pages() * PAGE_SIZE),
-              (unsigned long long)usable);
+              (unsigned long long)(buddy_managed_pages() * PAGE_SIZE), (unsigned long long)usable);
 }
 
 /* For tests: after this many more table pages, pt_alloc_page fails (-1: never). */

@@ -44,7 +44,8 @@ struct page_census {
 static struct page_census census;
 static u64 census_tables, census_bytes;
 
-static __unused void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
+static __unused void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags,
+                                    void *arg)
 {
     struct page_census *c = arg;
 
@@ -70,7 +71,9 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
         }
         paddr_t start = ALIGN_DOWN(m->regions[i].base, (paddr_t)PAGE_SIZE);
         paddr_t end = m->regions[i].base + m->regions[i].size;
-        for (i++; i < m->count && mem_type_is_ram(m->regions[i].type) && m->regions[i].base <= ALIGN_UP(end, (paddr_t)PAGE_SIZE); i++)
+        for (i++; i < m->count && mem_type_is_ram(m->regions[i].type) &&
+                  m->regions[i].base <= ALIGN_UP(end, (paddr_t)PAGE_SIZE);
+             i++)
             end = m->regions[i].base + m->regions[i].size;
         end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);
         if (end - start > PMO_END - PHYS_OFFSET - start)
@@ -88,14 +91,16 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
         panic("pmo_expand: the memory map has no RAM");
 
     struct page_census c = { 0 };
-    vm_for_each_leaf(kernel, count_pmo_leaf, &c);
+    vm_for_each_leaf (kernel, count_pmo_leaf, &c)
+        ;
     census = c;
     census_tables = vm_table_pages(kernel) - tables_before;
     census_bytes = bytes;
     printf("pmo: %llu MiB of RAM at 0x%llx: %llu x 1 GiB, %llu x 2 MiB, %llu x 4 KiB pages; "
-           "%llu table pages\n", (unsigned long long)(bytes >> 20),
-           (unsigned long long)(PHYS_OFFSET + lo), (unsigned long long)c.pages[2],
-           (unsigned long long)c.pages[1], (unsigned long long)c.pages[0],
+           "%llu table pages\n",
+           (unsigned long long)(bytes >> 20), (unsigned long long)(PHYS_OFFSET + lo),
+           (unsigned long long)c.pages[2], (unsigned long long)c.pages[1],
+           (unsigned long long)c.pages[0],
            (unsigned long long)(vm_table_pages(kernel) - tables_before));
     pmo_lo = lo;
     pmo_hi = hi;

@@ -64,7 +64,8 @@ void ptdump(struct vm_space *s)
     struct run r = { 0 };
 
     printf("%-18s %-18s %8s %s\n", "start", "end", "size", "page user perms global type");
-    vm_for_each_leaf(s, ptdump_leaf, &r);
+    vm_for_each_leaf (s, ptdump_leaf, &r)
+        ;
     if (r.open)
         print_run(&r);
 }
@@ -80,8 +81,10 @@ static __unused void count_wx(vaddr_t va, paddr_t pa, unsigned level, unsigned f
 
     if ((flags & VM_WRITE) && (flags & VM_EXEC)) {
         if (c->verbose)
-            printf("wx: 0x%016llx (%s page) is writable and executable\n",
-                   (unsigned long long)va, level == 0 ? "4 KiB" : level == 1 ? "2 MiB" : "1 GiB");
+            printf("wx: 0x%016llx (%s page) is writable and executable\n", (unsigned long long)va,
+                   level == 0   ? "4 KiB"
+                   : level == 1 ? "2 MiB"
+                                : "1 GiB");
         c->pages += pt_level_size(level) / PAGE_SIZE;
     }
 }
@@ -93,7 +96,8 @@ u64 wx_audit(struct vm_space *s, bool verbose)
     /* LAB 4 STUB: return 0; */
     struct wx_count c = { 0, verbose };
 
-    vm_for_each_leaf(s, count_wx, &c);
+    vm_for_each_leaf (s, count_wx, &c)
+        ;
     return c.pages;
     /* LAB 4 END */
 }
@@ -109,7 +113,7 @@ MONITOR_COMMAND(ptdump, "print every kernel mapping as merged ranges", cmd_ptdum
 static int cmd_translate(int argc, char **argv)
 {
     static const char *const level_name[PT_LEVELS] = { "L0 (4K)", "L1 (2M)", "L2 (1G)",
-                                                        "L3 (root)" };
+                                                       "L3 (root)" };
     pte_t entries[PT_LEVELS];
     u64 va;
 
@@ -133,11 +137,13 @@ static int cmd_translate(int argc, char **argv)
         }
         unsigned f = pte_leaf_flags(e, level);
         u64 size = pt_level_size(level);
-        printf("%s page at PA 0x%llx: %s%s%s%s%s\n", level == 0 ? "4 KiB" : level == 1 ?
-               "2 MiB" : "1 GiB", (unsigned long long)pte_address(e),
-               (f & VM_WRITE) ? "rw" : "ro", (f & VM_EXEC) ? " exec" : " nx",
-               (f & VM_USER) ? " user" : " kernel", (f & VM_GLOBAL) ? " global" : "",
-               (f & VM_DEVICE) ? " device" : "");
+        printf("%s page at PA 0x%llx: %s%s%s%s%s\n",
+               level == 0   ? "4 KiB"
+               : level == 1 ? "2 MiB"
+                            : "1 GiB",
+               (unsigned long long)pte_address(e), (f & VM_WRITE) ? "rw" : "ro",
+               (f & VM_EXEC) ? " exec" : " nx", (f & VM_USER) ? " user" : " kernel",
+               (f & VM_GLOBAL) ? " global" : "", (f & VM_DEVICE) ? " device" : "");
         printf("  0x%llx -> PA 0x%llx\n", (unsigned long long)va,
                (unsigned long long)(pte_address(e) + (va & (size - 1))));
     }

@@ -121,7 +121,7 @@ static int split_at(struct vm_space *s, vaddr_t addr)
 
     for (unsigned level = PT_ROOT_LEVEL; level > 0; level--) {
         if (IS_ALIGNED(addr, pt_level_size(level)))
-            return VM_OK;               /* no entry here or below can straddle it */
+            return VM_OK; /* no entry here or below can straddle it */
         pte_t *slot = &table[pt_index(addr, level)];
         if (!pte_is_valid(*slot))
             return VM_OK;
@@ -195,8 +195,7 @@ static int map_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t v
 
 static void unmap_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, u64 left);
 
-int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
-           unsigned max_level)
+int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags, unsigned max_level)
 {
     if (!range_ok(s, va, size) || !IS_ALIGNED(pa, (u64)PAGE_SIZE) || pa + size - 1 < pa)
         return VM_ERR_INVALID;
@@ -205,7 +204,7 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
         return VM_ERR_EXISTS;
 
     int err = map_level(s, root_table(s), PT_ROOT_LEVEL, va, pa, size, flags, max_leaf);
-    if (err == -ENOSYS)                 /* a lab-3 handout: map_level is a stub */
+    if (err == -ENOSYS) /* a lab-3 handout: map_level is a stub */
         return err;
     if (err) {
         /* The range was empty before: emptying it again frees every table
@@ -371,8 +370,8 @@ static vaddr_t canonical(vaddr_t va)
     return (va & (1ULL << 47)) ? va | 0xffff000000000000ULL : va;
 }
 
-static void leaves_below(pte_t *table, unsigned level, vaddr_t base, unsigned n,
-                         vm_leaf_fn fn, void *arg)
+static void leaves_below(pte_t *table, unsigned level, vaddr_t base, unsigned n, vm_leaf_fn fn,
+                         void *arg)
 {
     for (unsigned i = 0; i < n; i++) {
         pte_t e = table[i];
@@ -387,7 +386,7 @@ static void leaves_below(pte_t *table, unsigned level, vaddr_t base, unsigned n,
     }
 }
 
-void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg)
+void vm_for_each_leaf (struct vm_space *s, vm_leaf_fn fn, void *arg)
 {
     leaves_below(root_table(s), PT_ROOT_LEVEL, 0, owned_root_entries(s), fn, arg);
 }

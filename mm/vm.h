@@ -16,15 +16,15 @@
 /* An address space as the walker sees it: the root table. */
 struct vm_space {
     paddr_t root;
-    bool user;          /* its tables may hold user mappings */
+    bool user; /* its tables may hold user mappings */
 };
 
 /* Errors (negative), named like LK's. */
-#define VM_OK               0
-#define VM_ERR_NO_MEMORY    (-1)    /* no page for a table: nothing was changed */
-#define VM_ERR_EXISTS       (-2)    /* part of the range is already mapped */
-#define VM_ERR_INVALID      (-3)    /* unaligned, empty, or outside the space's half */
-#define VM_ERR_NOT_MAPPED   (-4)    /* translate: nothing there */
+#define VM_OK             0
+#define VM_ERR_NO_MEMORY  (-1) /* no page for a table: nothing was changed */
+#define VM_ERR_EXISTS     (-2) /* part of the range is already mapped */
+#define VM_ERR_INVALID    (-3) /* unaligned, empty, or outside the space's half */
+#define VM_ERR_NOT_MAPPED (-4) /* translate: nothing there */
 
 const char *vm_strerror(int err);
 
@@ -44,10 +44,10 @@ int vm_unmap(struct vm_space *s, vaddr_t va, u64 size);
 int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags);
 
 struct vm_translation {
-    paddr_t pa;             /* of va itself */
-    u64 page_size;          /* of the leaf that maps it */
-    unsigned flags;         /* VM_* of that leaf */
-    unsigned level;         /* where the leaf is */
+    paddr_t pa;     /* of va itself */
+    u64 page_size;  /* of the leaf that maps it */
+    unsigned flags; /* VM_* of that leaf */
+    unsigned level; /* where the leaf is */
 };
 int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out);
 
@@ -59,12 +59,12 @@ unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS]);
 /* Visit every leaf of the space's own half in address order: for ptdump,
  * the W^X audit, address spaces, tests. */
 typedef void (*vm_leaf_fn)(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg);
-void vm_for_each_leaf(struct vm_space *s, vm_leaf_fn fn, void *arg);
+void vm_for_each_leaf (struct vm_space *s, vm_leaf_fn fn, void *arg);
 /* Pages of tables below the root in the space's own half (the root excluded). */
 u64 vm_table_pages(struct vm_space *s);
 
 /* Table pages: provided by mm/physmem.c (by the test in host builds). */
-paddr_t pt_alloc_page(void);        /* zeroed, or PADDR_NONE */
+paddr_t pt_alloc_page(void); /* zeroed, or PADDR_NONE */
 void pt_free_page(paddr_t pa);
 /* Tests: make pt_alloc_page fail after `pages` more pages (-1: never fail). */
 void pt_alloc_fail_after(long pages);

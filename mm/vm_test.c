@@ -14,7 +14,7 @@
 
 /* 1 GiB-aligned, inside the MMIO window, far from the console's page. */
 #define SCRATCH_VA (MMIO_BASE + (64ULL << 30))
-#define KRW (VM_READ | VM_WRITE | VM_GLOBAL)
+#define KRW        (VM_READ | VM_WRITE | VM_GLOBAL)
 
 static void page_sizes_map_translate_and_unmap(struct ktest *t)
 {
@@ -73,8 +73,8 @@ static void splitting_a_huge_page_keeps_the_rest(struct ktest *t)
     KASSERT_EQ(t, vm_map(&kernel_space, SCRATCH_VA, pa, 2 * MiB, KRW, 1), VM_OK);
 
     /* One read-only 4 KiB page in the middle; one hole after it. */
-    KEXPECT_EQ(t, vm_protect(&kernel_space, SCRATCH_VA + 0x10000, PAGE_SIZE,
-                             VM_READ | VM_GLOBAL), VM_OK);
+    KEXPECT_EQ(t, vm_protect(&kernel_space, SCRATCH_VA + 0x10000, PAGE_SIZE, VM_READ | VM_GLOBAL),
+               VM_OK);
     KEXPECT_EQ(t, vm_unmap(&kernel_space, SCRATCH_VA + 0x11000, PAGE_SIZE), VM_OK);
     struct vm_translation tr;
     KASSERT_EQ(t, vm_translate(&kernel_space, SCRATCH_VA + 0x10000, &tr), VM_OK);
@@ -84,7 +84,7 @@ static void splitting_a_huge_page_keeps_the_rest(struct ktest *t)
     KASSERT_EQ(t, vm_translate(&kernel_space, SCRATCH_VA + 0x12000, &tr), VM_OK);
     KEXPECT_EQ(t, tr.pa, pa + 0x12000);
     KEXPECT_EQ(t, tr.flags, KRW);
-    *(volatile u32 *)(SCRATCH_VA + 0x1ff000) = 7;           /* the rest is still writable */
+    *(volatile u32 *)(SCRATCH_VA + 0x1ff000) = 7; /* the rest is still writable */
     KEXPECT_EQ(t, *(u32 *)phys_to_virt(pa + 0x1ff000), 7U);
 
     KEXPECT_EQ(t, vm_unmap(&kernel_space, SCRATCH_VA, 2 * MiB), VM_OK);
@@ -107,7 +107,7 @@ static void mapping_over_a_live_mapping_is_refused(struct ktest *t)
 
 static void out_of_memory_midway_leaves_no_trace(struct ktest *t)
 {
-    const vaddr_t va = SCRATCH_VA + (1ULL << 39);   /* a corner with no tables yet */
+    const vaddr_t va = SCRATCH_VA + (1ULL << 39); /* a corner with no tables yet */
     paddr_t pa = buddy_alloc_pages_zeroed(0);
     u64 free0 = buddy_free_pages_count();
     struct vm_translation tr;
@@ -124,7 +124,7 @@ static void out_of_memory_midway_leaves_no_trace(struct ktest *t)
         KEXPECT_EQ(t, buddy_free_pages_count(), free0);
         KEXPECT_EQ(t, vm_translate(&kernel_space, va, &tr), VM_ERR_NOT_MAPPED);
     }
-    KEXPECT_GT(t, k, 0L);                   /* at least one table was needed and refused */
+    KEXPECT_GT(t, k, 0L); /* at least one table was needed and refused */
     KEXPECT_EQ(t, vm_translate(&kernel_space, va, &tr), VM_OK);
     KEXPECT_EQ(t, vm_unmap(&kernel_space, va, PAGE_SIZE), VM_OK);
     KEXPECT_EQ(t, buddy_free_pages_count(), free0);
@@ -151,6 +151,6 @@ static const struct ktest_case vm_cases[] = {
     KTEST_CASE(mapping_over_a_live_mapping_is_refused),
     KTEST_CASE(out_of_memory_midway_leaves_no_trace),
     KTEST_CASE(the_wx_audit_counts_a_wx_page),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(vm, vm_cases);

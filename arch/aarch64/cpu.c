@@ -47,7 +47,7 @@ static const struct cpu_part cpu_parts[] = {
 static const char *implementer_name(u32 implementer)
 {
     switch (implementer) {
-    case 0x00: return "QEMU";       /* 0: reserved for software use */
+    case 0x00: return "QEMU"; /* 0: reserved for software use */
     case 0x41: return "ARM";
     case 0x42: return "Broadcom";
     case 0x43: return "Cavium";
@@ -79,8 +79,7 @@ void arch_cpu_describe(char *buf, size_t size)
                  aarch64_boot_el);
     else
         snprintf(buf, size, "%s part 0x%03x r%up%u (MIDR_EL1 0x%08lx, entered at EL%lu)",
-                 implementer_name(implementer), part, variant, revision, midr,
-                 aarch64_boot_el);
+                 implementer_name(implementer), part, variant, revision, midr, aarch64_boot_el);
 }
 
 /* VBAR_EL1 holds the table's address; its low 11 bits are RES0, hence
@@ -108,7 +107,7 @@ void arch_remove_identity_map(void)
     write_sysreg(tcr_el1, read_sysreg(tcr_el1) | TCR_EPD0);
     write_sysreg(ttbr0_el1, 0);
     isb();
-    __asm__ volatile("tlbi vmalle1is" ::: "memory");
+    __asm__ volatile("tlbi vmalle1is" : : : "memory");
     dsb(ish);
     isb();
     /* LAB 4 END */
@@ -116,7 +115,7 @@ void arch_remove_identity_map(void)
 
 void arch_cpu_relax(void)
 {
-    __asm__ volatile("yield" ::: "memory");
+    __asm__ volatile("yield" : : : "memory");
 }
 
 void arch_execute_undefined(void)
@@ -130,11 +129,11 @@ unsigned long arch_irq_save(void)
 {
     unsigned long flags;
 
-    __asm__ volatile("mrs %0, daif\n\tmsr daifset, #0xf" : "=r"(flags) :: "memory");
+    __asm__ volatile("mrs %0, daif\n\tmsr daifset, #0xf" : "=r"(flags) : : "memory");
     return flags;
 }
 
 void arch_irq_restore(unsigned long flags)
 {
-    __asm__ volatile("msr daif, %0" :: "r"(flags) : "memory");
+    __asm__ volatile("msr daif, %0" : : "r"(flags) : "memory");
 }

@@ -9,7 +9,7 @@
 #include "early_map.h"
 #include "pl011.h"
 
-#define PRIMECELL_ID        0xff0
+#define PRIMECELL_ID 0xff0
 
 static void the_pl011_primecell_id_reads_back(struct ktest *t)
 {
@@ -26,6 +26,6 @@ static void the_pl011_primecell_id_reads_back(struct ktest *t)
 
 static const struct ktest_case devices_cases[] = {
     KTEST_CASE(the_pl011_primecell_id_reads_back),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(devices, devices_cases);

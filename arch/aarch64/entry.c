@@ -36,8 +36,8 @@ static void read_device_tree(struct boot_info *bi, paddr_t dtb_pa)
         panic("aarch64: no device tree (not in x0, not at the start of RAM),"
               " so no memory map");
     /* boot.S only accepts a DTB inside the early PMO; it must also end there. */
-    err = fdt_parse(early_phys_to_virt(dtb_pa), EARLY_PMO_PHYS + EARLY_PMO_SIZE - dtb_pa,
-                    dtb_pa, bi, &psci_method);
+    err = fdt_parse(early_phys_to_virt(dtb_pa), EARLY_PMO_PHYS + EARLY_PMO_SIZE - dtb_pa, dtb_pa,
+                    bi, &psci_method);
     if (err)
         panic("aarch64: device tree at PA 0x%lx rejected: %s", dtb_pa, err);
     if (psci_method)

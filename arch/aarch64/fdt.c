@@ -50,52 +50,59 @@
 #include <mm/memmap.h>
 #include "fdt.h"
 
-#define FDT_MAGIC               0xd00dfeed
-#define FDT_HEADER_SIZE         40          /* 5.2: ten 32-bit fields */
-#define FDT_FIRST_VERSION       16          /* the oldest version we read */
-#define FDT_LAST_VERSION        17          /* the spec's version: the newest we read */
+#define FDT_MAGIC         0xd00dfeed
+#define FDT_HEADER_SIZE   40 /* 5.2: ten 32-bit fields */
+#define FDT_FIRST_VERSION 16 /* the oldest version we read */
+#define FDT_LAST_VERSION  17 /* the spec's version: the newest we read */
 
 /* Header fields, numbered by their position (5.2). */
 enum {
-    HDR_MAGIC, HDR_TOTALSIZE, HDR_OFF_DT_STRUCT, HDR_OFF_DT_STRINGS, HDR_OFF_MEM_RSVMAP,
-    HDR_VERSION, HDR_LAST_COMP_VERSION, HDR_BOOT_CPUID_PHYS, HDR_SIZE_DT_STRINGS,
-    HDR_SIZE_DT_STRUCT,     /* new in version 17 */
+    HDR_MAGIC,
+    HDR_TOTALSIZE,
+    HDR_OFF_DT_STRUCT,
+    HDR_OFF_DT_STRINGS,
+    HDR_OFF_MEM_RSVMAP,
+    HDR_VERSION,
+    HDR_LAST_COMP_VERSION,
+    HDR_BOOT_CPUID_PHYS,
+    HDR_SIZE_DT_STRINGS,
+    HDR_SIZE_DT_STRUCT, /* new in version 17 */
 };
 
 /* Structure-block tokens (5.4.1). */
-#define FDT_BEGIN_NODE          0x1
-#define FDT_END_NODE            0x2
-#define FDT_PROP                0x3
-#define FDT_NOP                 0x4
-#define FDT_END                 0x9
+#define FDT_BEGIN_NODE 0x1
+#define FDT_END_NODE   0x2
+#define FDT_PROP       0x3
+#define FDT_NOP        0x4
+#define FDT_END        0x9
 
-#define FDT_RSV_ENTRY_SIZE      16          /* 5.3: u64 address, u64 size */
-#define FDT_MAX_DEPTH           64          /* far deeper than any real tree */
-#define FDT_KEPT_DEPTH          3           /* root, child, grandchild */
+#define FDT_RSV_ENTRY_SIZE 16 /* 5.3: u64 address, u64 size */
+#define FDT_MAX_DEPTH      64 /* far deeper than any real tree */
+#define FDT_KEPT_DEPTH     3  /* root, child, grandchild */
 
 /* 2.3.5: what #address-cells and #size-cells are when a node lacks them. */
 #define FDT_DEFAULT_ADDRESS_CELLS 2
-#define FDT_DEFAULT_SIZE_CELLS  1
+#define FDT_DEFAULT_SIZE_CELLS    1
 
 enum node_kind {
-    NODE_OTHER,             /* nothing we read */
+    NODE_OTHER, /* nothing we read */
     NODE_ROOT,
-    NODE_MEMORY,            /* /memory or /memory@<unit> (3.4) */
-    NODE_RESERVED_MEMORY,   /* /reserved-memory (3.5) */
-    NODE_RESERVATION,       /* a child of /reserved-memory */
-    NODE_CHOSEN,            /* /chosen (3.6) */
-    NODE_PSCI,              /* /psci or /psci@<unit> */
+    NODE_MEMORY,          /* /memory or /memory@<unit> (3.4) */
+    NODE_RESERVED_MEMORY, /* /reserved-memory (3.5) */
+    NODE_RESERVATION,     /* a child of /reserved-memory */
+    NODE_CHOSEN,          /* /chosen (3.6) */
+    NODE_PSCI,            /* /psci or /psci@<unit> */
 };
 
 /* What the walk keeps of an open node at depth 0..2. */
 struct node {
     enum node_kind kind;
-    u32 offset;             /* of its FDT_BEGIN_NODE in the structure block */
-    u32 address_cells;      /* its #address-cells and #size-cells: how */
-    u32 size_cells;         /* its children's reg is laid out */
+    u32 offset;        /* of its FDT_BEGIN_NODE in the structure block */
+    u32 address_cells; /* its #address-cells and #size-cells: how */
+    u32 size_cells;    /* its children's reg is laid out */
     bool device_type_memory;
-    bool disabled;          /* status is neither "okay" nor "ok" (2.3.4) */
-    const u8 *reg;          /* its reg property, or NULL */
+    bool disabled; /* status is neither "okay" nor "ok" (2.3.4) */
+    const u8 *reg; /* its reg property, or NULL */
     u32 reg_len;
     u32 reg_offset;
     bool has_initrd_start, has_initrd_end;
@@ -115,7 +122,7 @@ struct parser {
     /* The walk: how many nodes are open, and the first FDT_KEPT_DEPTH of them. */
     int depth;
     bool root_closed;
-    u64 had_child;          /* bit d: the open node at depth d has had a child */
+    u64 had_child; /* bit d: the open node at depth d has had a child */
     struct node open[FDT_KEPT_DEPTH];
 };
 
@@ -236,8 +243,8 @@ static const char *read_header(struct parser *p, size_t available)
      * The memreserve block has no size: read_memreserve() checks each entry. */
     if ((err = check_block(p, "off_mem_rsvmap", p->rsvmap_offset, "", 0, 8)) ||
         (err = check_block(p, "off_dt_struct", off_struct, "size_dt_struct", size_struct, 4)) ||
-        (err = check_block(p, "off_dt_strings", off_strings, "size_dt_strings",
-                           p->strings_size, 1)))
+        (err =
+             check_block(p, "off_dt_strings", off_strings, "size_dt_strings", p->strings_size, 1)))
         return err;
     p->structure = b + off_struct;
     p->structure_size = size_struct;
@@ -254,7 +261,8 @@ static const char *read_memreserve(struct parser *p)
 
         if (!in_block(off, FDT_RSV_ENTRY_SIZE, p->totalsize))
             return fail("fdt: memreserve entry at offset 0x%x runs past totalsize 0x%x"
-                        " (no (0, 0) entry ends the block)", off, p->totalsize);
+                        " (no (0, 0) entry ends the block)",
+                        off, p->totalsize);
         base = be64(p->blob + off);
         size = be64(p->blob + off + 8);
         if (base == 0 && size == 0)
@@ -275,8 +283,7 @@ static const char *read_cell_count(u32 *out, const char *name, const u8 *value, 
         return fail("fdt: %s at struct offset 0x%x: len %u, not 4", name, at, len);
     cells = be32(value);
     if (cells != 1 && cells != 2)
-        return fail("fdt: %s at struct offset 0x%x: %u cells; Duet reads 1 or 2", name, at,
-                    cells);
+        return fail("fdt: %s at struct offset 0x%x: %u cells; Duet reads 1 or 2", name, at, cells);
     *out = cells;
     return NULL;
 }
@@ -295,8 +302,8 @@ static const char *read_initrd_address(u64 *out, bool *seen, const char *name, c
 static const char *copy_bootargs(struct boot_info *bi, const char *args, u32 len, u32 at)
 {
     if (strnlen(args, len) == len)
-        return fail("fdt: bootargs at struct offset 0x%x: not NUL-terminated within its len %u",
-                    at, len);
+        return fail("fdt: bootargs at struct offset 0x%x: not NUL-terminated within its len %u", at,
+                    len);
     if (strlcpy(bi->cmdline, args, sizeof(bi->cmdline)) >= sizeof(bi->cmdline))
         printf("fdt: bootargs cut to %zu bytes (BOOT_CMDLINE_MAX)\n", sizeof(bi->cmdline) - 1);
     return NULL;
@@ -317,7 +324,8 @@ static const char *read_property(struct parser *p, struct node *n, const char *n
          * address space only if its ranges is empty, as its binding says. */
         if (n->kind == NODE_RESERVED_MEMORY && strcmp(name, "ranges") == 0 && len != 0)
             return fail("fdt: ranges at struct offset 0x%x: len %u; Duet reads only an empty"
-                        " ranges in /reserved-memory", at, len);
+                        " ranges in /reserved-memory",
+                        at, len);
         break;
     case NODE_MEMORY:
     case NODE_RESERVATION:
@@ -335,22 +343,21 @@ static const char *read_property(struct parser *p, struct node *n, const char *n
         if (strcmp(name, "bootargs") == 0)
             return copy_bootargs(p->bi, (const char *)value, len, at);
         if (strcmp(name, "linux,initrd-start") == 0)
-            return read_initrd_address(&n->initrd_start, &n->has_initrd_start, name, value,
-                                       len, at);
-        if (strcmp(name, "linux,initrd-end") == 0)
-            return read_initrd_address(&n->initrd_end, &n->has_initrd_end, name, value, len,
+            return read_initrd_address(&n->initrd_start, &n->has_initrd_start, name, value, len,
                                        at);
+        if (strcmp(name, "linux,initrd-end") == 0)
+            return read_initrd_address(&n->initrd_end, &n->has_initrd_end, name, value, len, at);
         break;
     case NODE_PSCI:
         if (strcmp(name, "method") == 0) {
             if (strnlen((const char *)value, len) == len)
                 return fail("fdt: method at struct offset 0x%x: not NUL-terminated within"
-                            " its len %u", at, len);
+                            " its len %u",
+                            at, len);
             p->psci_method = (const char *)value;
         }
         break;
-    case NODE_OTHER:
-        break;
+    case NODE_OTHER: break;
     }
     return NULL;
 }
@@ -369,8 +376,8 @@ static const char *add_reg(struct parser *p, const struct node *n, const struct 
 
     if (n->reg_len % entry != 0)
         return fail("fdt: reg at struct offset 0x%x: len %u is not a multiple of %u"
-                    " (#address-cells %u, #size-cells %u)", n->reg_offset, n->reg_len, entry,
-                    ac, sc);
+                    " (#address-cells %u, #size-cells %u)",
+                    n->reg_offset, n->reg_len, entry, ac, sc);
     for (u32 i = 0; i < n->reg_len; i += entry) {
         u64 base = read_cells(n->reg + i, ac);
         u64 size = read_cells(n->reg + i + 4 * ac, sc);
@@ -413,18 +420,18 @@ static const char *finish_node(struct parser *p, const struct node *n, const str
         /* The initrd is [start, end) (the Linux chosen binding). */
         if (n->has_initrd_start != n->has_initrd_end)
             return fail("fdt: /chosen at struct offset 0x%x: linux,initrd-%s without"
-                        " linux,initrd-%s", n->offset, n->has_initrd_start ? "start" : "end",
+                        " linux,initrd-%s",
+                        n->offset, n->has_initrd_start ? "start" : "end",
                         n->has_initrd_start ? "end" : "start");
         if (n->has_initrd_start && n->initrd_end < n->initrd_start)
             return fail("fdt: /chosen at struct offset 0x%x: linux,initrd-end 0x%lx is below"
-                        " linux,initrd-start 0x%lx", n->offset, n->initrd_end,
-                        n->initrd_start);
+                        " linux,initrd-start 0x%lx",
+                        n->offset, n->initrd_end, n->initrd_start);
         if (n->has_initrd_start)
             return add_region(p, n->initrd_start, n->initrd_end - n->initrd_start, MEM_MODULE,
                               "/chosen initrd at struct offset", n->offset);
         break;
-    default:
-        break;
+    default: break;
     }
     return NULL;
 }
@@ -460,13 +467,13 @@ static const char *begin_node(struct parser *p, u32 at, u32 *off)
 
     if (!nul || !in_block(*off, padded, p->structure_size))
         return fail("fdt: node at struct offset 0x%x: name runs past the structure block"
-                    " (size 0x%x)", at, p->structure_size);
+                    " (size 0x%x)",
+                    at, p->structure_size);
     *off += (u32)padded;
     if (p->depth == 0 && p->root_closed)
         return fail("fdt: node at struct offset 0x%x: a second root node", at);
     if (p->depth == FDT_MAX_DEPTH)
-        return fail("fdt: node at struct offset 0x%x: nested deeper than %d", at,
-                    FDT_MAX_DEPTH);
+        return fail("fdt: node at struct offset 0x%x: nested deeper than %d", at, FDT_MAX_DEPTH);
     if (p->depth > 0)
         p->had_child |= 1ull << (p->depth - 1);
     p->had_child &= ~(1ull << p->depth);
@@ -506,24 +513,27 @@ static const char *property(struct parser *p, u32 at, u32 *off)
 
     if (!in_block(*off, 8, p->structure_size))
         return fail("fdt: property at struct offset 0x%x: len and nameoff run past the"
-                    " structure block (size 0x%x)", at, p->structure_size);
+                    " structure block (size 0x%x)",
+                    at, p->structure_size);
     len = be32(p->structure + *off);
     nameoff = be32(p->structure + *off + 4);
     *off += 8;
     padded = ALIGN_UP((u64)len, 4);
     if (!in_block(*off, padded, p->structure_size))
         return fail("fdt: property at struct offset 0x%x: len 0x%x runs past the structure"
-                    " block (size 0x%x)", at, len, p->structure_size);
+                    " block (size 0x%x)",
+                    at, len, p->structure_size);
     value = p->structure + *off;
     *off += (u32)padded;
     if (nameoff >= p->strings_size)
         return fail("fdt: property at struct offset 0x%x: nameoff 0x%x is outside the strings"
-                    " block (size 0x%x)", at, nameoff, p->strings_size);
+                    " block (size 0x%x)",
+                    at, nameoff, p->strings_size);
     name = p->strings + nameoff;
     if (!memchr(name, '\0', p->strings_size - nameoff))
         return fail("fdt: property at struct offset 0x%x: its name at nameoff 0x%x is not"
-                    " NUL-terminated inside the strings block (size 0x%x)", at, nameoff,
-                    p->strings_size);
+                    " NUL-terminated inside the strings block (size 0x%x)",
+                    at, nameoff, p->strings_size);
     if (p->depth == 0)
         return fail("fdt: property %s at struct offset 0x%x: outside any node", name, at);
     /* 5.4.2: a node's properties come before its children. */
@@ -545,21 +555,15 @@ static const char *walk_structure(struct parser *p)
 
         if (!in_block(off, 4, p->structure_size))
             return fail("fdt: struct offset 0x%x: the structure block (size 0x%x) ends"
-                        " without FDT_END", off, p->structure_size);
+                        " without FDT_END",
+                        off, p->structure_size);
         token = be32(p->structure + off);
         off += 4;
         switch (token) {
-        case FDT_BEGIN_NODE:
-            err = begin_node(p, at, &off);
-            break;
-        case FDT_END_NODE:
-            err = end_node(p, at);
-            break;
-        case FDT_PROP:
-            err = property(p, at, &off);
-            break;
-        case FDT_NOP:
-            break;
+        case FDT_BEGIN_NODE: err = begin_node(p, at, &off); break;
+        case FDT_END_NODE: err = end_node(p, at); break;
+        case FDT_PROP: err = property(p, at, &off); break;
+        case FDT_NOP: break;
         case FDT_END:
             if (p->depth != 0)
                 return fail("fdt: FDT_END at struct offset 0x%x: %d nodes still open", at,
@@ -569,16 +573,15 @@ static const char *walk_structure(struct parser *p)
             /* Done. What follows is not read: in a version-16 blob, whose
              * structure block we take to run to the end, the strings. */
             return NULL;
-        default:
-            return fail("fdt: struct offset 0x%x: unknown token 0x%x", at, token);
+        default: return fail("fdt: struct offset 0x%x: unknown token 0x%x", at, token);
         }
         if (err)
             return err;
     }
 }
 
-const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa,
-                      struct boot_info *bi, const char **psci_method)
+const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa, struct boot_info *bi,
+                      const char **psci_method)
 {
     struct parser p = { .blob = blob, .bi = bi };
     const char *err;

@@ -31,7 +31,7 @@
  * static buffer until the next call. After an error *bi may hold part of
  * the blob's contents: the caller stops the boot.
  */
-const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa,
-                      struct boot_info *bi, const char **psci_method);
+const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa, struct boot_info *bi,
+                      const char **psci_method);
 
 #endif

@@ -21,7 +21,7 @@
 
 void arch_pte_sync(void)
 {
-    __asm__ volatile("dsb ishst\n\tisb" ::: "memory");
+    __asm__ volatile("dsb ishst\n\tisb" : : : "memory");
 }
 
 void arch_tlb_invalidate_all(void)
@@ -29,7 +29,10 @@ void arch_tlb_invalidate_all(void)
     __asm__ volatile("dsb ishst\n\t"
                      "tlbi vmalle1is\n\t"
                      "dsb ish\n\t"
-                     "isb" ::: "memory");
+                     "isb"
+                     :
+                     :
+                     : "memory");
 }
 
 void arch_tlb_invalidate(vaddr_t va, size_t size)
@@ -38,10 +41,10 @@ void arch_tlb_invalidate(vaddr_t va, size_t size)
         arch_tlb_invalidate_all();
         return;
     }
-    __asm__ volatile("dsb ishst" ::: "memory");
+    __asm__ volatile("dsb ishst" : : : "memory");
     for (vaddr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + size; p += PAGE_SIZE)
-        __asm__ volatile("tlbi vaae1is, %0" :: "r"((p >> 12) & 0xfffffffffffULL) : "memory");
-    __asm__ volatile("dsb ish\n\tisb" ::: "memory");
+        __asm__ volatile("tlbi vaae1is, %0" : : "r"((p >> 12) & 0xfffffffffffULL) : "memory");
+    __asm__ volatile("dsb ish\n\tisb" : : : "memory");
 }
 
 paddr_t arch_mmu_kernel_root(void)
@@ -53,7 +56,10 @@ void arch_mmu_set_kernel_root(paddr_t root)
 {
     __asm__ volatile("dsb ishst\n\t"
                      "msr ttbr1_el1, %0\n\t"
-                     "isb" :: "r"(root) : "memory");
+                     "isb"
+                     :
+                     : "r"(root)
+                     : "memory");
     arch_tlb_invalidate_all();
 }
 
@@ -67,15 +73,15 @@ void arch_mmu_map_devices(struct vm_space *kernel)
     void *uart = ioremap(PL011_PHYS, PAGE_SIZE);
 
     if ((uintptr_t)uart != EARLY_UART_VA)
-        panic("arch_mmu_map_devices: the PL011 mapped at %p, not at its early address 0x%lx",
-              uart, (unsigned long)EARLY_UART_VA);
+        panic("arch_mmu_map_devices: the PL011 mapped at %p, not at its early address 0x%lx", uart,
+              (unsigned long)EARLY_UART_VA);
 }
 
 /* ID_AA64MMFR1_EL1.PAN, bits [23:20]: nonzero when PSTATE.PAN exists (FEAT_PAN). */
-#define ID_AA64MMFR1_PAN_SHIFT  20
-#define SCTLR_EL1_SPAN          (1UL << 23)     /* 0: exceptions to EL1 set PAN */
+#define ID_AA64MMFR1_PAN_SHIFT 20
+#define SCTLR_EL1_SPAN         (1UL << 23) /* 0: exceptions to EL1 set PAN */
 /* MSR PAN, #1, written out: older assemblers reject the name without -march=armv8.1-a. */
-#define MSR_PAN_1               ".inst 0xd500419f"
+#define MSR_PAN_1              ".inst 0xd500419f"
 
 static bool pan_enabled;
 
@@ -109,7 +115,7 @@ void arch_mmu_switch_user(paddr_t root)
         write_sysreg(ttbr0_el1, root);
         write_sysreg(tcr_el1, tcr & ~TCR_EPD0);
     }
-    __asm__ volatile("isb" ::: "memory");
+    __asm__ volatile("isb" : : : "memory");
     arch_tlb_invalidate_all();
 }
 
@@ -124,12 +130,12 @@ void arch_mmu_enable_protections(char *buf, size_t size)
 
     if ((read_sysreg(id_aa64mmfr1_el1) >> ID_AA64MMFR1_PAN_SHIFT) & 0xf) {
         sctlr &= ~SCTLR_EL1_SPAN;
-        __asm__ volatile(MSR_PAN_1 ::: "memory");
+        __asm__ volatile(MSR_PAN_1 : : : "memory");
         pan_enabled = true;
         snprintf(buf + n, size - MIN(n, size), " PAN");
     }
     write_sysreg(sctlr_el1, sctlr);
-    __asm__ volatile("isb" ::: "memory");
+    __asm__ volatile("isb" : : : "memory");
     /* WXN may be cached in TLB entries (Arm ARM, SCTLR_EL1.WXN). */
     arch_tlb_invalidate_all();
 }

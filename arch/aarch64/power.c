@@ -16,11 +16,11 @@
  * at a two-doubleword block {reason, subcode}; with the reason
  * ADP_Stopped_ApplicationExit the subcode is the exit status.
  */
-#define SEMIHOST_SYS_EXIT               0x18
-#define ADP_STOPPED_APPLICATION_EXIT    0x20026
+#define SEMIHOST_SYS_EXIT            0x18
+#define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 /* PSCI SYSTEM_OFF function ID (Arm DEN 0022, "Power State Coordination Interface"). */
-#define PSCI_SYSTEM_OFF                 0x84000008
+#define PSCI_SYSTEM_OFF 0x84000008
 
 /*
  * How PSCI is reached: the device tree's /psci "method". QEMU virt says
@@ -53,7 +53,8 @@ __noreturn void arch_poweroff(int status)
     /* Still running: the HLT trapped and traps.c stepped over it. */
     if (status != 0)
         printf("poweroff: no semihosting (-semihosting-config enable=on), "
-               "so QEMU will not exit with status %d\n", status);
+               "so QEMU will not exit with status %d\n",
+               status);
     if (psci_conduit == PSCI_HVC)
         aarch64_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
     else if (psci_conduit == PSCI_SMC)
@@ -64,7 +65,7 @@ __noreturn void arch_poweroff(int status)
 
 __noreturn void arch_halt(void)
 {
-    __asm__ volatile("msr daifset, #0xf" ::: "memory");
+    __asm__ volatile("msr daifset, #0xf" : : : "memory");
     for (;;)
         __asm__ volatile("wfi");
 }

@@ -22,28 +22,28 @@
 
 /* ESR_EL1 (Arm ARM, "ESR_EL1, Exception Syndrome Register (EL1)"):
  * EC [31:26] says which exception, ISS [24:0] the details. */
-#define ESR_EC(esr)             ((u32)((esr) >> 26) & 0x3f)
-#define ESR_ISS(esr)            ((esr) & 0x1ffffff)
+#define ESR_EC(esr)  ((u32)((esr) >> 26) & 0x3f)
+#define ESR_ISS(esr) ((esr)&0x1ffffff)
 
 /* The exception classes Duet looks at; ec_names has the rest. */
-#define EC_UNKNOWN              0x00
-#define EC_SVC64                0x15
-#define EC_IABT_LOWER           0x20
-#define EC_IABT_SAME            0x21
-#define EC_PC_ALIGN             0x22
-#define EC_DABT_LOWER           0x24
-#define EC_DABT_SAME            0x25
-#define EC_SP_ALIGN             0x26
-#define EC_SERROR               0x2f
-#define EC_BRK64                0x3c
+#define EC_UNKNOWN    0x00
+#define EC_SVC64      0x15
+#define EC_IABT_LOWER 0x20
+#define EC_IABT_SAME  0x21
+#define EC_PC_ALIGN   0x22
+#define EC_DABT_LOWER 0x24
+#define EC_DABT_SAME  0x25
+#define EC_SP_ALIGN   0x26
+#define EC_SERROR     0x2f
+#define EC_BRK64      0x3c
 
 /* ISS bits of instruction and data aborts ("ISS encoding for an exception
  * from a Data Abort"). */
-#define ISS_FSC(iss)            ((u32)(iss) & 0x3f)     /* fault status code */
-#define ISS_WNR                 (1 << 6)                /* write, not read */
-#define ISS_S1PTW               (1 << 7)                /* stage 2 fault on a stage 1 walk */
-#define ISS_CM                  (1 << 8)                /* cache maintenance instruction */
-#define ISS_FNV                 (1 << 10)               /* FAR not valid */
+#define ISS_FSC(iss) ((u32)(iss)&0x3f) /* fault status code */
+#define ISS_WNR      (1 << 6)          /* write, not read */
+#define ISS_S1PTW    (1 << 7)          /* stage 2 fault on a stage 1 walk */
+#define ISS_CM       (1 << 8)          /* cache maintenance instruction */
+#define ISS_FNV      (1 << 10)         /* FAR not valid */
 
 static const char *const ec_names[64] = {
     [0x00] = "undefined instruction",
@@ -162,21 +162,11 @@ static void describe_syndrome(const struct trap_frame *tf, u32 ec)
         else
             printf("  the instruction at ELR is not defined\n");
         break;
-    case EC_SVC64:
-        printf("  svc #0x%lx\n", iss & 0xffff);
-        break;
-    case EC_BRK64:
-        printf("  brk #0x%lx\n", iss & 0xffff);
-        break;
-    case EC_PC_ALIGN:
-        printf("  PC 0x%016lx is not a multiple of 4\n", tf->far);
-        break;
-    case EC_SP_ALIGN:
-        printf("  SP 0x%016lx is not a multiple of 16\n", tf->sp);
-        break;
-    default:
-        printf("  ISS 0x%07lx\n", iss);
-        break;
+    case EC_SVC64: printf("  svc #0x%lx\n", iss & 0xffff); break;
+    case EC_BRK64: printf("  brk #0x%lx\n", iss & 0xffff); break;
+    case EC_PC_ALIGN: printf("  PC 0x%016lx is not a multiple of 4\n", tf->far); break;
+    case EC_SP_ALIGN: printf("  SP 0x%016lx is not a multiple of 16\n", tf->sp); break;
+    default: printf("  ISS 0x%07lx\n", iss); break;
     }
 }
 
@@ -208,8 +198,8 @@ static struct fault_info decode_fault(const struct trap_frame *tf, u64 kind)
         .user = from == TRAP_FROM_EL0_A64 || from == TRAP_FROM_EL0_A32,
     };
 
-    if (type == TRAP_SYNC && (ec == EC_IABT_LOWER || ec == EC_IABT_SAME ||
-                              ec == EC_DABT_LOWER || ec == EC_DABT_SAME)) {
+    if (type == TRAP_SYNC &&
+        (ec == EC_IABT_LOWER || ec == EC_IABT_SAME || ec == EC_DABT_LOWER || ec == EC_DABT_SAME)) {
         info.memory = true;
         info.addr = (iss & ISS_FNV) ? 0 : tf->far;
         if (ec == EC_IABT_LOWER || ec == EC_IABT_SAME)
@@ -248,7 +238,7 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
             return;
         }
         struct fault_info info = decode_fault(tf, kind);
-        user_fault(&info);              /* returns only to retry the access */
+        user_fault(&info); /* returns only to retry the access */
         return;
     }
 
@@ -259,8 +249,8 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
         fault_report_begin("unexpected %s", type_names[type]);
     if (from != TRAP_FROM_EL1_SPX)
         printf("  taken from %s: a vector group Duet does not use yet\n", from_names[from]);
-    printf("  ESR 0x%08lx  FAR 0x%016lx  ELR 0x%016lx  SPSR 0x%08lx\n",
-           tf->esr, tf->far, tf->elr, tf->spsr);
+    printf("  ESR 0x%08lx  FAR 0x%016lx  ELR 0x%016lx  SPSR 0x%08lx\n", tf->esr, tf->far, tf->elr,
+           tf->spsr);
     if (has_syndrome)
         describe_syndrome(tf, ec);
     else
@@ -274,8 +264,8 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
      */
     if ((kind & TRAP_STACK_OVERFLOW) && !fault_sp_in_stack_guard(tf->sp))
         printf("  kernel stack overflow: sp 0x%lx is below the boot stack's floor 0x%lx"
-               " (its bottom 0x%lx plus the %d bytes a trap needs)\n", tf->sp,
-               (unsigned long)__boot_stack_bottom + TRAP_FRAME_SIZE + TRAP_STACK_MARGIN,
+               " (its bottom 0x%lx plus the %d bytes a trap needs)\n",
+               tf->sp, (unsigned long)__boot_stack_bottom + TRAP_FRAME_SIZE + TRAP_STACK_MARGIN,
                (unsigned long)__boot_stack_bottom, TRAP_FRAME_SIZE + TRAP_STACK_MARGIN);
     struct fault_info info = decode_fault(tf, kind);
     fault_report_end(&info, tf->x[29], tf->sp);

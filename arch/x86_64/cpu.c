@@ -10,10 +10,10 @@
  * writing v makes QEMU exit with status (v << 1) | 1; tools/qemu.py undoes
  * that and the bias (see QEMU_EXIT_STATUS_BIAS in duet/arch.h).
  */
-#define DEBUG_EXIT_PORT     0xf4
+#define DEBUG_EXIT_PORT    0xf4
 /* ACPI PM1a control of QEMU's PIIX4 (-M pc): SLP_TYP = 5 (S5) with SLP_EN. */
-#define ACPI_PM1A_CNT_PIIX  0x604
-#define ACPI_SLEEP_S5       0x2000
+#define ACPI_PM1A_CNT_PIIX 0x604
+#define ACPI_SLEEP_S5      0x2000
 
 const char *arch_name(void)
 {
@@ -32,7 +32,7 @@ void arch_cpu_describe(char *buf, size_t size)
                   &regs[4 * i + 3]);
         const char *brand = (const char *)regs;
         size_t n = strnlen(brand, sizeof(regs));
-        while (n && brand[0] == ' ')        /* Intel right-justifies it */
+        while (n && brand[0] == ' ') /* Intel right-justifies it */
             brand++, n--;
         if (n >= size)
             n = size - 1;
@@ -40,7 +40,7 @@ void arch_cpu_describe(char *buf, size_t size)
         buf[n] = '\0';
         return;
     }
-    cpuid(0, 0, &a, &regs[0], &regs[2], &regs[1]);  /* vendor: EBX, EDX, ECX */
+    cpuid(0, 0, &a, &regs[0], &regs[2], &regs[1]); /* vendor: EBX, EDX, ECX */
     size_t n = size - 1 < 12 ? size - 1 : 12;
     memcpy(buf, regs, n);
     buf[n] = '\0';
@@ -77,12 +77,12 @@ unsigned long arch_irq_save(void)
 {
     unsigned long flags;
 
-    __asm__ volatile("pushfq\n\tpopq %0\n\tcli" : "=r"(flags) :: "memory");
+    __asm__ volatile("pushfq\n\tpopq %0\n\tcli" : "=r"(flags) : : "memory");
     return flags;
 }
 
 void arch_irq_restore(unsigned long flags)
 {
     if (flags & (1UL << 9))
-        __asm__ volatile("sti" ::: "memory");
+        __asm__ volatile("sti" : : : "memory");
 }

@@ -7,8 +7,8 @@
 #include <duet/ktest.h>
 #include <mm/ioremap.h>
 
-#define LAPIC_PHYS          0xfee00000ULL
-#define LAPIC_VERSION       0x30
+#define LAPIC_PHYS    0xfee00000ULL
+#define LAPIC_VERSION 0x30
 
 static void the_local_apic_version_reads_back(struct ktest *t)
 {
@@ -22,6 +22,6 @@ static void the_local_apic_version_reads_back(struct ktest *t)
 
 static const struct ktest_case devices_cases[] = {
     KTEST_CASE(the_local_apic_version_reads_back),
-    {0},
+    { 0 },
 };
 KTEST_SUITE(devices, devices_cases);

@@ -25,11 +25,11 @@ struct tss {
 } __packed;
 
 /* Access and flag bits of a code/data descriptor (SDM Vol. 3A 3.4.5). */
-#define DESC_KERNEL_CODE64  0x00af9a000000ffffULL   /* P, DPL 0, code, L */
-#define DESC_KERNEL_DATA    0x00cf92000000ffffULL   /* P, DPL 0, data, writable */
-#define DESC_USER_DATA      0x00cff2000000ffffULL   /* DPL 3 */
-#define DESC_USER_CODE64    0x00affa000000ffffULL   /* DPL 3, L */
-#define TSS_TYPE_AVAILABLE  0x89                    /* P, type 9: 64-bit TSS */
+#define DESC_KERNEL_CODE64 0x00af9a000000ffffULL /* P, DPL 0, code, L */
+#define DESC_KERNEL_DATA   0x00cf92000000ffffULL /* P, DPL 0, data, writable */
+#define DESC_USER_DATA     0x00cff2000000ffffULL /* DPL 3 */
+#define DESC_USER_CODE64   0x00affa000000ffffULL /* DPL 3, L */
+#define TSS_TYPE_AVAILABLE 0x89                  /* P, type 9: 64-bit TSS */
 
 #define DOUBLE_FAULT_STACK_SIZE 8192
 
@@ -65,24 +65,24 @@ void gdt_init(void)
     gdt[GDT_KERNEL_DATA / 8] = DESC_KERNEL_DATA;
     gdt[GDT_USER_DATA / 8] = DESC_USER_DATA;
     gdt[GDT_USER_CODE / 8] = DESC_USER_CODE64;
-    tss.ist[IST_DOUBLE_FAULT - 1] = (u64)(uintptr_t)(double_fault_stack + sizeof(double_fault_stack));
-    tss.iomap_base = sizeof(tss);                   /* no I/O permission bitmap */
+    tss.ist[IST_DOUBLE_FAULT - 1] =
+        (u64)(uintptr_t)(double_fault_stack + sizeof(double_fault_stack));
+    tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
     set_tss_descriptor(&gdt[GDT_TSS / 8], &tss);
 
     /* Reload CS with a far return, the data segments directly, then TR. */
-    __asm__ volatile(
-        "lgdt %0\n\t"
-        "pushq %1\n\t"
-        "leaq 1f(%%rip), %%rax\n\t"
-        "pushq %%rax\n\t"
-        "lretq\n"
-        "1:\n\t"
-        "movw %w2, %%ax\n\t"
-        "movw %%ax, %%ds\n\t"
-        "movw %%ax, %%es\n\t"
-        "movw %%ax, %%ss\n\t"
-        "ltr %w3"
-        :
-        : "m"(gdtr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
-        : "rax", "memory");
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq %1\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "movw %w2, %%ax\n\t"
+                     "movw %%ax, %%ds\n\t"
+                     "movw %%ax, %%es\n\t"
+                     "movw %%ax, %%ss\n\t"
+                     "ltr %w3"
+                     :
+                     : "m"(gdtr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
+                     : "rax", "memory");
 }

@@ -9,7 +9,7 @@
 
 #define IDT_VECTORS         256
 #define EXCEPTION_VECTORS   32
-#define GATE_INTERRUPT      0x8e    /* P, DPL 0, type 0xE: 64-bit interrupt gate */
+#define GATE_INTERRUPT      0x8e /* P, DPL 0, type 0xE: 64-bit interrupt gate */
 #define VECTOR_DOUBLE_FAULT 8
 
 struct idt_gate {
@@ -46,5 +46,5 @@ void idt_init(void)
 
     for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
         set_gate(v, trap_stubs[v], v == VECTOR_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0);
-    __asm__ volatile("lidt %0" :: "m"(idtr));
+    __asm__ volatile("lidt %0" : : "m"(idtr));
 }

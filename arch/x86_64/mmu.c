@@ -14,8 +14,8 @@
 #include <mm/pmo.h>
 #include <arch/x86.h>
 
-#define INVLPG_MAX_PAGES 32
-#define CPUID_EXT_1G_PAGES (1u << 26)   /* CPUID 0x80000001 EDX: Page1GB */
+#define INVLPG_MAX_PAGES   32
+#define CPUID_EXT_1G_PAGES (1u << 26) /* CPUID 0x80000001 EDX: Page1GB */
 
 bool arch_mmu_has_1g_pages(void)
 {
@@ -35,7 +35,7 @@ bool arch_mmu_has_1g_pages(void)
 
 void arch_pte_sync(void)
 {
-    barrier();          /* x86's walker sees stores in order; keep the compiler honest */
+    barrier(); /* x86's walker sees stores in order; keep the compiler honest */
 }
 
 void arch_tlb_invalidate_all(void)
@@ -43,8 +43,8 @@ void arch_tlb_invalidate_all(void)
     u64 cr4;
 
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 & ~CR4_PGE) : "memory");
-    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4) : "memory");
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~CR4_PGE) : "memory");
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
 }
 
 void arch_tlb_invalidate(vaddr_t va, size_t size)
@@ -54,7 +54,7 @@ void arch_tlb_invalidate(vaddr_t va, size_t size)
         return;
     }
     for (vaddr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + size; p += PAGE_SIZE)
-        __asm__ volatile("invlpg (%0)" :: "r"(p) : "memory");
+        __asm__ volatile("invlpg (%0)" : : "r"(p) : "memory");
 }
 
 /* The kernel's root; CR3 holds a user address space's root while one runs. */
@@ -69,7 +69,7 @@ void arch_mmu_set_kernel_root(paddr_t root)
 {
     kernel_root = root;
     write_cr3(root);
-    arch_tlb_invalidate_all();          /* the old tables' global entries too */
+    arch_tlb_invalidate_all(); /* the old tables' global entries too */
 }
 
 /*
@@ -103,11 +103,11 @@ void arch_mmu_map_devices(struct vm_space *kernel)
 }
 
 /* CPUID leaf 7 (SDM Vol. 2A, CPUID): structured extended features. */
-#define CPUID7_EBX_SMEP     (1u << 7)
-#define CPUID7_EBX_SMAP     (1u << 20)
-#define CPUID7_ECX_LA57     (1u << 16)      /* 5-level paging */
-#define CR4_SMEP            (1UL << 20)     /* no kernel fetch from user pages */
-#define CR4_SMAP            (1UL << 21)     /* no kernel data access to user pages (but with stac) */
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+#define CPUID7_ECX_LA57 (1u << 16)  /* 5-level paging */
+#define CR4_SMEP        (1UL << 20) /* no kernel fetch from user pages */
+#define CR4_SMAP        (1UL << 21) /* no kernel data access to user pages (but with stac) */
 
 bool arch_mmu_user_access_blocked(void)
 {
@@ -137,7 +137,7 @@ void arch_mmu_enable_protections(char *buf, size_t size)
         cr4 |= CR4_SMAP;
         n += (size_t)snprintf(buf + n, size - MIN(n, size), " SMAP");
     }
-    __asm__ volatile("mov %0, %%cr4" :: "r"(cr4) : "memory");
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
     /* Duet stays on 4 levels; say when the CPU could do 5 (docs/paging.md). */
     if (c & CPUID7_ECX_LA57)
         snprintf(buf + n, size - MIN(n, size), " (5-level paging available, not used)");

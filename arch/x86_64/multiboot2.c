@@ -39,16 +39,16 @@
 #include "multiboot2.h"
 
 /* GRUB writes a few KiB; a larger total_size is not an information block. */
-#define MB2_INFO_MAX_SIZE   (1u << 20)
+#define MB2_INFO_MAX_SIZE (1u << 20)
 
 /* Where the walk is: what a message names, and where regions go. */
 struct walk {
     const u8 *block;
-    u32 offset;                     /* of the tag being read */
-    const struct mb2_tag *tag;      /* NULL outside a tag */
+    u32 offset;                /* of the tag being read */
+    const struct mb2_tag *tag; /* NULL outside a tag */
     struct boot_info *bi;
     bool have_mmap;
-    const struct mb2_tag_basic_meminfo *meminfo;   /* used if there is no memory map */
+    const struct mb2_tag_basic_meminfo *meminfo; /* used if there is no memory map */
     u32 meminfo_offset;
 };
 
@@ -125,8 +125,8 @@ static const char *add_region(const struct walk *w, u64 base, u64 size, enum mem
 static const char *check_size(const struct walk *w, size_t fields)
 {
     if (w->tag->size < fields)
-        return fail(w, "size 0x%x is less than the 0x%zx bytes of its fields",
-                    w->tag->size, fields);
+        return fail(w, "size 0x%x is less than the 0x%zx bytes of its fields", w->tag->size,
+                    fields);
     return NULL;
 }
 
@@ -183,8 +183,8 @@ static const char *parse_basic_meminfo(struct walk *w)
     if (err)
         return err;
     if (t->mem_lower > MB2_MEM_LOWER_MAX_KIB)
-        return fail(w, "mem_lower %u KiB is above the %u KiB the spec allows",
-                    t->mem_lower, MB2_MEM_LOWER_MAX_KIB);
+        return fail(w, "mem_lower %u KiB is above the %u KiB the spec allows", t->mem_lower,
+                    MB2_MEM_LOWER_MAX_KIB);
     w->meminfo = t;
     w->meminfo_offset = w->offset;
     return NULL;
@@ -203,11 +203,11 @@ static const char *add_basic_meminfo(struct walk *w)
 static enum mem_type mmap_type(u32 type)
 {
     switch (type) {
-    case MB2_MEMORY_AVAILABLE:          return MEM_USABLE;
-    case MB2_MEMORY_ACPI_RECLAIMABLE:   return MEM_ACPI_RECLAIMABLE;
-    case MB2_MEMORY_NVS:                return MEM_ACPI_NVS;
-    case MB2_MEMORY_BADRAM:             return MEM_BAD;
-    default:                            return MEM_RESERVED;   /* 2, and all other values */
+    case MB2_MEMORY_AVAILABLE: return MEM_USABLE;
+    case MB2_MEMORY_ACPI_RECLAIMABLE: return MEM_ACPI_RECLAIMABLE;
+    case MB2_MEMORY_NVS: return MEM_ACPI_NVS;
+    case MB2_MEMORY_BADRAM: return MEM_BAD;
+    default: return MEM_RESERVED; /* 2, and all other values */
     }
 }
 
@@ -224,15 +224,15 @@ static const char *parse_mmap(struct walk *w)
         return err;
     /* A multiple of 8 keeps every entry's u64 fields 8-aligned. */
     if (t->entry_size < sizeof(struct mb2_mmap_entry) || !IS_ALIGNED(t->entry_size, 8u))
-        return fail(w, "entry_size 0x%x is not a multiple of 8 of at least 0x%zx",
-                    t->entry_size, sizeof(struct mb2_mmap_entry));
+        return fail(w, "entry_size 0x%x is not a multiple of 8 of at least 0x%zx", t->entry_size,
+                    sizeof(struct mb2_mmap_entry));
     if (t->entry_version != MB2_MMAP_VERSION)
-        return fail(w, "entry_version %u is not %u, the only version known",
-                    t->entry_version, MB2_MMAP_VERSION);
+        return fail(w, "entry_version %u is not %u, the only version known", t->entry_version,
+                    MB2_MMAP_VERSION);
     bytes = t->tag.size - sizeof(*t);
     if (bytes % t->entry_size)
-        return fail(w, "0x%x bytes of entries is not a whole number of entry_size 0x%x",
-                    bytes, t->entry_size);
+        return fail(w, "0x%x bytes of entries is not a whole number of entry_size 0x%x", bytes,
+                    t->entry_size);
     w->have_mmap = true;
 
     count = bytes / t->entry_size;
@@ -269,16 +269,16 @@ static const char *parse_elf_sections(struct walk *w)
     if (err)
         return err;
     if (t->entsize != sizeof(struct elf64_shdr))
-        return fail(w, "entsize 0x%x is not 0x%zx, the size of an ELF64 section header",
-                    t->entsize, sizeof(struct elf64_shdr));
+        return fail(w, "entsize 0x%x is not 0x%zx, the size of an ELF64 section header", t->entsize,
+                    sizeof(struct elf64_shdr));
     if ((u64)t->num * t->entsize > t->tag.size - sizeof(*t))
-        return fail(w, "num %u section headers of entsize 0x%x run past its size 0x%x",
-                    t->num, t->entsize, t->tag.size);
+        return fail(w, "num %u section headers of entsize 0x%x run past its size 0x%x", t->num,
+                    t->entsize, t->tag.size);
 
     for (u32 i = 0; i < t->num; i++) {
         struct elf64_shdr sh;
 
-        memcpy(&sh, headers + (size_t)i * t->entsize, sizeof(sh));    /* only 4-aligned */
+        memcpy(&sh, headers + (size_t)i * t->entsize, sizeof(sh)); /* only 4-aligned */
         if ((sh.sh_flags & ELF_SHF_ALLOC) || sh.sh_addr == 0)
             continue;
         if (!range_fits(sh.sh_addr, sh.sh_size))
@@ -299,7 +299,7 @@ static const char *parse_framebuffer(struct walk *w)
 
     if (err)
         return err;
-    size = (u64)t->framebuffer_pitch * t->framebuffer_height;     /* < 2^64: u32 * u32 */
+    size = (u64)t->framebuffer_pitch * t->framebuffer_height; /* < 2^64: u32 * u32 */
     if (!range_fits(t->framebuffer_addr, size))
         return fail(w, "framebuffer_addr 0x%llx + pitch 0x%x * height 0x%x is past 2^64",
                     (unsigned long long)t->framebuffer_addr, t->framebuffer_pitch,
@@ -311,13 +311,13 @@ static const char *parse_framebuffer(struct walk *w)
 static const char *parse_tag(struct walk *w)
 {
     switch (w->tag->type) {
-    case MB2_TAG_CMDLINE:       return parse_cmdline(w);
-    case MB2_TAG_MODULE:        return parse_module(w);
+    case MB2_TAG_CMDLINE: return parse_cmdline(w);
+    case MB2_TAG_MODULE: return parse_module(w);
     case MB2_TAG_BASIC_MEMINFO: return parse_basic_meminfo(w);
-    case MB2_TAG_MMAP:          return parse_mmap(w);
-    case MB2_TAG_ELF_SECTIONS:  return parse_elf_sections(w);
-    case MB2_TAG_FRAMEBUFFER:   return parse_framebuffer(w);
-    default:                    return NULL;
+    case MB2_TAG_MMAP: return parse_mmap(w);
+    case MB2_TAG_ELF_SECTIONS: return parse_elf_sections(w);
+    case MB2_TAG_FRAMEBUFFER: return parse_framebuffer(w);
+    default: return NULL;
     }
 }
 
@@ -327,11 +327,11 @@ static const char *finish(struct walk *w, paddr_t info_pa, u32 total)
     const char *err;
 
     if (!w->have_mmap && w->meminfo) {
-        err = add_basic_meminfo(w);     /* its messages name the meminfo tag */
+        err = add_basic_meminfo(w); /* its messages name the meminfo tag */
         if (err)
             return err;
     }
-    w->tag = NULL;                      /* the messages below are about the whole block */
+    w->tag = NULL; /* the messages below are about the whole block */
     if (!w->have_mmap && !w->meminfo)
         return fail(w, "no memory map (type 6) or basic memory info (type 4) tag");
     if (!range_fits(info_pa, total))
@@ -361,15 +361,15 @@ const char *multiboot2_parse(const void *info, size_t available, paddr_t info_pa
                     (unsigned long long)info_pa);
     total = header->total_size;
     if (total < sizeof(*header) + sizeof(struct mb2_tag))
-        return fail(&w, "total_size 0x%x is less than a header and an end tag (0x%zx)",
-                    total, sizeof(*header) + sizeof(struct mb2_tag));
+        return fail(&w, "total_size 0x%x is less than a header and an end tag (0x%zx)", total,
+                    sizeof(*header) + sizeof(struct mb2_tag));
     if (!IS_ALIGNED(total, MB2_ALIGN))
         return fail(&w, "total_size 0x%x is not a multiple of 8", total);
     if (total > available)
         return fail(&w, "total_size 0x%x runs past the 0x%zx bytes available", total, available);
     if (total > MB2_INFO_MAX_SIZE)
-        return fail(&w, "total_size 0x%x is above the 0x%x bytes of any real block",
-                    total, MB2_INFO_MAX_SIZE);
+        return fail(&w, "total_size 0x%x is above the 0x%x bytes of any real block", total,
+                    MB2_INFO_MAX_SIZE);
 
     /*
      * Invariant: offset is a multiple of 8 below total, and total is one

@@ -16,43 +16,43 @@
 #include <duet/bootinfo.h>
 #include <duet/types.h>
 
-#define MB2_ALIGN               8       /* the block and every tag start 8-aligned */
+#define MB2_ALIGN 8 /* the block and every tag start 8-aligned */
 
 /* 3.6.2 "Basic tags structure": the fixed part... */
 struct mb2_info_header {
-    u32 total_size;     /* bytes, this header and the end tag included */
+    u32 total_size; /* bytes, this header and the end tag included */
     u32 reserved;
 };
 
 /* ...then the tags, each beginning with this. */
 struct mb2_tag {
     u32 type;
-    u32 size;           /* bytes, this header included, the padding after it not */
+    u32 size; /* bytes, this header included, the padding after it not */
 };
 
 /* Tag types: the subsection of 3.6 that defines each. */
-#define MB2_TAG_END             0       /* 3.6.2, size 8, the last tag */
-#define MB2_TAG_CMDLINE         1       /* 3.6.5 */
-#define MB2_TAG_BOOTLOADER_NAME 2       /* 3.6.9 */
-#define MB2_TAG_MODULE          3       /* 3.6.6 */
-#define MB2_TAG_BASIC_MEMINFO   4       /* 3.6.3 */
-#define MB2_TAG_BOOTDEV         5       /* 3.6.4 */
-#define MB2_TAG_MMAP            6       /* 3.6.8 */
-#define MB2_TAG_VBE             7       /* 3.6.11 */
-#define MB2_TAG_FRAMEBUFFER     8       /* 3.6.12 */
-#define MB2_TAG_ELF_SECTIONS    9       /* 3.6.7 */
-#define MB2_TAG_APM             10      /* 3.6.10 */
-#define MB2_TAG_EFI32           11      /* 3.6.13 */
-#define MB2_TAG_EFI64           12      /* 3.6.14 */
-#define MB2_TAG_SMBIOS          13      /* 3.6.15 */
-#define MB2_TAG_ACPI_OLD        14      /* 3.6.16 */
-#define MB2_TAG_ACPI_NEW        15      /* 3.6.17 */
-#define MB2_TAG_NETWORK         16      /* 3.6.18 */
-#define MB2_TAG_EFI_MMAP        17      /* 3.6.19 */
-#define MB2_TAG_EFI_BS          18      /* 3.6.20 */
-#define MB2_TAG_EFI32_IH        19      /* 3.6.21 */
-#define MB2_TAG_EFI64_IH        20      /* 3.6.22 */
-#define MB2_TAG_LOAD_BASE_ADDR  21      /* 3.6.23 */
+#define MB2_TAG_END             0  /* 3.6.2, size 8, the last tag */
+#define MB2_TAG_CMDLINE         1  /* 3.6.5 */
+#define MB2_TAG_BOOTLOADER_NAME 2  /* 3.6.9 */
+#define MB2_TAG_MODULE          3  /* 3.6.6 */
+#define MB2_TAG_BASIC_MEMINFO   4  /* 3.6.3 */
+#define MB2_TAG_BOOTDEV         5  /* 3.6.4 */
+#define MB2_TAG_MMAP            6  /* 3.6.8 */
+#define MB2_TAG_VBE             7  /* 3.6.11 */
+#define MB2_TAG_FRAMEBUFFER     8  /* 3.6.12 */
+#define MB2_TAG_ELF_SECTIONS    9  /* 3.6.7 */
+#define MB2_TAG_APM             10 /* 3.6.10 */
+#define MB2_TAG_EFI32           11 /* 3.6.13 */
+#define MB2_TAG_EFI64           12 /* 3.6.14 */
+#define MB2_TAG_SMBIOS          13 /* 3.6.15 */
+#define MB2_TAG_ACPI_OLD        14 /* 3.6.16 */
+#define MB2_TAG_ACPI_NEW        15 /* 3.6.17 */
+#define MB2_TAG_NETWORK         16 /* 3.6.18 */
+#define MB2_TAG_EFI_MMAP        17 /* 3.6.19 */
+#define MB2_TAG_EFI_BS          18 /* 3.6.20 */
+#define MB2_TAG_EFI32_IH        19 /* 3.6.21 */
+#define MB2_TAG_EFI64_IH        20 /* 3.6.22 */
+#define MB2_TAG_LOAD_BASE_ADDR  21 /* 3.6.23 */
 #define MB2_TAG_TYPE_COUNT      22
 
 /* 3.6.5 "Boot command line": a NUL-terminated UTF-8 string. */
@@ -66,7 +66,7 @@ struct mb2_tag_module {
     struct mb2_tag tag;
     u32 mod_start;
     u32 mod_end;
-    char string[];      /* the module's command line */
+    char string[]; /* the module's command line */
 };
 
 /* 3.6.3 "Basic memory information", in KiB: [0, mem_lower) and [1 MiB, 1 MiB + mem_upper). */
@@ -76,7 +76,7 @@ struct mb2_tag_basic_meminfo {
     u32 mem_upper;
 };
 
-#define MB2_MEM_LOWER_MAX_KIB   640     /* 3.6.3: "The maximum possible value" */
+#define MB2_MEM_LOWER_MAX_KIB 640 /* 3.6.3: "The maximum possible value" */
 
 /*
  * 3.6.8 "Memory map": entry_size bytes per entry, "guaranteed to be a
@@ -93,16 +93,16 @@ struct mb2_tag_mmap {
 struct mb2_mmap_entry {
     u64 base_addr;
     u64 length;
-    u32 type;           /* MB2_MEMORY_* */
+    u32 type; /* MB2_MEMORY_* */
     u32 reserved;
 };
 
 #define MB2_MMAP_VERSION            0
-#define MB2_MEMORY_AVAILABLE        1   /* RAM */
-#define MB2_MEMORY_RESERVED         2   /* and "all other values" */
-#define MB2_MEMORY_ACPI_RECLAIMABLE 3   /* "usable memory holding ACPI information" */
-#define MB2_MEMORY_NVS              4   /* "needs to be preserved on hibernation" */
-#define MB2_MEMORY_BADRAM           5   /* "occupied by defective RAM modules" */
+#define MB2_MEMORY_AVAILABLE        1 /* RAM */
+#define MB2_MEMORY_RESERVED         2 /* and "all other values" */
+#define MB2_MEMORY_ACPI_RECLAIMABLE 3 /* "usable memory holding ACPI information" */
+#define MB2_MEMORY_NVS              4 /* "needs to be preserved on hibernation" */
+#define MB2_MEMORY_BADRAM           5 /* "occupied by defective RAM modules" */
 
 /*
  * 3.6.7 "ELF-Symbols": the kernel's section header table. The spec draws
@@ -113,9 +113,9 @@ struct mb2_mmap_entry {
  */
 struct mb2_tag_elf_sections {
     struct mb2_tag tag;
-    u32 num;            /* section headers */
-    u32 entsize;        /* bytes per section header */
-    u32 shndx;          /* the index of the section-name string table */
+    u32 num;     /* section headers */
+    u32 entsize; /* bytes per section header */
+    u32 shndx;   /* the index of the section-name string table */
     /* section headers follow, at offset 20 */
 };
 
@@ -133,7 +133,7 @@ struct elf64_shdr {
     u64 sh_entsize;
 };
 
-#define ELF_SHF_ALLOC           0x2     /* the section is part of a loaded segment */
+#define ELF_SHF_ALLOC 0x2 /* the section is part of a loaded segment */
 
 /*
  * 3.6.12 "Framebuffer info": pitch is bytes per line, height lines (text
@@ -148,7 +148,7 @@ struct mb2_tag_framebuffer {
     u8 framebuffer_bpp;
     u8 framebuffer_type;
     u8 reserved;
-    u8 color_info[];    /* at offset 31; its layout depends on framebuffer_type */
+    u8 color_info[]; /* at offset 31; its layout depends on framebuffer_type */
 };
 
 /*

@@ -6,28 +6,28 @@
 #include <arch/x86.h>
 #include "x86_64.h"
 
-#define COM1        0x3f8
-#define UART_RBR    0   /* receive buffer (read) */
-#define UART_THR    0   /* transmit holding (write) */
-#define UART_IER    1   /* interrupt enable */
-#define UART_DLL    0   /* divisor latch, low byte (DLAB = 1) */
-#define UART_DLM    1   /* divisor latch, high byte (DLAB = 1) */
-#define UART_FCR    2   /* FIFO control */
-#define UART_LCR    3   /* line control */
-#define UART_MCR    4   /* modem control */
-#define UART_LSR    5   /* line status */
+#define COM1     0x3f8
+#define UART_RBR 0 /* receive buffer (read) */
+#define UART_THR 0 /* transmit holding (write) */
+#define UART_IER 1 /* interrupt enable */
+#define UART_DLL 0 /* divisor latch, low byte (DLAB = 1) */
+#define UART_DLM 1 /* divisor latch, high byte (DLAB = 1) */
+#define UART_FCR 2 /* FIFO control */
+#define UART_LCR 3 /* line control */
+#define UART_MCR 4 /* modem control */
+#define UART_LSR 5 /* line status */
 
-#define LCR_8N1     0x03
-#define LCR_DLAB    0x80
-#define FCR_ENABLE_CLEAR 0x07   /* enable FIFOs, clear both */
+#define LCR_8N1          0x03
+#define LCR_DLAB         0x80
+#define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear both */
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DATA_READY   0x01
 #define LSR_THR_EMPTY    0x20
-#define BAUD_DIVISOR     1      /* 115200 = 1.8432 MHz / 16 / 1 */
+#define BAUD_DIVISOR     1 /* 115200 = 1.8432 MHz / 16 / 1 */
 
 void serial_init(void)
 {
-    outb(COM1 + UART_IER, 0);                   /* polled: no interrupts */
+    outb(COM1 + UART_IER, 0); /* polled: no interrupts */
     outb(COM1 + UART_LCR, LCR_DLAB);
     outb(COM1 + UART_DLL, BAUD_DIVISOR & 0xff);
     outb(COM1 + UART_DLM, BAUD_DIVISOR >> 8);

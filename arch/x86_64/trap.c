@@ -44,11 +44,11 @@ static const char *const exception_names[32] = {
 };
 
 /* Page-fault error code bits (SDM Vol. 3A 4.7). */
-#define PF_PRESENT  (1 << 0)
-#define PF_WRITE    (1 << 1)
-#define PF_USER     (1 << 2)
-#define PF_RSVD     (1 << 3)
-#define PF_FETCH    (1 << 4)
+#define PF_PRESENT (1 << 0)
+#define PF_WRITE   (1 << 1)
+#define PF_USER    (1 << 2)
+#define PF_RSVD    (1 << 3)
+#define PF_FETCH   (1 << 4)
 
 static void print_page_fault(u64 error, u64 cr2)
 {
@@ -56,8 +56,7 @@ static void print_page_fault(u64 error, u64 cr2)
 
     printf("  CR2 0x%016lx: %s %s, %s%s\n", (unsigned long)cr2,
            (error & PF_USER) ? "user" : "kernel", access,
-           (error & PF_PRESENT) ? "protection violation on a present page"
-                                : "page not present",
+           (error & PF_PRESENT) ? "protection violation on a present page" : "page not present",
            (error & PF_RSVD) ? ", reserved bit set in a paging entry" : "");
 }
 
@@ -94,8 +93,9 @@ static struct fault_info decode_fault(const struct trap_frame *f, const char *na
     if (f->vector == VECTOR_PAGE_FAULT) {
         info.memory = true;
         info.addr = read_cr2();
-        info.access = (f->error_code & PF_FETCH) ? FAULT_EXEC
-                      : (f->error_code & PF_WRITE) ? FAULT_WRITE : FAULT_READ;
+        info.access = (f->error_code & PF_FETCH)   ? FAULT_EXEC
+                      : (f->error_code & PF_WRITE) ? FAULT_WRITE
+                                                   : FAULT_READ;
         info.protection = (f->error_code & PF_PRESENT) != 0;
     }
     return info;
@@ -103,8 +103,8 @@ static struct fault_info decode_fault(const struct trap_frame *f, const char *na
 
 void x86_trap(struct trap_frame *f)
 {
-    const char *name = f->vector < 32 && exception_names[f->vector]
-                           ? exception_names[f->vector] : "Reserved exception";
+    const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
+                                                                    : "Reserved exception";
     struct fault_info info;
 
     if (f->vector == X86_SYSCALL_VECTOR) {
@@ -114,7 +114,7 @@ void x86_trap(struct trap_frame *f)
     }
     info = decode_fault(f, name);
     if (info.user) {
-        user_fault(&info);              /* returns only to retry the access */
+        user_fault(&info); /* returns only to retry the access */
         return;
     }
 

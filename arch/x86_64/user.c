@@ -10,13 +10,13 @@
 #include "x86_64.h"
 
 /* SDM Vol. 4, "Model-Specific Registers", and Vol. 2B SYSCALL. */
-#define MSR_STAR        0xc0000081      /* [47:32] kernel CS; [63:48] base of the user selectors */
-#define MSR_LSTAR       0xc0000082      /* the syscall entry point */
-#define MSR_FMASK       0xc0000084      /* RFLAGS bits syscall clears */
-#define RFLAGS_TF       (1u << 8)
-#define RFLAGS_IF       (1u << 9)
-#define RFLAGS_DF       (1u << 10)
-#define RFLAGS_AC       (1u << 18)      /* clear, or SMAP would let the kernel touch user pages */
+#define MSR_STAR  0xc0000081 /* [47:32] kernel CS; [63:48] base of the user selectors */
+#define MSR_LSTAR 0xc0000082 /* the syscall entry point */
+#define MSR_FMASK 0xc0000084 /* RFLAGS bits syscall clears */
+#define RFLAGS_TF (1u << 8)
+#define RFLAGS_IF (1u << 9)
+#define RFLAGS_DF (1u << 10)
+#define RFLAGS_AC (1u << 18) /* clear, or SMAP would let the kernel touch user pages */
 
 extern char x86_syscall_entry[];
 extern u64 x86_kernel_rsp;

@@ -17,7 +17,7 @@ struct boot_info {
     /* The firmware's own description: Multiboot2 info block or DTB. */
     paddr_t fw_info;
     size_t fw_info_size;
-    const char *fw_name;        /* "multiboot2" or "device tree" */
+    const char *fw_name; /* "multiboot2" or "device tree" */
     /*
      * The firmware's memory description as it came, unsorted and possibly
      * overlapping: RAM (MEM_USABLE) and everything the firmware or the

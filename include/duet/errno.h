@@ -7,15 +7,15 @@
 #ifndef DUET_ERRNO_H
 #define DUET_ERRNO_H
 
-#define EPERM       1       /* not allowed */
-#define ENOENT      2       /* no such program */
-#define E2BIG       7       /* argument list too long */
-#define ENOEXEC     8       /* not a valid ELF executable */
-#define EBADF       9       /* bad file descriptor */
-#define ENOMEM      12      /* out of memory */
-#define EFAULT      14      /* bad address from user space */
-#define EEXIST      17      /* already mapped */
-#define EINVAL      22      /* invalid argument */
-#define ENOSYS      38      /* no such system call */
+#define EPERM   1  /* not allowed */
+#define ENOENT  2  /* no such program */
+#define E2BIG   7  /* argument list too long */
+#define ENOEXEC 8  /* not a valid ELF executable */
+#define EBADF   9  /* bad file descriptor */
+#define ENOMEM  12 /* out of memory */
+#define EFAULT  14 /* bad address from user space */
+#define EEXIST  17 /* already mapped */
+#define EINVAL  22 /* invalid argument */
+#define ENOSYS  38 /* no such system call */
 
 #endif

@@ -27,19 +27,19 @@
 enum fault_access {
     FAULT_READ,
     FAULT_WRITE,
-    FAULT_EXEC,             /* an instruction fetch */
+    FAULT_EXEC, /* an instruction fetch */
 };
 
 /* What the arch decoded from one exception, in generic terms. */
 struct fault_info {
-    const char *what;       /* "page fault", "undefined instruction", ... */
-    uintptr_t pc;           /* where it was taken */
-    uintptr_t sp;           /* the stack pointer then */
-    bool memory;            /* a page fault or abort: addr and access mean something */
-    uintptr_t addr;         /* the address accessed */
+    const char *what; /* "page fault", "undefined instruction", ... */
+    uintptr_t pc;     /* where it was taken */
+    uintptr_t sp;     /* the stack pointer then */
+    bool memory;      /* a page fault or abort: addr and access mean something */
+    uintptr_t addr;   /* the address accessed */
     enum fault_access access;
-    bool protection;        /* a mapped page refused the access (else: not mapped) */
-    bool user;              /* taken from user mode */
+    bool protection; /* a mapped page refused the access (else: not mapped) */
+    bool user;       /* taken from user mode */
 };
 
 const char *fault_access_name(enum fault_access access);

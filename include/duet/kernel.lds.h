@@ -7,6 +7,8 @@
  * left out of the kernel mapping: it is the guard below the boot stack,
  * which is the first thing in the higher half.
  */
+/* Linker-script syntax, not C: */
+/* clang-format off */
 #ifndef DUET_KERNEL_LDS_H
 #define DUET_KERNEL_LDS_H
 

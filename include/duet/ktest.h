@@ -36,16 +36,20 @@ struct ktest_case {
 
 struct ktest_suite {
     const char *name;
-    const struct ktest_case *cases;     /* ends with a {0} entry */
+    const struct ktest_case *cases; /* ends with a {0} entry */
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
-
-#define KTEST_SUITE(sname, case_array)                                      \
-    static const struct ktest_suite __ktest_suite_##sname                  \
-        __section(".ktest_suites") __used __aligned(8) = {                  \
-        .name = #sname, .cases = case_array,                                \
+#define KTEST_CASE(fn) \
+    {                  \
+#fn, fn        \
     }
+
+#define KTEST_SUITE(sname, case_array)                                               \
+    static const struct ktest_suite __ktest_suite_##sname __section(".ktest_suites") \
+        __used __aligned(8) = {                                                      \
+            .name = #sname,                                                          \
+            .cases = case_array,                                                     \
+        }
 
 /* Run the suites named in `spec` ("all" or a comma list); returns failures. */
 int ktest_run(const char *spec);
@@ -54,23 +58,21 @@ int ktest_run(const char *spec);
 void ktest_skip(struct ktest *t, const char *reason);
 
 /* Failure reports; the macros below fill in the text. */
-void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
-    __printf(4, 5);
-void ktest_fail_int(struct ktest *t, const char *file, int line, const char *expr,
-                    const char *op, long long a, long long b, bool is_unsigned);
-void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr,
-                    const char *a, const char *b);
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...) __printf(4, 5);
+void ktest_fail_int(struct ktest *t, const char *file, int line, const char *expr, const char *op,
+                    long long a, long long b, bool is_unsigned);
+void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr, const char *a,
+                    const char *b);
 
-#define KTEST_CMP_(t, a, op, b, on_fail)                                    \
-    do {                                                                    \
-        __typeof__(a) _a = (a);                                             \
-        __typeof__(b) _b = (b);                                             \
-        if (!(_a op _b)) {                                                  \
-            ktest_fail_int(t, __FILE__, __LINE__, #a " " #op " " #b, #op,   \
-                           (long long)_a, (long long)_b,                    \
-                           (__typeof__(_a))-1 > 0);                         \
-            on_fail;                                                        \
-        }                                                                   \
+#define KTEST_CMP_(t, a, op, b, on_fail)                                                 \
+    do {                                                                                 \
+        __typeof__(a) _a = (a);                                                          \
+        __typeof__(b) _b = (b);                                                          \
+        if (!(_a op _b)) {                                                               \
+            ktest_fail_int(t, __FILE__, __LINE__, #a " " #op " " #b, #op, (long long)_a, \
+                           (long long)_b, (__typeof__(_a))-1 > 0);                       \
+            on_fail;                                                                     \
+        }                                                                                \
     } while (0)
 
 #define KEXPECT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, (void)0)
@@ -79,35 +81,35 @@ void ktest_fail_str(struct ktest *t, const char *file, int line, const char *exp
 #define KEXPECT_LE(t, a, b) KTEST_CMP_(t, a, <=, b, (void)0)
 #define KEXPECT_GT(t, a, b) KTEST_CMP_(t, a, >, b, (void)0)
 #define KEXPECT_GE(t, a, b) KTEST_CMP_(t, a, >=, b, (void)0)
-#define KASSERT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, return)
-#define KASSERT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, return)
-#define KASSERT_GT(t, a, b) KTEST_CMP_(t, a, >, b, return)
+#define KASSERT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, return )
+#define KASSERT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, return )
+#define KASSERT_GT(t, a, b) KTEST_CMP_(t, a, >, b, return )
 
-#define KEXPECT_TRUE(t, c)                                                  \
-    do {                                                                    \
-        if (!(c))                                                           \
-            ktest_fail(t, __FILE__, __LINE__, "expected true: %s", #c);     \
+#define KEXPECT_TRUE(t, c)                                              \
+    do {                                                                \
+        if (!(c))                                                       \
+            ktest_fail(t, __FILE__, __LINE__, "expected true: %s", #c); \
     } while (0)
-#define KEXPECT_FALSE(t, c)                                                 \
-    do {                                                                    \
-        if (c)                                                              \
-            ktest_fail(t, __FILE__, __LINE__, "expected false: %s", #c);    \
+#define KEXPECT_FALSE(t, c)                                              \
+    do {                                                                 \
+        if (c)                                                           \
+            ktest_fail(t, __FILE__, __LINE__, "expected false: %s", #c); \
     } while (0)
-#define KASSERT_TRUE(t, c)                                                  \
-    do {                                                                    \
-        if (!(c)) {                                                         \
-            ktest_fail(t, __FILE__, __LINE__, "expected true: %s", #c);     \
-            return;                                                         \
-        }                                                                   \
+#define KASSERT_TRUE(t, c)                                              \
+    do {                                                                \
+        if (!(c)) {                                                     \
+            ktest_fail(t, __FILE__, __LINE__, "expected true: %s", #c); \
+            return;                                                     \
+        }                                                               \
     } while (0)
 
-#define KTEST_STR_(t, a, op, b, on_fail)                                    \
-    do {                                                                    \
-        const char *_a = (a), *_b = (b);                                    \
-        if (!(strcmp(_a, _b) op 0)) {                                       \
+#define KTEST_STR_(t, a, op, b, on_fail)                                      \
+    do {                                                                      \
+        const char *_a = (a), *_b = (b);                                      \
+        if (!(strcmp(_a, _b) op 0)) {                                         \
             ktest_fail_str(t, __FILE__, __LINE__, #a " " #op " " #b, _a, _b); \
-            on_fail;                                                        \
-        }                                                                   \
+            on_fail;                                                          \
+        }                                                                     \
     } while (0)
 #define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, ==, b, (void)0)
 #define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, !=, b, (void)0)

@@ -19,12 +19,12 @@
 
 #endif
 
-#define PAGE_SHIFT          12
-#define PAGE_SIZE           (_UL(1) << PAGE_SHIFT)
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  (_UL(1) << PAGE_SHIFT)
 
-#define NULL_GUARD_END      _UL(0x0000000000400000)
-#define USER_BASE           NULL_GUARD_END
-#define USER_END            _UL(0x0000800000000000)
+#define NULL_GUARD_END _UL(0x0000000000400000)
+#define USER_BASE      NULL_GUARD_END
+#define USER_END       _UL(0x0000800000000000)
 
 /*
  * A user program's stack: USER_STACK_SIZE bytes below USER_STACK_TOP, with
@@ -35,23 +35,23 @@
  * at the first page above their highest segment and may grow to
  * USER_HEAP_MAX bytes.
  */
-#define USER_STACK_TOP      (USER_END - PAGE_SIZE)
-#define USER_STACK_SIZE     _UL(0x10000)
-#define USER_STACK_BOTTOM   (USER_STACK_TOP - USER_STACK_SIZE)
-#define USER_STACK_GUARD    (USER_STACK_BOTTOM - PAGE_SIZE)    /* the guard page's start */
-#define USER_HEAP_MAX       _UL(0x40000000)
+#define USER_STACK_TOP    (USER_END - PAGE_SIZE)
+#define USER_STACK_SIZE   _UL(0x10000)
+#define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_SIZE)
+#define USER_STACK_GUARD  (USER_STACK_BOTTOM - PAGE_SIZE) /* the guard page's start */
+#define USER_HEAP_MAX     _UL(0x40000000)
 
-#define PHYS_OFFSET         _UL(0xFFFF800000000000)
-#define PMO_END             _UL(0xFFFFC00000000000)
-#define MMIO_BASE           _UL(0xFFFFC00000000000)
-#define KERNEL_VIRT_BASE    _UL(0xFFFFFFFF80000000)
+#define PHYS_OFFSET      _UL(0xFFFF800000000000)
+#define PMO_END          _UL(0xFFFFC00000000000)
+#define MMIO_BASE        _UL(0xFFFFC00000000000)
+#define KERNEL_VIRT_BASE _UL(0xFFFFFFFF80000000)
 
 /* Early boot maps this much RAM in the PMO, and the kernel image window. */
-#define EARLY_PMO_SIZE      _UL(0x40000000)
+#define EARLY_PMO_SIZE _UL(0x40000000)
 
 /* The boot stack: 16 KiB, with an unmapped 2 MiB guard below it (boot.S). */
-#define BOOT_STACK_SHIFT    14
-#define BOOT_STACK_SIZE     (_UL(1) << BOOT_STACK_SHIFT)
+#define BOOT_STACK_SHIFT 14
+#define BOOT_STACK_SIZE  (_UL(1) << BOOT_STACK_SHIFT)
 
 #include <arch/layout.h>
 

@@ -18,11 +18,13 @@ struct monitor_command {
     int (*run)(int argc, char **argv);
 };
 
-#define MONITOR_COMMAND(cname, chelp, fn)                                   \
-    static const struct monitor_command __monitor_cmd_##cname               \
-        __section(".monitor_cmds") __used __aligned(8) = {                  \
-        .name = #cname, .help = chelp, .run = fn,                           \
-    }
+#define MONITOR_COMMAND(cname, chelp, fn)                                                \
+    static const struct monitor_command __monitor_cmd_##cname __section(".monitor_cmds") \
+        __used __aligned(8) = {                                                          \
+            .name = #cname,                                                              \
+            .help = chelp,                                                               \
+            .run = fn,                                                                   \
+        }
 
 /* Read and run commands until `poweroff`. */
 __noreturn void monitor_run(void);

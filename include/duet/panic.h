@@ -17,10 +17,10 @@ __noreturn void panic_at(const char *file, int line, const char *fmt, ...) __pri
 
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
-#define assert(expr)                                                        \
-    do {                                                                    \
-        if (unlikely(!(expr)))                                              \
-            panic_at(__FILE__, __LINE__, "assertion failed: %s", #expr);    \
+#define assert(expr)                                                     \
+    do {                                                                 \
+        if (unlikely(!(expr)))                                           \
+            panic_at(__FILE__, __LINE__, "assertion failed: %s", #expr); \
     } while (0)
 
 #define static_assert _Static_assert

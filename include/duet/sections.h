@@ -5,8 +5,8 @@
 #ifndef DUET_SECTIONS_H
 #define DUET_SECTIONS_H
 
-extern char __boot_start[], __boot_end[];      /* identity-mapped boot code (PA == VA) */
-extern char __kernel_start[], __kernel_end[];  /* the higher-half image */
+extern char __boot_start[], __boot_end[];     /* identity-mapped boot code (PA == VA) */
+extern char __kernel_start[], __kernel_end[]; /* the higher-half image */
 extern char __boot_stack_bottom[], __boot_stack_top[];
 extern char __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[];

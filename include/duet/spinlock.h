@@ -12,10 +12,13 @@
 
 struct spinlock {
     u32 locked;
-    const char *name;           /* for the panic when it is misused */
+    const char *name; /* for the panic when it is misused */
 };
 
-#define SPINLOCK_INIT(n) { .locked = 0, .name = (n) }
+#define SPINLOCK_INIT(n)         \
+    {                            \
+        .locked = 0, .name = (n) \
+    }
 
 static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 {

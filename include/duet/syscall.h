@@ -13,11 +13,11 @@
 #ifndef DUET_SYSCALL_H
 #define DUET_SYSCALL_H
 
-#define SYS_write       0   /* long write(int fd, const void *buf, size_t len): fd 1 or 2 */
-#define SYS_exit        1   /* void exit(int status): status 0..255 */
-#define SYS_getpid      2   /* long getpid(void) */
-#define SYS_brk         3   /* void *brk(void *addr): addr 0 asks; returns the new break */
-#define SYS_COUNT       4
+#define SYS_write  0 /* long write(int fd, const void *buf, size_t len): fd 1 or 2 */
+#define SYS_exit   1 /* void exit(int status): status 0..255 */
+#define SYS_getpid 2 /* long getpid(void) */
+#define SYS_brk    3 /* void *brk(void *addr): addr 0 asks; returns the new break */
+#define SYS_COUNT  4
 
 /* The largest -errno a system call returns. */
 #define SYSCALL_MAX_ERRNO 4095

@@ -22,8 +22,8 @@ typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
 
-typedef u64 paddr_t;    /* physical address */
-typedef u64 vaddr_t;    /* virtual address as a number */
+typedef u64 paddr_t; /* physical address */
+typedef u64 vaddr_t; /* virtual address as a number */
 
 /* "No physical address": what allocators return when they have nothing.
  * Not 0, which is a valid physical address (x86's first page is RAM). */

@@ -9,9 +9,9 @@
 #define DUET_USER_PROGRAMS_H
 
 struct user_program {
-    const char *name;               /* the source's file stem: "hello" */
-    const unsigned char *image;     /* the ELF file */
-    unsigned long size;             /* its size in bytes */
+    const char *name;           /* the source's file stem: "hello" */
+    const unsigned char *image; /* the ELF file */
+    unsigned long size;         /* its size in bytes */
 };
 
 /* Sorted by name; user_program_count entries. */

@@ -25,9 +25,9 @@
 #include "../../mm/early.c"
 #include "../../mm/buddy.c"
 
-#define REPS 7
+#define REPS             7
 #define CALLGRIND_STREAM 400000
-#define ARENA_PA 0x100000000ULL             /* simulated RAM starts at 4 GiB */
+#define ARENA_PA         0x100000000ULL /* simulated RAM starts at 4 GiB */
 
 static u8 *arena;
 static u64 arena_size;
@@ -45,8 +45,8 @@ static void map_arena(u64 size)
     if (arena)
         munmap(arena, arena_size);
     /* Reserve address space only: pages cost memory when touched. */
-    arena = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
     if (arena == MAP_FAILED) {
         perror("mmap");
         exit(2);
@@ -124,8 +124,11 @@ static long scenario_b(void)
 
 /* c: a pre-generated stream of (alloc order | free slot) over 4096 slots. */
 #define SLOTS_C 4096
-static struct { paddr_t pa; u8 order; } slots_c[SLOTS_C];
-static u32 *stream_c;                     /* slot index; high bit set: the op is on that slot */
+static struct {
+    paddr_t pa;
+    u8 order;
+} slots_c[SLOTS_C];
+static u32 *stream_c; /* slot index; high bit set: the op is on that slot */
 static u8 *orders_c;
 static long ops_c;
 static long scenario_c(void)
@@ -241,10 +244,19 @@ int main(int argc, char **argv)
         long n = 0;
         switch (only[0]) {
         case 'a': n = scenario_a(); break;
-        case 'b': prepare_b(); n = scenario_b(); break;
-        case 'c': prepare_c(); n = scenario_c(); break;
+        case 'b':
+            prepare_b();
+            n = scenario_b();
+            break;
+        case 'c':
+            prepare_c();
+            n = scenario_c();
+            break;
         case 'd': n = scenario_d(); break;
-        case 'e': prepare_e(); n = scenario_e(); break;
+        case 'e':
+            prepare_e();
+            n = scenario_e();
+            break;
         }
         fprintf(stderr, "ops %ld\n", n);
         return 0;
@@ -252,10 +264,13 @@ int main(int argc, char **argv)
 
     printf("buddy allocator, host build (-O2), medians of %d runs, 1 GiB arena\n", REPS);
     printf("  (a) alloc+free order 0, empty arena       %6.1f ns/op\n", measure(scenario_a, NULL));
-    printf("  (b) order-0 churn, 64K live               %6.1f ns/op\n", measure(scenario_b, prepare_b));
-    printf("  (c) random mixed orders 0..9              %6.1f ns/op\n", measure(scenario_c, prepare_c));
+    printf("  (b) order-0 churn, 64K live               %6.1f ns/op\n",
+           measure(scenario_b, prepare_b));
+    printf("  (c) random mixed orders 0..9              %6.1f ns/op\n",
+           measure(scenario_c, prepare_c));
     printf("  (d) fill with order 0 until empty         %6.1f ns/op\n", measure(scenario_d, NULL));
-    printf("  (e) free all of (d) in random order       %6.1f ns/op\n", measure(scenario_e, prepare_e));
+    printf("  (e) free all of (d) in random order       %6.1f ns/op\n",
+           measure(scenario_e, prepare_e));
 
     /* Start-up over 64 GiB: address space only; init touches the bitmap and one
      * line per free block. */
@@ -270,7 +285,10 @@ int main(int argc, char **argv)
     /* Fragmentation: churn 1 GiB to about 80% full with mixed small orders. */
     map_arena(arena_1g);
     boot_allocator();
-    static struct { paddr_t pa; u8 order; } held[1 << 20];
+    static struct {
+        paddr_t pa;
+        u8 order;
+    } held[1 << 20];
     long nheld = 0;
     u64 total = buddy_free_pages_count();
     rng_state = 42;

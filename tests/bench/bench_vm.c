@@ -14,10 +14,10 @@
 #include "../host/host.h"
 #include "../../mm/vm.c"
 
-#define RAM_PA      0x100000000ULL
-#define RAM_BYTES   (160ULL << 20)          /* room for 64 GiB of 4 KiB page tables */
-#define KVA         0xffff800000000000ULL
-#define REPS        5
+#define RAM_PA    0x100000000ULL
+#define RAM_BYTES (160ULL << 20) /* room for 64 GiB of 4 KiB page tables */
+#define KVA       0xffff800000000000ULL
+#define REPS      5
 
 static u8 *ram;
 static paddr_t next_free;
@@ -36,14 +36,23 @@ paddr_t pt_alloc_page(void)
 
 void pt_free_page(paddr_t pa)
 {
-    tables--;               /* a bump allocator: the page is not reused */
+    tables--; /* a bump allocator: the page is not reused */
 }
 
-void arch_pte_sync(void) {}
-void arch_tlb_invalidate(vaddr_t va, size_t size) {}
-void arch_tlb_invalidate_all(void) {}
+void arch_pte_sync(void)
+{
+}
+void arch_tlb_invalidate(vaddr_t va, size_t size)
+{
+}
+void arch_tlb_invalidate_all(void)
+{
+}
 static bool has_1g = true;
-bool arch_mmu_has_1g_pages(void) { return has_1g; }
+bool arch_mmu_has_1g_pages(void)
+{
+    return has_1g;
+}
 
 static double now_ns(void)
 {
@@ -63,7 +72,7 @@ static struct vm_space fresh_space(void)
     next_free = RAM_PA;
     tables = 0;
     struct vm_space s = { .root = pt_alloc_page(), .user = false };
-    tables = 0;                             /* count what lies below the root */
+    tables = 0; /* count what lies below the root */
     return s;
 }
 

@@ -48,7 +48,7 @@ static bool same(const struct boot_info *x, const struct boot_info *y)
 static const char *parse_copy(const uint8_t *data, size_t size, struct boot_info *out,
                               const char **psci, u8 **copy)
 {
-    *copy = malloc(size ? size : 1);        /* malloc aligns to 16 */
+    *copy = malloc(size ? size : 1); /* malloc aligns to 16 */
     memcpy(*copy, data, size);
     memset(out, 0, sizeof(*out));
     return fdt_parse(*copy, size, BLOB_PA, out, psci);

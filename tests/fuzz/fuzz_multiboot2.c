@@ -27,12 +27,12 @@ static int ignore_printf(const char *fmt, ...)
 #include "../../arch/x86_64/multiboot2.c"
 #undef printf
 
-#define INFO_PA 0x12cf78    /* where GRUB put the block in the captures */
+#define INFO_PA 0x12cf78 /* where GRUB put the block in the captures */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct boot_info bi;
-static char untouched[BOOT_CMDLINE_MAX];   /* the command line before parsing: no NUL */
+static char untouched[BOOT_CMDLINE_MAX]; /* the command line before parsing: no NUL */
 
 static void parse_and_check(const u8 *block, size_t size)
 {
@@ -44,7 +44,7 @@ static void parse_and_check(const u8 *block, size_t size)
 
     if (!memchr(bi.cmdline, '\0', sizeof(bi.cmdline)) &&
         memcmp(bi.cmdline, untouched, sizeof(bi.cmdline)) != 0)
-        abort();                            /* written, but not terminated */
+        abort(); /* written, but not terminated */
     if (err) {
         if (strncmp(err, "multiboot2: ", 12) != 0)
             abort();
@@ -55,7 +55,7 @@ static void parse_and_check(const u8 *block, size_t size)
     for (size_t i = 0; i < bi.raw.count; i++) {
         const struct mem_region *r = &bi.raw.regions[i];
         if (r->size == 0 || r->size > UINT64_MAX - r->base)
-            abort();                        /* empty, or not inside [0, 2^64) */
+            abort(); /* empty, or not inside [0, 2^64) */
         if (r->type < MEM_USABLE || r->type >= MEM_TYPE_COUNT)
             abort();
     }
@@ -68,13 +68,14 @@ static void parse_and_check(const u8 *block, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    u8 *block = malloc(size ? size : 1);    /* 16-aligned, as the block must be 8-aligned */
+    u8 *block = malloc(size ? size : 1); /* 16-aligned, as the block must be 8-aligned */
 
     memset(untouched, 0xa5, sizeof(untouched));
     memcpy(block, data, size);
     parse_and_check(block, size);
     if (size >= sizeof(struct mb2_info_header)) {
-        ((struct mb2_info_header *)block)->total_size = (u32)ALIGN_DOWN(MIN(size, (size_t)UINT32_MAX), 8);
+        ((struct mb2_info_header *)block)->total_size =
+            (u32)ALIGN_DOWN(MIN(size, (size_t)UINT32_MAX), 8);
         parse_and_check(block, size);
     }
     free(block);

@@ -21,8 +21,7 @@ static struct memmap arena_map;
 static void arena_boot(void)
 {
     if (!arena) {
-        arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+        arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (arena == MAP_FAILED) {
             perror("mmap");
             exit(2);

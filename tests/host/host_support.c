@@ -63,7 +63,7 @@ unsigned char *host_load_data(const char *dir, const char *name, size_t *size)
     if (n <= 0)
         return NULL;
     exe[n] = '\0';
-    for (int up = 0; up < 3; up++) {        /* drop test_*, host, build */
+    for (int up = 0; up < 3; up++) { /* drop test_*, host, build */
         char *slash = strrchr(exe, '/');
         if (slash)
             *slash = '\0';
@@ -88,8 +88,8 @@ unsigned char *host_load_data(const char *dir, const char *name, size_t *size)
     return data;
 }
 
-int host_run_tests(const char *suite, const struct host_test *tests, int count,
-                   int argc, char **argv)
+int host_run_tests(const char *suite, const struct host_test *tests, int count, int argc,
+                   char **argv)
 {
     const char *base = strrchr(suite, '/') ? strrchr(suite, '/') + 1 : suite;
     int failed = 0, passed = 0, number = 0, selected = 0;

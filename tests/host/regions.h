@@ -27,9 +27,9 @@ static void check_regions(const struct memmap *m, const struct mem_region *want,
     }
 }
 
-#define EXPECT_REGIONS(map, ...)                                            \
-    do {                                                                    \
-        const struct mem_region _w[] = { __VA_ARGS__ };                     \
+#define EXPECT_REGIONS(map, ...)                                                \
+    do {                                                                        \
+        const struct mem_region _w[] = { __VA_ARGS__ };                         \
         check_regions(map, _w, sizeof(_w) / sizeof(_w[0]), __FILE__, __LINE__); \
     } while (0)
 

@@ -82,7 +82,7 @@ static void alloc_until_empty_then_free_all(void)
                     return;
                 }
         }
-        for (size_t i = n; i-- > 0;)        /* reverse order: merges in every pattern */
+        for (size_t i = n; i-- > 0;) /* reverse order: merges in every pattern */
             buddy_free_pages(got[i], order);
         for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
             CHECK_EQ(buddy_free_blocks(o), start[o]);
@@ -133,7 +133,7 @@ static void tiny_boot(u64 pages)
 {
     struct memmap tiny = { .count = 0 };
 
-    arena_boot();                           /* maps the arena */
+    arena_boot(); /* maps the arena */
     memmap_add(&tiny, ARENA_PA, pages * PAGE_SIZE, MEM_USABLE);
     memmap_add(&tiny, ARENA_PA + 16 * PAGE_SIZE, PAGE_SIZE, MEM_USABLE);
     memmap_normalize(&tiny);
@@ -167,7 +167,7 @@ static void a_block_right_below_an_uncut_range(void)
     const paddr_t base = ARENA_PA + 2 * MiB;
 
     arena_boot();
-    memmap_add(&map, base, 10 * MiB, MEM_USABLE);           /* [2, 4) MiB carved, [4, 12) lazy */
+    memmap_add(&map, base, 10 * MiB, MEM_USABLE); /* [2, 4) MiB carved, [4, 12) lazy */
     memmap_add(&map, ARENA_PA + 20 * MiB, PAGE_SIZE, MEM_USABLE);
     memmap_normalize(&map);
     early_init(&map, ARENA_PA + 20 * MiB, ARENA_PA + 20 * MiB + PAGE_SIZE);
@@ -198,17 +198,16 @@ static void a_cached_page_is_free_counted_and_checked(void)
     CHECK_EQ(buddy.ncached, 3);
     CHECK_EQ(buddy.cache[buddy.ncached - 1], q);
     CHECK_EQ(buddy_free_pages_count(), 3);
-    CHECK_EQ(buddy_block_containing(q + 8, &(unsigned){0}), PADDR_NONE);
+    CHECK_EQ(buddy_block_containing(q + 8, &(unsigned){ 0 }), PADDR_NONE);
     EXPECT_PANIC("double free of 0x40001000 (order 0)", buddy_free_pages(q, 0));
-    EXPECT_PANIC("freed with order 1, but it was allocated with order 0",
-                 buddy_free_pages(p, 1));
+    EXPECT_PANIC("freed with order 1, but it was allocated with order 0", buddy_free_pages(p, 1));
     EXPECT_PANIC("not an allocated block", buddy_block_order(q));
     /* The same page handed out again at once: the cache is a stack. */
     CHECK_EQ(buddy_alloc_pages(0), q);
     buddy_free_pages(q, 0);
     buddy_free_pages(p, 0);
     CHECK_EQ(buddy_free_pages_count(), 4);
-    CHECK_EQ(buddy_free_blocks(2), 1);      /* counting drains: all merged again */
+    CHECK_EQ(buddy_free_blocks(2), 1); /* counting drains: all merged again */
     CHECK_EQ(buddy.ncached, 0);
 }
 
@@ -218,21 +217,21 @@ static void a_cached_page_is_free_counted_and_checked(void)
 static void merges_never_read_a_cached_page(void)
 {
     tiny_boot(4);
-    paddr_t a = buddy_alloc_pages(1);       /* pages 0-1; page 2 goes to list 1 */
-    paddr_t b = buddy_alloc_pages(0);       /* the cache takes pages 2-3 */
+    paddr_t a = buddy_alloc_pages(1); /* pages 0-1; page 2 goes to list 1 */
+    paddr_t b = buddy_alloc_pages(0); /* the cache takes pages 2-3 */
     paddr_t c = buddy_alloc_pages(0);
     CHECK_EQ(a, ARENA_PA);
     CHECK_EQ(b, ARENA_PA + 2 * PAGE_SIZE);
     CHECK_EQ(c, ARENA_PA + 3 * PAGE_SIZE);
     struct free_block *fake = block_at(b);
-    *fake = (struct free_block){ .next = fake, .prev = fake, .order = 1,
-                                 .magic = FREE_BLOCK_MAGIC };
-    buddy_free_pages(b, 0);                 /* cached, its bytes left as they are */
-    buddy_free_pages(a, 1);                 /* buddy b is free but order 0: no merge */
+    *fake =
+        (struct free_block){ .next = fake, .prev = fake, .order = 1, .magic = FREE_BLOCK_MAGIC };
+    buddy_free_pages(b, 0); /* cached, its bytes left as they are */
+    buddy_free_pages(a, 1); /* buddy b is free but order 0: no merge */
     CHECK_EQ(buddy.free_blocks[1], 1);
     CHECK_EQ(buddy.lists[1].next, block_at(a));
     buddy_free_pages(c, 0);
-    CHECK_EQ(buddy_free_blocks(1), 0);      /* drained: b and c, then a, merge */
+    CHECK_EQ(buddy_free_blocks(1), 0); /* drained: b and c, then a, merge */
     CHECK_EQ(buddy_free_blocks(2), 1);
 }
 
@@ -242,7 +241,7 @@ static void a_large_allocation_drains_the_cache(void)
     tiny_boot(4);
     paddr_t p = buddy_alloc_pages(0);
     buddy_free_pages(p, 0);
-    CHECK_EQ(buddy.ncached, 4);             /* the whole block, and nothing on a list */
+    CHECK_EQ(buddy.ncached, 4); /* the whole block, and nothing on a list */
     CHECK_EQ(buddy_alloc_pages(2), ARENA_PA);
     CHECK_EQ(buddy.ncached, 0);
     CHECK_EQ(buddy_alloc_pages(0), PADDR_NONE);
@@ -263,7 +262,7 @@ static void the_cache_overflows_into_the_lists(void)
     for (size_t i = 0; i < ARRAY_SIZE(got); i++)
         got[i] = buddy_alloc_pages(0);
     CHECK_EQ(buddy_free_pages_count(), total - ARRAY_SIZE(got));
-    for (size_t i = 0; i < ARRAY_SIZE(got); i += 2)     /* evens, then odds: merges */
+    for (size_t i = 0; i < ARRAY_SIZE(got); i += 2) /* evens, then odds: merges */
         buddy_free_pages(got[i], 0);
     for (size_t i = 1; i < ARRAY_SIZE(got); i += 2)
         buddy_free_pages(got[i], 0);
@@ -279,11 +278,11 @@ static void use_after_free_is_caught(void)
 {
     setup();
     paddr_t keep = buddy_alloc_pages(0);
-    paddr_t freed = buddy_alloc_pages(0);   /* keep's buddy: cannot merge while keep lives */
+    paddr_t freed = buddy_alloc_pages(0); /* keep's buddy: cannot merge while keep lives */
     buddy_free_pages(freed, 0);
     drain_cache();
     CHECK_EQ(buddy.lists[0].next, block_at(freed));
-    memset(phys_to_virt(freed), 0x5a, 32);  /* written after it was freed */
+    memset(phys_to_virt(freed), 0x5a, 32); /* written after it was freed */
     EXPECT_PANIC("is corrupted", buddy_alloc_pages(0));
     (void)keep;
 }
@@ -301,8 +300,11 @@ static unsigned long long rng(void)
 
 static void random_churn_matches_the_shadow(void)
 {
-    static u8 shadow[PAGES];                /* 1: page allocated */
-    static struct { paddr_t pa; unsigned order; } live[1 << 16];
+    static u8 shadow[PAGES]; /* 1: page allocated */
+    static struct {
+        paddr_t pa;
+        unsigned order;
+    } live[1 << 16];
     const unsigned long long seed = 0x5eed0001ULL;
     const long ops = 1000000;
     size_t nlive = 0;
@@ -320,17 +322,18 @@ static void random_churn_matches_the_shadow(void)
             paddr_t pa = buddy_alloc_pages(order);
             if (pa == PADDR_NONE) {
                 CHECK_MSG(buddy_free_pages_count() < (1ULL << order) ||
-                          buddy_free_blocks(order) == 0,
-                          "seed 0x%llx op %ld: order %u refused with blocks left", seed, i,
-                          order);
+                              buddy_free_blocks(order) == 0,
+                          "seed 0x%llx op %ld: order %u refused with blocks left", seed, i, order);
                 continue;
             }
             u64 first = (pa - ARENA_PA) / PAGE_SIZE;
             for (u64 p = first; p < first + (1ULL << order); p++) {
-                if (shadow[p] || memmap_type_at(&arena_map, ARENA_PA + p * PAGE_SIZE) != MEM_USABLE) {
-                    host_fail(__FILE__, __LINE__, "seed 0x%llx op %ld: order %u block 0x%llx "
-                              "overlaps a live block or unusable memory", seed, i, order,
-                              (unsigned long long)pa);
+                if (shadow[p] ||
+                    memmap_type_at(&arena_map, ARENA_PA + p * PAGE_SIZE) != MEM_USABLE) {
+                    host_fail(__FILE__, __LINE__,
+                              "seed 0x%llx op %ld: order %u block 0x%llx "
+                              "overlaps a live block or unusable memory",
+                              seed, i, order, (unsigned long long)pa);
                     return;
                 }
                 shadow[p] = 1;
@@ -365,9 +368,10 @@ static void random_churn_matches_the_shadow(void)
         now[o] = buddy_free_blocks(o);
     setup();
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
-        CHECK_MSG(now[o] == buddy_free_blocks(o), "seed 0x%llx: order %u has %llu free blocks "
-                  "after the churn, %llu at start", seed, o, (unsigned long long)now[o],
-                  (unsigned long long)buddy_free_blocks(o));
+        CHECK_MSG(now[o] == buddy_free_blocks(o),
+                  "seed 0x%llx: order %u has %llu free blocks "
+                  "after the churn, %llu at start",
+                  seed, o, (unsigned long long)now[o], (unsigned long long)buddy_free_blocks(o));
 }
 
 HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,

@@ -16,9 +16,9 @@
 
 /* --- a valid image ------------------------------------------------------------ */
 
-#define PHOFF       sizeof(Elf64_Ehdr)
-#define MAX_PHDRS   12
-#define FILE_SIZE   0x3100
+#define PHOFF        sizeof(Elf64_Ehdr)
+#define MAX_PHDRS    12
+#define FILE_SIZE    0x3100
 #define PT_GNU_STACK 0x6474e551
 
 static u8 file[FILE_SIZE];
@@ -89,22 +89,31 @@ static void accepts_the_valid_image(void)
 
 struct edit {
     size_t offset;
-    unsigned width;             /* 0: no edit */
+    unsigned width; /* 0: no edit */
     u64 value;
 };
 
-#define IDENT(i, v)     { (i), 1, (v) }
-#define EH(f, v)        { offsetof(Elf64_Ehdr, f), sizeof(((Elf64_Ehdr *)0)->f), (v) }
-#define PH(i, f, v)     { PHOFF + (i) * sizeof(Elf64_Phdr) + offsetof(Elf64_Phdr, f), \
-                          sizeof(((Elf64_Phdr *)0)->f), (v) }
+#define IDENT(i, v) \
+    {               \
+        (i), 1, (v) \
+    }
+#define EH(f, v)                                                   \
+    {                                                              \
+        offsetof(Elf64_Ehdr, f), sizeof(((Elf64_Ehdr *)0)->f), (v) \
+    }
+#define PH(i, f, v)                                                                               \
+    {                                                                                             \
+        PHOFF + (i) * sizeof(Elf64_Phdr) + offsetof(Elf64_Phdr, f), sizeof(((Elf64_Phdr *)0)->f), \
+            (v)                                                                                   \
+    }
 
 struct bad_case {
     const char *name;
     struct edit edits[3];
-    void (*setup)(void);        /* for what edits cannot say */
-    bool truncate;              /* cut the file to `size` bytes */
+    void (*setup)(void); /* for what edits cannot say */
+    bool truncate;       /* cut the file to `size` bytes */
     size_t size;
-    const char *why;            /* must appear in the message */
+    const char *why; /* must appear in the message */
 };
 
 /* Ten R-- segments a page apart, after the R-X one: one too many. */
@@ -112,17 +121,17 @@ static void nine_segments(void)
 {
     ehdr()->e_phnum = 9;
     for (unsigned i = 1; i < 9; i++)
-        *phdr(i) = (Elf64_Phdr){ PT_LOAD, PF_R, 0x2000, 0x400000 + i * 0x1000, 0, 0x10, 0x10,
-                                 0x1000 };
+        *phdr(i) =
+            (Elf64_Phdr){ PT_LOAD, PF_R, 0x2000, 0x400000 + i * 0x1000, 0, 0x10, 0x10, 0x1000 };
 }
 
 static void no_load_segment(void)
 {
     for (unsigned i = 0; i < 3; i++)
-        phdr(i)->p_type = 4;        /* PT_NOTE */
+        phdr(i)->p_type = 4; /* PT_NOTE */
 }
 
-#define USER_LIMIT ELF_USER_LIMIT   /* the first address a segment may not touch */
+#define USER_LIMIT ELF_USER_LIMIT /* the first address a segment may not touch */
 
 static const struct bad_case bad_cases[] = {
     /* The ELF header. */
@@ -149,55 +158,79 @@ static const struct bad_case bad_cases[] = {
     { "PT_INTERP", { PH(3, p_type, PT_INTERP) }, .why = "PT_INTERP: dynamically linked" },
     { "PT_DYNAMIC", { PH(3, p_type, PT_DYNAMIC) }, .why = "PT_DYNAMIC: dynamically linked" },
     /* Each PT_LOAD. */
-    { "p_filesz > p_memsz", { PH(1, p_filesz, 0x101) },
+    { "p_filesz > p_memsz",
+      { PH(1, p_filesz, 0x101) },
       .why = "PT_LOAD 2: p_filesz 0x101 is larger than p_memsz 0x100" },
-    { "contents past the end", { PH(2, p_filesz, 0x200) },
+    { "contents past the end",
+      { PH(2, p_filesz, 0x200) },
       .why = "PT_LOAD 3: p_offset 0x3000 + p_filesz 0x200 runs past the end" },
-    { "p_offset past the end", { PH(1, p_offset, FILE_SIZE + 0x1000 - 0x100) },
+    { "p_offset past the end",
+      { PH(1, p_offset, FILE_SIZE + 0x1000 - 0x100) },
       .why = "PT_LOAD 2: p_offset 0x4000" },
-    { "p_offset + p_filesz wraps", { PH(2, p_offset, ~0ULL - 0xfff) },
+    { "p_offset + p_filesz wraps",
+      { PH(2, p_offset, ~0ULL - 0xfff) },
       .why = "PT_LOAD 3: p_offset 0xfffffffffffff000" },
     { "p_align 0", { PH(0, p_align, 0) }, .why = "PT_LOAD 1: p_align is 0x0" },
     { "p_align 1", { PH(0, p_align, 1) }, .why = "PT_LOAD 1: p_align is 0x1" },
     { "p_align below a page", { PH(0, p_align, 0x800) }, .why = "p_align is 0x800" },
     { "p_align not a power of two", { PH(0, p_align, 0x3000) }, .why = "p_align is 0x3000" },
-    { "p_vaddr and p_offset incongruent", { PH(1, p_vaddr, 0x401800) },
+    { "p_vaddr and p_offset incongruent",
+      { PH(1, p_vaddr, 0x401800) },
       .why = "PT_LOAD 2: p_vaddr 0x401800 and p_offset 0x2000 differ modulo the page size" },
-    { "in the NULL guard", { PH(0, p_vaddr, 0x3ff000), EH(e_entry, 0x3ff010) },
+    { "in the NULL guard",
+      { PH(0, p_vaddr, 0x3ff000), EH(e_entry, 0x3ff010) },
       .why = "PT_LOAD 1: p_vaddr 0x3ff000 + p_memsz 0x800 is outside user space" },
-    { "at address 0", { PH(0, p_vaddr, 0), EH(e_entry, 0x10) },
-      .why = "PT_LOAD 1: p_vaddr 0x0" },
-    { "in the kernel", { PH(2, p_vaddr, 0xffffffff80000000ULL) },
+    { "at address 0", { PH(0, p_vaddr, 0), EH(e_entry, 0x10) }, .why = "PT_LOAD 1: p_vaddr 0x0" },
+    { "in the kernel",
+      { PH(2, p_vaddr, 0xffffffff80000000ULL) },
       .why = "PT_LOAD 3: p_vaddr 0xffffffff80000000 + p_memsz 0x2345 is outside" },
     { "in the stack guard page", { PH(2, p_vaddr, USER_LIMIT) }, .why = "is outside user space" },
-    { "into the stack guard page", { PH(2, p_memsz, USER_LIMIT - 0x402000 + 1) },
+    { "into the stack guard page",
+      { PH(2, p_memsz, USER_LIMIT - 0x402000 + 1) },
       .why = "PT_LOAD 3: p_vaddr 0x402000 + p_memsz 0x7fffffbec001 is outside user space "
              "[0x400000, 0x7ffffffee000)" },
     { "p_vaddr + p_memsz wraps", { PH(2, p_memsz, ~0ULL) }, .why = "is outside user space" },
     { "not readable", { PH(1, p_flags, 0) }, .why = "PT_LOAD 2: p_flags is 0x0, not readable" },
     { "execute-only", { PH(0, p_flags, PF_X) }, .why = "PT_LOAD 1: p_flags is 0x1, not readable" },
-    { "writable and executable", { PH(2, p_flags, PF_R | PF_W | PF_X) },
+    { "writable and executable",
+      { PH(2, p_flags, PF_R | PF_W | PF_X) },
       .why = "PT_LOAD 3: p_flags is 0x7, both writable and executable" },
-    { "two segments in one page", { PH(1, p_vaddr, 0x400000) },
+    { "two segments in one page",
+      { PH(1, p_vaddr, 0x400000) },
       .why = "PT_LOAD 2: p_vaddr 0x400000 is below the end of the previous segment" },
-    { "descending order", { PH(1, p_vaddr, 0x500000) },
+    { "descending order",
+      { PH(1, p_vaddr, 0x500000) },
       .why = "PT_LOAD 3: p_vaddr 0x402000 is below the end of the previous segment's last "
              "page (0x501000)" },
     /* The entry point. */
     { "entry in rodata", { EH(e_entry, 0x401000) }, .why = "e_entry 0x401000 is not inside" },
     { "entry in no segment", { EH(e_entry, 0x300000) }, .why = "e_entry 0x300000" },
-    { "entry past the text's file contents", { PH(0, p_memsz, 0x1000), EH(e_entry, 0x400900) },
+    { "entry past the text's file contents",
+      { PH(0, p_memsz, 0x1000), EH(e_entry, 0x400900) },
       .why = "e_entry 0x400900" },
-    { "entry in .bss of an executable segment", { PH(0, p_memsz, 0x1000),
-      EH(e_entry, 0x400800) }, .why = "e_entry 0x400800" },
+    { "entry in .bss of an executable segment",
+      { PH(0, p_memsz, 0x1000), EH(e_entry, 0x400800) },
+      .why = "e_entry 0x400800" },
 };
 
 static void apply(const struct edit *e)
 {
     switch (e->width) {
-    case 1: { u8 v = (u8)e->value; memcpy(file + e->offset, &v, 1); break; }
-    case 2: { u16 v = (u16)e->value; memcpy(file + e->offset, &v, 2); break; }
-    case 4: { u32 v = (u32)e->value; memcpy(file + e->offset, &v, 4); break; }
+    case 1: {
+        u8 v = (u8)e->value;
+        memcpy(file + e->offset, &v, 1);
+        break;
+    }
+    case 2: {
+        u16 v = (u16)e->value;
+        memcpy(file + e->offset, &v, 2);
+        break;
+    }
+    case 4: {
+        u32 v = (u32)e->value;
+        memcpy(file + e->offset, &v, 4);
+        break;
+    }
     case 8: memcpy(file + e->offset, &e->value, 8); break;
     }
 }
@@ -225,8 +258,8 @@ static void refuses_each_broken_rule(void)
         free(copy);
 
         CHECK_MSG(err == -ENOEXEC, "%s: elf_parse returned %d, expected -ENOEXEC", c->name, err);
-        CHECK_MSG(strstr(why, c->why), "%s: why is \"%s\", expected it to contain \"%s\"",
-                  c->name, why, c->why);
+        CHECK_MSG(strstr(why, c->why), "%s: why is \"%s\", expected it to contain \"%s\"", c->name,
+                  why, c->why);
         CHECK_MSG(memcmp(&img, &untouched, sizeof(img)) == 0, "%s: *out was written", c->name);
     }
 }
@@ -313,7 +346,7 @@ static void check_real(const char *name, unsigned machine, unsigned other)
     if (!data)
         return;
     CHECK_MSG(elf_parse(data, size, machine, &img, why, sizeof(why)) == 0, "%s: %s", name, why);
-    CHECK_EQ(img.entry, USER_BASE);             /* _start, first in .text */
+    CHECK_EQ(img.entry, USER_BASE); /* _start, first in .text */
     CHECK(img.nsegments >= 2 && img.nsegments <= 3);
     CHECK_EQ(img.segments[0].va, USER_BASE);
     CHECK_EQ(img.segments[0].flags, VM_READ | VM_EXEC);
@@ -355,6 +388,5 @@ static void accepts_hello_for_aarch64(void)
 }
 
 HOST_TESTS(accepts_the_valid_image, refuses_each_broken_rule, skips_an_empty_segment,
-           accepts_eight_segments, accepts_a_segment_ending_at_the_limit,
-           accepts_an_unaligned_file, truncates_why, accepts_hello_for_x86_64,
-           accepts_hello_for_aarch64)
+           accepts_eight_segments, accepts_a_segment_ending_at_the_limit, accepts_an_unaligned_file,
+           truncates_why, accepts_hello_for_x86_64, accepts_hello_for_aarch64)

@@ -17,8 +17,8 @@
 #include "../../mm/memmap.c"
 #include "../../arch/aarch64/fdt.c"
 
-#define PA              0x40000000ULL   /* where QEMU puts the DTB */
-#define MAX_REGIONS     12
+#define PA          0x40000000ULL /* where QEMU puts the DTB */
+#define MAX_REGIONS 12
 
 static struct boot_info bi;
 static const char *psci;
@@ -38,11 +38,12 @@ static void check_regions(const char *what, const struct mem_region *want, size_
     for (size_t i = 0; i < n && i < bi.raw.count; i++) {
         const struct mem_region *got = &bi.raw.regions[i];
         if (got->base != want[i].base || got->size != want[i].size || got->type != want[i].type)
-            host_fail(__FILE__, __LINE__, "%s: region %zu is [0x%llx +0x%llx %s], expected"
-                      " [0x%llx +0x%llx %s]", what, i, (unsigned long long)got->base,
-                      (unsigned long long)got->size, mem_type_name(got->type),
-                      (unsigned long long)want[i].base, (unsigned long long)want[i].size,
-                      mem_type_name(want[i].type));
+            host_fail(__FILE__, __LINE__,
+                      "%s: region %zu is [0x%llx +0x%llx %s], expected"
+                      " [0x%llx +0x%llx %s]",
+                      what, i, (unsigned long long)got->base, (unsigned long long)got->size,
+                      mem_type_name(got->type), (unsigned long long)want[i].base,
+                      (unsigned long long)want[i].size, mem_type_name(want[i].type));
     }
 }
 
@@ -54,15 +55,27 @@ static u8 *load(const char *name, size_t *size)
 }
 
 /* A region's size of 0 in this table stands for the blob's own size. */
-#define DTB { PA, 0, MEM_FIRMWARE_INFO }
-#define USABLE(b, s)   { b, s, MEM_USABLE }
-#define RESERVED(b, s) { b, s, MEM_RESERVED }
-#define MODULE(b, s)   { b, s, MEM_MODULE }
+#define DTB                      \
+    {                            \
+        PA, 0, MEM_FIRMWARE_INFO \
+    }
+#define USABLE(b, s)     \
+    {                    \
+        b, s, MEM_USABLE \
+    }
+#define RESERVED(b, s)     \
+    {                      \
+        b, s, MEM_RESERVED \
+    }
+#define MODULE(b, s)     \
+    {                    \
+        b, s, MEM_MODULE \
+    }
 
 static const struct real_case {
     const char *file;
     const char *cmdline;
-    const char *psci;           /* NULL: no /psci */
+    const char *psci; /* NULL: no /psci */
     struct mem_region regions[MAX_REGIONS];
 } real_cases[] = {
     /* qemu-system-aarch64 -M virt -cpu cortex-a72 -m ... */
@@ -72,22 +85,32 @@ static const struct real_case {
     { "qemu-virt-4g.dtb", "", "hvc", { DTB, USABLE(0x40000000, 0x100000000) } },
     /* at EL2 (virtualization=on) PSCI is the firmware's, behind SMC */
     { "qemu-virt-el2.dtb", "", "smc", { DTB, USABLE(0x40000000, 0x8000000) } },
-    { "qemu-virt-append.dtb", "ktest=all console=ttyAMA0 x=\"a b\"", "hvc",
+    { "qemu-virt-append.dtb",
+      "ktest=all console=ttyAMA0 x=\"a b\"",
+      "hvc",
       { DTB, USABLE(0x40000000, 0x8000000) } },
-    { "qemu-virt-initrd.dtb", "console=ttyAMA0", "hvc",
+    { "qemu-virt-initrd.dtb",
+      "console=ttyAMA0",
+      "hvc",
       { DTB, USABLE(0x40000000, 0x40000000), MODULE(0x48000000, 70000) } },
     /* dtc-built: see the .dts files */
-    { "two-banks.dtb", "console=ttyAMA0 loglevel=8", "smc",
+    { "two-banks.dtb",
+      "console=ttyAMA0 loglevel=8",
+      "smc",
       { DTB, RESERVED(0x40000000, 0x10000), USABLE(0x40000000, 0x20000000),
         USABLE(0x100000000, 0x40000000), USABLE(0x200000000, 0x100000000),
-        USABLE(0x60000000, 0x1000), RESERVED(0x5e000000, 0x200000),
-        RESERVED(0x5f000000, 0x800000), MODULE(0x48000000, 0x800000) } },
-    { "two-banks-v16.dtb", "console=ttyAMA0 loglevel=8", "smc",
+        USABLE(0x60000000, 0x1000), RESERVED(0x5e000000, 0x200000), RESERVED(0x5f000000, 0x800000),
+        MODULE(0x48000000, 0x800000) } },
+    { "two-banks-v16.dtb",
+      "console=ttyAMA0 loglevel=8",
+      "smc",
       { DTB, RESERVED(0x40000000, 0x10000), USABLE(0x40000000, 0x20000000),
         USABLE(0x100000000, 0x40000000), USABLE(0x200000000, 0x100000000),
-        USABLE(0x60000000, 0x1000), RESERVED(0x5e000000, 0x200000),
-        RESERVED(0x5f000000, 0x800000), MODULE(0x48000000, 0x800000) } },
-    { "one-cell.dtb", "ktest=all", NULL,
+        USABLE(0x60000000, 0x1000), RESERVED(0x5e000000, 0x200000), RESERVED(0x5f000000, 0x800000),
+        MODULE(0x48000000, 0x800000) } },
+    { "one-cell.dtb",
+      "ktest=all",
+      NULL,
       { DTB, RESERVED(0x40000000, 0x1000), RESERVED(0x41000000, 0x20000),
         USABLE(0x40000000, 0x10000000), USABLE(0x60000000, 0x8000000),
         RESERVED(0x4f000000, 0x100000), RESERVED(0x4e000000, 0x1000),
@@ -147,8 +170,10 @@ static void qemu_blob_as_loaded(void)
     put_be32(blob + 4 * HDR_TOTALSIZE, total);
     err = parse(blob, total, PA);
     CHECK_MSG(!err, "%s", err);
-    check_regions("padded", (struct mem_region[]){ { PA, total, MEM_FIRMWARE_INFO },
-                                                   USABLE(0x40000000, 0x8000000) }, 2);
+    check_regions(
+        "padded",
+        (struct mem_region[]){ { PA, total, MEM_FIRMWARE_INFO }, USABLE(0x40000000, 0x8000000) },
+        2);
     /* One byte short of what it claims: refused. */
     err = parse(blob, total - 1, PA);
     CHECK_MSG(err && strstr(err, "totalsize 0x100000"), "%s", err ? err : "accepted");
@@ -166,7 +191,8 @@ static void three_address_cells_are_refused(void)
         return;
     err = parse(blob, size, PA);
     CHECK_MSG(err && strstr(err, "#address-cells at struct offset 0x") &&
-              strstr(err, "3 cells; Duet reads 1 or 2"), "got %s", err ? err : "no error");
+                  strstr(err, "3 cells; Duet reads 1 or 2"),
+              "got %s", err ? err : "no error");
     free(blob);
 }
 
@@ -179,7 +205,7 @@ static void truncated_blobs_are_refused(void)
     if (!blob)
         return;
     for (size_t avail = 0; avail < size; avail++) {
-        u8 *copy = malloc(avail ? avail : 1);     /* ASan guards its end */
+        u8 *copy = malloc(avail ? avail : 1); /* ASan guards its end */
         const char *err;
 
         memcpy(copy, blob, avail);
@@ -206,10 +232,10 @@ static struct {
     u32 strings_len;
     u64 rsv[4][2];
     int nrsv;
-    bool rsv_unterminated;      /* no (0, 0) entry: the block ends the blob */
-    bool nops;                  /* an FDT_NOP before every token */
-    u32 mark;                   /* struct offset the error must name (0: none) */
-    size_t available;           /* what the parser may read (0: the blob) */
+    bool rsv_unterminated; /* no (0, 0) entry: the block ends the blob */
+    bool nops;             /* an FDT_NOP before every token */
+    u32 mark;              /* struct offset the error must name (0: none) */
+    size_t available;      /* what the parser may read (0: the blob) */
     paddr_t pa;
 } b;
 static u8 blob[16384] __attribute__((aligned(8)));
@@ -254,7 +280,7 @@ static void bytes(const void *data, u32 len)
 {
     if (len)
         memcpy(b.structure + b.struct_len, data, len);
-    b.struct_len += ALIGN_UP(len, 4u);      /* the padding is already zero */
+    b.struct_len += ALIGN_UP(len, 4u); /* the padding is already zero */
 }
 
 static void node(const char *name)
@@ -399,7 +425,7 @@ static void standard_tree(void)
 }
 
 static const struct mem_region standard_regions[] = {
-    { PA, 0, MEM_FIRMWARE_INFO },     /* size: blob_size */
+    { PA, 0, MEM_FIRMWARE_INFO }, /* size: blob_size */
     USABLE(0x40000000, 0x8000000),
     RESERVED(0x48000000, 0x100000),
     MODULE(0x44000000, 0x100000),
@@ -464,14 +490,46 @@ static void standard(void)
 }
 
 /* The header (5.2) */
-static void short_of_a_header(void) { standard(); b.available = 39; }
-static void bad_magic(void) { standard(); set_header(HDR_MAGIC, 0xd00dfeef); }
-static void version_15(void) { standard(); set_header(HDR_VERSION, 15); }
-static void last_comp_version_18(void) { standard(); set_header(HDR_LAST_COMP_VERSION, 18); }
-static void totalsize_below_header(void) { standard(); set_header(HDR_TOTALSIZE, 39); }
-static void totalsize_past_available(void) { standard(); b.available = blob_size - 1; }
-static void rsvmap_in_header(void) { standard(); set_header(HDR_OFF_MEM_RSVMAP, 0x20); }
-static void rsvmap_unaligned(void) { standard(); set_header(HDR_OFF_MEM_RSVMAP, 0x2c); }
+static void short_of_a_header(void)
+{
+    standard();
+    b.available = 39;
+}
+static void bad_magic(void)
+{
+    standard();
+    set_header(HDR_MAGIC, 0xd00dfeef);
+}
+static void version_15(void)
+{
+    standard();
+    set_header(HDR_VERSION, 15);
+}
+static void last_comp_version_18(void)
+{
+    standard();
+    set_header(HDR_LAST_COMP_VERSION, 18);
+}
+static void totalsize_below_header(void)
+{
+    standard();
+    set_header(HDR_TOTALSIZE, 39);
+}
+static void totalsize_past_available(void)
+{
+    standard();
+    b.available = blob_size - 1;
+}
+static void rsvmap_in_header(void)
+{
+    standard();
+    set_header(HDR_OFF_MEM_RSVMAP, 0x20);
+}
+static void rsvmap_unaligned(void)
+{
+    standard();
+    set_header(HDR_OFF_MEM_RSVMAP, 0x2c);
+}
 
 static void rsvmap_past_totalsize(void)
 {
@@ -485,9 +543,21 @@ static void struct_unaligned(void)
     set_header(HDR_OFF_DT_STRUCT, header_field(HDR_OFF_DT_STRUCT) + 2);
 }
 
-static void struct_in_header(void) { standard(); set_header(HDR_OFF_DT_STRUCT, 0x24); }
-static void struct_past_totalsize(void) { standard(); set_header(HDR_OFF_DT_STRUCT, blob_size + 4); }
-static void struct_size_past_totalsize(void) { standard(); set_header(HDR_SIZE_DT_STRUCT, blob_size); }
+static void struct_in_header(void)
+{
+    standard();
+    set_header(HDR_OFF_DT_STRUCT, 0x24);
+}
+static void struct_past_totalsize(void)
+{
+    standard();
+    set_header(HDR_OFF_DT_STRUCT, blob_size + 4);
+}
+static void struct_size_past_totalsize(void)
+{
+    standard();
+    set_header(HDR_SIZE_DT_STRUCT, blob_size);
+}
 
 static void v16_struct_past_totalsize(void)
 {
@@ -496,7 +566,11 @@ static void v16_struct_past_totalsize(void)
     set_header(HDR_OFF_DT_STRUCT, ALIGN_UP(blob_size + 1, 4u));
 }
 
-static void strings_past_totalsize(void) { standard(); set_header(HDR_OFF_DT_STRINGS, blob_size + 1); }
+static void strings_past_totalsize(void)
+{
+    standard();
+    set_header(HDR_OFF_DT_STRINGS, blob_size + 1);
+}
 
 static void strings_size_past_totalsize(void)
 {
@@ -504,7 +578,11 @@ static void strings_size_past_totalsize(void)
     set_header(HDR_SIZE_DT_STRINGS, header_field(HDR_SIZE_DT_STRINGS) + 1);
 }
 
-static void dtb_at_top_of_memory(void) { standard(); b.pa = 0xffffffffffffff00ULL; }
+static void dtb_at_top_of_memory(void)
+{
+    standard();
+    b.pa = 0xffffffffffffff00ULL;
+}
 
 /* The memory-reservation block (5.3) */
 static void rsvmap_without_end(void)
@@ -581,14 +659,14 @@ static void node_name_padding_cut_off(void)
 {
     root(2, 2);
     mark();
-    node("abcde");                          /* 6 bytes + 2 of padding */
+    node("abcde"); /* 6 bytes + 2 of padding */
     assemble();
     set_header(HDR_SIZE_DT_STRUCT, b.struct_len - 2);
 }
 
 static void nested_too_deep(void)
 {
-    root(2, 2);                             /* depth 1 */
+    root(2, 2); /* depth 1 */
     for (int depth = 2; depth <= FDT_MAX_DEPTH; depth++)
         node("n");
     mark();
@@ -768,7 +846,7 @@ static void memory_fills_the_map(void)
     node("memory@40000000");
     prop_str("device_type", "memory");
     mark();
-    prop("reg", reg, sizeof(reg));          /* with the DTB itself: one too many */
+    prop("reg", reg, sizeof(reg)); /* with the DTB itself: one too many */
     end();
     finish();
 }
@@ -796,8 +874,22 @@ static void chosen(void)
     node("chosen");
 }
 
-static void bootargs_unterminated(void) { chosen(); mark(); prop("bootargs", "abc", 3); end(); finish(); }
-static void bootargs_empty(void) { chosen(); mark(); prop("bootargs", NULL, 0); end(); finish(); }
+static void bootargs_unterminated(void)
+{
+    chosen();
+    mark();
+    prop("bootargs", "abc", 3);
+    end();
+    finish();
+}
+static void bootargs_empty(void)
+{
+    chosen();
+    mark();
+    prop("bootargs", NULL, 0);
+    end();
+    finish();
+}
 
 static void initrd_start_3_bytes(void)
 {
@@ -863,9 +955,12 @@ static void psci_method_unterminated(void)
 static const struct bad_case {
     const char *name;
     void (*build)(void);
-    const char *message;        /* what the error must say */
+    const char *message; /* what the error must say */
 } bad_cases[] = {
-#define BAD(fn, msg) { #fn, fn, msg }
+#define BAD(fn, msg) \
+    {                \
+#fn, fn, msg \
+    }
     BAD(short_of_a_header, "fdt: only 39 bytes, less than the 40-byte header"),
     BAD(bad_magic, "header: magic 0xd00dfeef is not 0xd00dfeed"),
     BAD(version_15, "header: version 15 is older than 16"),
@@ -983,8 +1078,10 @@ static void cells_default_to_2_and_1(void)
     end();
     finish();
     if (accepted())
-        check_regions("default cells", (struct mem_region[]){
-            { PA, blob_size, MEM_FIRMWARE_INFO }, USABLE(0x40000000, 0x8000000) }, 2);
+        check_regions("default cells",
+                      (struct mem_region[]){ { PA, blob_size, MEM_FIRMWARE_INFO },
+                                             USABLE(0x40000000, 0x8000000) },
+                      2);
 }
 
 /* Only what the tree says is RAM, in the root's address space, is usable. */
@@ -992,7 +1089,7 @@ static void only_memory_nodes_are_ram(void)
 {
     reset();
     root(1, 1);
-    node("memory@10000000");                /* status "okay" and "ok" are enabled */
+    node("memory@10000000"); /* status "okay" and "ok" are enabled */
     prop_str("device_type", "memory");
     prop_str("status", "okay");
     prop_cells("reg", 2, 0x10000000, 0x1000);
@@ -1000,18 +1097,18 @@ static void only_memory_nodes_are_ram(void)
     node("memory@20000000");
     prop_cells("reg", 2, 0x20000000, 0x1000);
     prop_str("status", "ok");
-    prop_str("device_type", "memory");      /* after reg is fine */
+    prop_str("device_type", "memory"); /* after reg is fine */
     end();
-    node("memory@30000000");                /* disabled */
+    node("memory@30000000"); /* disabled */
     prop_str("device_type", "memory");
     prop_str("status", "disabled");
     prop_cells("reg", 2, 0x30000000, 0x1000);
     end();
-    node("memory@40000000");                /* not quite "memory" */
+    node("memory@40000000"); /* not quite "memory" */
     prop("device_type", "memory", 6);
     prop_cells("reg", 2, 0x40000000, 0x1000);
     end();
-    node("ram@50000000");                   /* not a memory node's name */
+    node("ram@50000000"); /* not a memory node's name */
     prop_str("device_type", "memory");
     prop_cells("reg", 2, 0x50000000, 0x1000);
     end();
@@ -1019,7 +1116,7 @@ static void only_memory_nodes_are_ram(void)
     prop_str("device_type", "memory");
     prop_cells("reg", 2, 0x60000000, 0x1000);
     end();
-    node("soc");                            /* not a child of the root */
+    node("soc"); /* not a child of the root */
     prop_cells("#address-cells", 1, 1);
     prop_cells("#size-cells", 1, 1);
     node("memory@70000000");
@@ -1027,7 +1124,7 @@ static void only_memory_nodes_are_ram(void)
     prop_cells("reg", 2, 0x70000000, 0x1000);
     end();
     end();
-    node("memory@80000000");                /* empty reg, and a size of 0: nothing */
+    node("memory@80000000"); /* empty reg, and a size of 0: nothing */
     prop_str("device_type", "memory");
     prop("reg", NULL, 0);
     end();
@@ -1037,9 +1134,12 @@ static void only_memory_nodes_are_ram(void)
     end();
     finish();
     if (accepted())
-        check_regions("memory nodes", (struct mem_region[]){
-            { PA, blob_size, MEM_FIRMWARE_INFO }, USABLE(0x10000000, 0x1000),
-            USABLE(0x20000000, 0x1000), USABLE(0x91000000, 0x1000) }, 4);
+        check_regions("memory nodes",
+                      (struct mem_region[]){ { PA, blob_size, MEM_FIRMWARE_INFO },
+                                             USABLE(0x10000000, 0x1000),
+                                             USABLE(0x20000000, 0x1000),
+                                             USABLE(0x91000000, 0x1000) },
+                      4);
 }
 
 /* Children of /reserved-memory: reg in its own cells; size-only and disabled ones ignored. */
@@ -1066,7 +1166,7 @@ static void reservations(void)
     prop_str("status", "disabled");
     prop_cells("reg", 2, 0x53000000, 0x1000);
     end();
-    node("d@54000000");                     /* a grandchild: not a reservation */
+    node("d@54000000"); /* a grandchild: not a reservation */
     node("e@55000000");
     prop_cells("reg", 2, 0x55000000, 0x1000);
     end();
@@ -1074,9 +1174,12 @@ static void reservations(void)
     end();
     finish();
     if (accepted())
-        check_regions("reservations", (struct mem_region[]){
-            { PA, blob_size, MEM_FIRMWARE_INFO }, RESERVED(0x50000000, 0x1000),
-            RESERVED(0x51000000, 0x2000), RESERVED(0x52000000, 0x3000) }, 4);
+        check_regions("reservations",
+                      (struct mem_region[]){ { PA, blob_size, MEM_FIRMWARE_INFO },
+                                             RESERVED(0x50000000, 0x1000),
+                                             RESERVED(0x51000000, 0x2000),
+                                             RESERVED(0x52000000, 0x3000) },
+                      4);
 }
 
 /* #address-cells of other nodes (/cpus has #size-cells = <0>, PCI 3) is not ours to judge. */
@@ -1111,8 +1214,10 @@ static void deepest_tree_is_read(void)
     end();
     finish();
     if (accepted())
-        check_regions("64 deep", (struct mem_region[]){
-            { PA, blob_size, MEM_FIRMWARE_INFO }, USABLE(0x40000000, 0x1000) }, 2);
+        check_regions("64 deep",
+                      (struct mem_region[]){ { PA, blob_size, MEM_FIRMWARE_INFO },
+                                             USABLE(0x40000000, 0x1000) },
+                      2);
 }
 
 static void long_bootargs_are_cut(void)
@@ -1160,9 +1265,8 @@ static void memreserve_ends_at_zero_zero(void)
     }
 }
 
-HOST_TESTS(real_blobs_parse_to_their_regions, qemu_blob_as_loaded,
-           three_address_cells_are_refused, truncated_blobs_are_refused, standard_tree_parses,
-           nops_are_skipped, malformed_blobs_are_refused, cells_default_to_2_and_1,
-           only_memory_nodes_are_ram, reservations, other_nodes_cells_are_not_read,
-           deepest_tree_is_read, long_bootargs_are_cut, bootargs_end_at_their_nul,
-           memreserve_ends_at_zero_zero)
+HOST_TESTS(real_blobs_parse_to_their_regions, qemu_blob_as_loaded, three_address_cells_are_refused,
+           truncated_blobs_are_refused, standard_tree_parses, nops_are_skipped,
+           malformed_blobs_are_refused, cells_default_to_2_and_1, only_memory_nodes_are_ram,
+           reservations, other_nodes_cells_are_not_read, deepest_tree_is_read,
+           long_bootargs_are_cut, bootargs_end_at_their_nul, memreserve_ends_at_zero_zero)

@@ -48,7 +48,7 @@ static void reserved_wins_over_usable(void)
 {
     reset();
     add(0x0, 0x10000, MEM_RESERVED);
-    add(0x0, 0x20000, MEM_USABLE);          /* listed after, still loses */
+    add(0x0, 0x20000, MEM_USABLE); /* listed after, still loses */
     CHECK_EQ(memmap_normalize(&map), 0);
     EXPECT_REGIONS(&map, { 0x0, 0x10000, MEM_RESERVED }, { 0x10000, 0x10000, MEM_USABLE });
 }
@@ -68,8 +68,8 @@ static void merges_neighbours_of_one_type(void)
     reset();
     add(0x0, 0x1000, MEM_USABLE);
     add(0x1000, 0x1000, MEM_USABLE);
-    add(0x1800, 0x2800, MEM_USABLE);        /* overlapping, same type */
-    add(0x5000, 0x1000, MEM_USABLE);        /* a hole at 0x4000: not merged */
+    add(0x1800, 0x2800, MEM_USABLE); /* overlapping, same type */
+    add(0x5000, 0x1000, MEM_USABLE); /* a hole at 0x4000: not merged */
     CHECK_EQ(memmap_normalize(&map), 0);
     EXPECT_REGIONS(&map, { 0x0, 0x4000, MEM_USABLE }, { 0x5000, 0x1000, MEM_USABLE });
 }
@@ -77,9 +77,9 @@ static void merges_neighbours_of_one_type(void)
 static void aligns_usable_inward(void)
 {
     reset();
-    add(0x1234, 0x5000, MEM_USABLE);        /* [0x1234, 0x6234) -> [0x2000, 0x6000) */
-    add(0x8000, 0xfff, MEM_USABLE);         /* no whole page: gone */
-    add(0x10100, 0x100, MEM_RESERVED);      /* reserved keeps its exact bounds */
+    add(0x1234, 0x5000, MEM_USABLE);   /* [0x1234, 0x6234) -> [0x2000, 0x6000) */
+    add(0x8000, 0xfff, MEM_USABLE);    /* no whole page: gone */
+    add(0x10100, 0x100, MEM_RESERVED); /* reserved keeps its exact bounds */
     CHECK_EQ(memmap_normalize(&map), 0);
     EXPECT_REGIONS(&map, { 0x2000, 0x4000, MEM_USABLE }, { 0x10100, 0x100, MEM_RESERVED });
 }
@@ -87,7 +87,7 @@ static void aligns_usable_inward(void)
 static void top_of_the_address_space(void)
 {
     reset();
-    add(0xfffffffffffff000ULL, 0xfff, MEM_USABLE);     /* ends at 2^64 - 1: no whole page */
+    add(0xfffffffffffff000ULL, 0xfff, MEM_USABLE); /* ends at 2^64 - 1: no whole page */
     add(0xffffffffffffe000ULL, 0x1000, MEM_USABLE);
     CHECK_EQ(memmap_normalize(&map), 0);
     EXPECT_REGIONS(&map, { 0xffffffffffffe000ULL, 0x1000, MEM_USABLE });
@@ -99,7 +99,7 @@ static void add_refuses_bad_regions(void)
     CHECK_EQ(memmap_add(&map, 0xfffffffffffff000ULL, 0x2000, MEM_USABLE), MEMMAP_ERR_OVERFLOW);
     CHECK_EQ(memmap_add(&map, 0x1000, 0x1000, 0), MEMMAP_ERR_TYPE);
     CHECK_EQ(memmap_add(&map, 0x1000, 0x1000, MEM_TYPE_COUNT), MEMMAP_ERR_TYPE);
-    CHECK_EQ(memmap_add(&map, 0x1000, 0, MEM_USABLE), 0);      /* ignored */
+    CHECK_EQ(memmap_add(&map, 0x1000, 0, MEM_USABLE), 0); /* ignored */
     CHECK_EQ(map.count, 0);
     for (int i = 0; i < MEMMAP_MAX_REGIONS; i++)
         CHECK_EQ(memmap_add(&map, (paddr_t)i * 0x2000, 0x1000, MEM_USABLE), 0);
@@ -149,8 +149,8 @@ static void release_turns_a_type_back_into_usable_ram(void)
 
 /* --- random maps against a model ------------------------------------------------ */
 
-#define GRANULE 0x100
-#define SPACE   0x40000                     /* 64 pages */
+#define GRANULE  0x100
+#define SPACE    0x40000 /* 64 pages */
 #define GRANULES (SPACE / GRANULE)
 
 /* The model: type of each granule = strongest type covering it; a usable
@@ -230,7 +230,6 @@ static void random_maps_match_the_model(void)
 
 HOST_TESTS(the_documented_example, sorts_unsorted_input, reserved_wins_over_usable,
            stronger_reservation_wins, merges_neighbours_of_one_type, aligns_usable_inward,
-           top_of_the_address_space, add_refuses_bad_regions,
-           too_many_results_leave_the_map_alone, reserve_keeps_it_normalised,
-           release_turns_a_type_back_into_usable_ram,
+           top_of_the_address_space, add_refuses_bad_regions, too_many_results_leave_the_map_alone,
+           reserve_keeps_it_normalised, release_turns_a_type_back_into_usable_ram,
            random_maps_match_the_model)

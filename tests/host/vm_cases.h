@@ -10,9 +10,9 @@
 #include "host.h"
 #include "../../mm/vm.c"
 
-#define RAM_PA      0x1000000ULL
-#define RAM_PAGES   8192
-#define KVA         0xffff900000000000ULL      /* somewhere in the kernel half */
+#define RAM_PA    0x1000000ULL
+#define RAM_PAGES 8192
+#define KVA       0xffff900000000000ULL /* somewhere in the kernel half */
 
 static u8 *ram;
 static u8 frame_used[RAM_PAGES];
@@ -44,24 +44,35 @@ void pt_free_page(paddr_t pa)
                   (unsigned long long)pa);
         return;
     }
-    memset(ram + i * PAGE_SIZE, 0x6b, PAGE_SIZE);   /* poison: a stale walk would see it */
+    memset(ram + i * PAGE_SIZE, 0x6b, PAGE_SIZE); /* poison: a stale walk would see it */
     frame_used[i] = 0;
     frames_in_use--;
 }
 
 static long tlb_invalidations;
-void arch_pte_sync(void) {}
-void arch_tlb_invalidate(vaddr_t va, size_t size) { tlb_invalidations++; }
-void arch_tlb_invalidate_all(void) { tlb_invalidations++; }
+void arch_pte_sync(void)
+{
+}
+void arch_tlb_invalidate(vaddr_t va, size_t size)
+{
+    tlb_invalidations++;
+}
+void arch_tlb_invalidate_all(void)
+{
+    tlb_invalidations++;
+}
 #if !defined(HOST_ARCH_AARCH64)
-bool arch_mmu_has_1g_pages(void) { return has_1g; }
+bool arch_mmu_has_1g_pages(void)
+{
+    return has_1g;
+}
 #endif
 
 static void setup(void)
 {
     if (!ram) {
-        ram = mmap(NULL, RAM_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ram = mmap(NULL, RAM_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
         host_pmo_set(ram, RAM_PA, RAM_PAGES * PAGE_SIZE);
     }
     memset(frame_used, 0, sizeof(frame_used));
@@ -92,30 +103,31 @@ static void count_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, v
 static int count_leaves(struct vm_space *s)
 {
     count_leaves_n = 0;
-    vm_for_each_leaf(s, count_leaf, NULL);
+    vm_for_each_leaf (s, count_leaf, NULL)
+        ;
     return count_leaves_n;
 }
 
-#define EXPECT_MAPS(s, va, want_pa, want_size, want_flags)                  \
-    do {                                                                    \
-        struct vm_translation _t;                                           \
-        int _e = vm_translate(s, va, &_t);                                  \
+#define EXPECT_MAPS(s, va, want_pa, want_size, want_flags)                                         \
+    do {                                                                                           \
+        struct vm_translation _t;                                                                  \
+        int _e = vm_translate(s, va, &_t);                                                         \
         CHECK_MSG(_e == VM_OK, "translate 0x%llx: %s", (unsigned long long)(va), vm_strerror(_e)); \
-        if (_e == VM_OK) {                                                  \
-            CHECK_EQ(_t.pa, want_pa);                                       \
-            CHECK_EQ(_t.page_size, want_size);                              \
-            CHECK_EQ(_t.flags, want_flags);                                 \
-        }                                                                   \
+        if (_e == VM_OK) {                                                                         \
+            CHECK_EQ(_t.pa, want_pa);                                                              \
+            CHECK_EQ(_t.page_size, want_size);                                                     \
+            CHECK_EQ(_t.flags, want_flags);                                                        \
+        }                                                                                          \
     } while (0)
 
-#define RW (VM_READ | VM_WRITE)
+#define RW  (VM_READ | VM_WRITE)
 #define KRW (RW | VM_GLOBAL)
 
 static void encodings_round_trip(void)
 {
     static const unsigned combos[] = {
-        VM_READ | VM_GLOBAL, KRW, VM_READ | VM_EXEC | VM_GLOBAL, KRW | VM_DEVICE,
-        VM_READ | VM_USER, RW | VM_USER, VM_READ | VM_EXEC | VM_USER,
+        VM_READ | VM_GLOBAL, KRW,          VM_READ | VM_EXEC | VM_GLOBAL, KRW | VM_DEVICE,
+        VM_READ | VM_USER,   RW | VM_USER, VM_READ | VM_EXEC | VM_USER,
     };
     for (unsigned level = 0; level < 3; level++)
         for (size_t i = 0; i < sizeof(combos) / sizeof(combos[0]); i++) {
@@ -161,10 +173,10 @@ static void uses_the_largest_pages_alignment_allows(void)
     CHECK_EQ(count_leaves(&kspace), 1);
     CHECK_EQ(kernel_tables_made(), arch_mmu_kernel_tables_shared() ? 0 : 1);
     CHECK_EQ(vm_map(&kspace, KVA + (1ULL << 30), 0x80000000, 1ULL << 30, KRW, 1), VM_OK);
-    CHECK_EQ(count_leaves(&kspace), 1 + 512);       /* max_level 1: 2 MiB pages */
+    CHECK_EQ(count_leaves(&kspace), 1 + 512); /* max_level 1: 2 MiB pages */
 #if !defined(HOST_ARCH_AARCH64)
     setup();
-    has_1g = false;                                 /* qemu64 has no 1 GiB pages */
+    has_1g = false; /* qemu64 has no 1 GiB pages */
     CHECK_EQ(vm_map(&kspace, KVA, 0x40000000, 1ULL << 30, KRW, 2), VM_OK);
     CHECK_EQ(count_leaves(&kspace), 512);
     EXPECT_MAPS(&kspace, KVA, 0x40000000, 0x200000, KRW);
@@ -179,9 +191,9 @@ static void refuses_to_map_over_a_live_mapping(void)
     CHECK_EQ(vm_map(&kspace, KVA, 0x80000000, 0x200000, KRW, 2), VM_ERR_EXISTS);
     CHECK_EQ(vm_map(&kspace, KVA + 0x1ff000, 0x9000, 0x2000, KRW, 2), VM_ERR_EXISTS);
     CHECK_EQ(vm_map(&kspace, KVA + 0x100000, 0x9000, PAGE_SIZE, KRW, 0), VM_ERR_EXISTS);
-    CHECK_EQ(frames_in_use, tables);                /* nothing half-made */
+    CHECK_EQ(frames_in_use, tables); /* nothing half-made */
     EXPECT_MAPS(&kspace, KVA, 0x40000000, 0x200000, KRW);
-    CHECK_EQ(vm_translate(&kspace, KVA + 0x200000, &(struct vm_translation){0}),
+    CHECK_EQ(vm_translate(&kspace, KVA + 0x200000, &(struct vm_translation){ 0 }),
              VM_ERR_NOT_MAPPED);
 }
 
@@ -215,7 +227,7 @@ static void protect_changes_flags_and_splits_at_the_edges(void)
     EXPECT_MAPS(&kspace, KVA + 0x200000, 0x40200000, 0x200000, KRW);
     CHECK(tlb_invalidations > 0);
     CHECK_EQ(vm_protect(&kspace, KVA + 0x300000, 0x200000, VM_READ), VM_ERR_NOT_MAPPED);
-    EXPECT_MAPS(&kspace, KVA + 0x300000, 0x40300000, 0x200000, KRW);  /* unchanged */
+    EXPECT_MAPS(&kspace, KVA + 0x300000, 0x40300000, 0x200000, KRW); /* unchanged */
 }
 
 static void running_out_of_memory_leaves_no_trace(void)
@@ -265,8 +277,7 @@ static void bad_arguments_are_refused(void)
     CHECK_EQ(vm_map(&kspace, KVA + 1, 0x9000, PAGE_SIZE, KRW, 0), VM_ERR_INVALID);
     CHECK_EQ(vm_map(&kspace, KVA, 0x9001, PAGE_SIZE, KRW, 0), VM_ERR_INVALID);
     CHECK_EQ(vm_map(&kspace, KVA, 0x9000, 0, KRW, 0), VM_ERR_INVALID);
-    CHECK_EQ(vm_map(&kspace, 0xfffffffffffff000ULL, 0x9000, 2 * PAGE_SIZE, KRW, 0),
-             VM_ERR_INVALID);
+    CHECK_EQ(vm_map(&kspace, 0xfffffffffffff000ULL, 0x9000, 2 * PAGE_SIZE, KRW, 0), VM_ERR_INVALID);
     CHECK_EQ(vm_map(&uspace, USER_END - PAGE_SIZE, 0x9000, 2 * PAGE_SIZE, RW, 0), VM_ERR_INVALID);
     CHECK_EQ(vm_unmap(&kspace, KVA, 123), VM_ERR_INVALID);
     CHECK_EQ(kernel_tables_made(), 0);

@@ -19,8 +19,8 @@
 #include <duet/compiler.h>
 #include <duet/errno.h>
 #include <duet/layout.h>
-#include <duet/printk.h>        /* printf, snprintf, vprintf, vsnprintf */
-#include <duet/string.h>        /* memcpy, strlen, strcmp, ... */
+#include <duet/printk.h> /* printf, snprintf, vprintf, vsnprintf */
+#include <duet/string.h> /* memcpy, strlen, strcmp, ... */
 #include <duet/syscall.h>
 #include <duet/types.h>
 

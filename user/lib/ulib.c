@@ -60,7 +60,7 @@ int ulib_flush(void)
     while (done < out_len) {
         long n = write(1, out_buf + done, out_len - done);
         if (n <= 0) {
-            out_len = 0;            /* drop it: retrying a bad write loops forever */
+            out_len = 0; /* drop it: retrying a bad write loops forever */
             return n < 0 ? (int)n : -EFAULT;
         }
         done += (size_t)n;

@@ -9,7 +9,7 @@
 
 #define GROW_PAGES 8
 
-extern char _end[];             /* the end of .bss, from user/user.lds.S */
+extern char _end[]; /* the end of .bss, from user/user.lds.S */
 
 static int failures;
 

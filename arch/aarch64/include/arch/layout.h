@@ -6,12 +6,12 @@
 #ifndef ARCH_LAYOUT_H
 #define ARCH_LAYOUT_H
 
-#define KERNEL_PHYS_BASE    0x40000000   /* PA of KERNEL_VIRT_BASE */
-#define KERNEL_LOAD_PHYS    0x40200000   /* PA of the .boot segment */
-#define KERNEL_IMAGE_PHYS   0x40400000   /* PA of the higher-half image */
-#define EARLY_PMO_PHYS      0x40000000   /* boot.S maps this GiB in the PMO */
+#define KERNEL_PHYS_BASE  0x40000000 /* PA of KERNEL_VIRT_BASE */
+#define KERNEL_LOAD_PHYS  0x40200000 /* PA of the .boot segment */
+#define KERNEL_IMAGE_PHYS 0x40400000 /* PA of the higher-half image */
+#define EARLY_PMO_PHYS    0x40000000 /* boot.S maps this GiB in the PMO */
 
 /* e_machine of this arch's ELF files (System V ABI, EM_AARCH64). */
-#define ARCH_ELF_MACHINE    183
+#define ARCH_ELF_MACHINE 183
 
 #endif

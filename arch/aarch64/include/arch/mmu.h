@@ -21,22 +21,22 @@
 
 typedef u64 pte_t;
 
-#define A64_DESC_VALID      (1ULL << 0)
-#define A64_DESC_TABLE      (3ULL << 0)         /* also a page at level 0 */
-#define A64_DESC_BLOCK      (1ULL << 0)
-#define A64_DESC_TYPE_MASK  (3ULL << 0)
-#define A64_ATTR_DEVICE     (0ULL << 2)
-#define A64_ATTR_NORMAL     (1ULL << 2)
-#define A64_ATTR_MASK       (7ULL << 2)
-#define A64_AP_EL0          (1ULL << 6)         /* AP[1]: EL0 may access */
-#define A64_AP_RO           (1ULL << 7)         /* AP[2]: read-only */
-#define A64_SH_INNER        (3ULL << 8)
-#define A64_AF              (1ULL << 10)
-#define A64_NG              (1ULL << 11)
-#define A64_PXN             (1ULL << 53)
-#define A64_UXN             (1ULL << 54)
-#define A64_APTABLE_NO_EL0  (1ULL << 61)
-#define A64_ADDR            0x0000fffffffff000ULL
+#define A64_DESC_VALID     (1ULL << 0)
+#define A64_DESC_TABLE     (3ULL << 0) /* also a page at level 0 */
+#define A64_DESC_BLOCK     (1ULL << 0)
+#define A64_DESC_TYPE_MASK (3ULL << 0)
+#define A64_ATTR_DEVICE    (0ULL << 2)
+#define A64_ATTR_NORMAL    (1ULL << 2)
+#define A64_ATTR_MASK      (7ULL << 2)
+#define A64_AP_EL0         (1ULL << 6) /* AP[1]: EL0 may access */
+#define A64_AP_RO          (1ULL << 7) /* AP[2]: read-only */
+#define A64_SH_INNER       (3ULL << 8)
+#define A64_AF             (1ULL << 10)
+#define A64_NG             (1ULL << 11)
+#define A64_PXN            (1ULL << 53)
+#define A64_UXN            (1ULL << 54)
+#define A64_APTABLE_NO_EL0 (1ULL << 61)
+#define A64_ADDR           0x0000fffffffff000ULL
 
 static inline bool pte_is_valid(pte_t e)
 {
@@ -103,12 +103,12 @@ static inline unsigned pte_leaf_flags(pte_t e, unsigned level)
 
 static inline bool arch_mmu_has_1g_pages(void)
 {
-    return true;        /* level-1 blocks always exist with the 4 KiB granule */
+    return true; /* level-1 blocks always exist with the 4 KiB granule */
 }
 
 static inline bool arch_mmu_kernel_tables_shared(void)
 {
-    return false;       /* the kernel half lives in TTBR1, shared as it is */
+    return false; /* the kernel half lives in TTBR1, shared as it is */
 }
 
 #endif

@@ -5,12 +5,12 @@
 #ifndef ARCH_LAYOUT_H
 #define ARCH_LAYOUT_H
 
-#define KERNEL_PHYS_BASE    0x0          /* PA of KERNEL_VIRT_BASE */
-#define KERNEL_LOAD_PHYS    0x200000     /* PA of the .boot segment */
-#define KERNEL_IMAGE_PHYS   0x400000     /* PA of the higher-half image */
-#define EARLY_PMO_PHYS      0x0          /* boot.S maps PA 0..1 GiB in the PMO */
+#define KERNEL_PHYS_BASE  0x0      /* PA of KERNEL_VIRT_BASE */
+#define KERNEL_LOAD_PHYS  0x200000 /* PA of the .boot segment */
+#define KERNEL_IMAGE_PHYS 0x400000 /* PA of the higher-half image */
+#define EARLY_PMO_PHYS    0x0      /* boot.S maps PA 0..1 GiB in the PMO */
 
 /* e_machine of this arch's ELF files (System V ABI, EM_X86_64). */
-#define ARCH_ELF_MACHINE    62
+#define ARCH_ELF_MACHINE 62
 
 #endif

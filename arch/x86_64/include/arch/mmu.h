@@ -18,15 +18,15 @@
 
 typedef u64 pte_t;
 
-#define X86_PTE_P       (1ULL << 0)
-#define X86_PTE_RW      (1ULL << 1)
-#define X86_PTE_US      (1ULL << 2)
-#define X86_PTE_PWT     (1ULL << 3)
-#define X86_PTE_PCD     (1ULL << 4)
-#define X86_PTE_PS      (1ULL << 7)
-#define X86_PTE_G       (1ULL << 8)
-#define X86_PTE_NX      (1ULL << 63)
-#define X86_PTE_ADDR    0x000ffffffffff000ULL
+#define X86_PTE_P    (1ULL << 0)
+#define X86_PTE_RW   (1ULL << 1)
+#define X86_PTE_US   (1ULL << 2)
+#define X86_PTE_PWT  (1ULL << 3)
+#define X86_PTE_PCD  (1ULL << 4)
+#define X86_PTE_PS   (1ULL << 7)
+#define X86_PTE_G    (1ULL << 8)
+#define X86_PTE_NX   (1ULL << 63)
+#define X86_PTE_ADDR 0x000ffffffffff000ULL
 
 static inline bool pte_is_valid(pte_t e)
 {
@@ -70,7 +70,7 @@ static inline pte_t pte_make_leaf(paddr_t pa, unsigned level, unsigned vm_flags)
 
 static inline unsigned pte_leaf_flags(pte_t e, unsigned level)
 {
-    unsigned f = VM_READ;               /* x86 has no write-only or no-read pages */
+    unsigned f = VM_READ; /* x86 has no write-only or no-read pages */
 
     if (e & X86_PTE_RW)
         f |= VM_WRITE;
@@ -89,7 +89,7 @@ bool arch_mmu_has_1g_pages(void);
 
 static inline bool arch_mmu_kernel_tables_shared(void)
 {
-    return true;        /* each PML4 copies entries 256..511 (copy_kernel_mappings) */
+    return true; /* each PML4 copies entries 256..511 (copy_kernel_mappings) */
 }
 
 #endif

@@ -10,8 +10,8 @@
 
 #include <duet/types.h>
 
-extern uintptr_t host_pmo_offset;      /* arena address - pa_base */
-extern uintptr_t host_pmo_start, host_pmo_end;  /* the arena */
+extern uintptr_t host_pmo_offset;              /* arena address - pa_base */
+extern uintptr_t host_pmo_start, host_pmo_end; /* the arena */
 
 static inline void *phys_to_virt(paddr_t pa)
 {
