@@ -6,6 +6,7 @@
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"]  boot-time benchmark
 #   make deps                                   install the Debian packages Duet needs
+#   make check / make format                    static checks (clang-format, cppcheck, clang-tidy) / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
 
 .DEFAULT_GOAL := all
@@ -64,7 +65,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: handout grade all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
+.PHONY: check format handout grade all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
         compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
@@ -159,6 +160,17 @@ grade:
 	$(Q)python3 tools/grade.py $(LAB) $(foreach a,$(TEST_ARCHS),--arch $(a)) \
 	    $(if $(SUBMISSION),--submission $(SUBMISSION))
 
+# --- static checks (tools/check.sh, .clang-format, .clang-tidy) -------------
+# clang-tidy reads the compile database of the LLVM=1 builds.
+check: deps-check
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 LLVM=1 all
+	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 LLVM=1 all
+	$(Q)tools/check.sh
+
+format:
+	$(Q)find arch boot include kernel lib mm tests user -name build -prune -o \
+	    \( -name '*.c' -o -name '*.h' \) -print | xargs clang-format -i
+
 # --- host tests and fuzzing (no QEMU) ----------------------------------------
 include mk/host.mk
 
@@ -174,6 +186,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)

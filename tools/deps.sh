@@ -31,6 +31,9 @@ need cmd  gdb-multiarch             gdb-multiarch
 need cmd  dtc                       device-tree-compiler
 need cmd  clang                     clang
 need cmd  ld.lld                    lld
+need cmd  clang-format              clang-format
+need cmd  clang-tidy                clang-tidy
+need cmd  cppcheck                  cppcheck
 need cmd  llvm-nm                   llvm
 need file "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" libclang-rt-14-dev
 need cmd  valgrind                  valgrind

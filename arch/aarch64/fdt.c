@@ -145,6 +145,12 @@ static u32 be32(const u8 *p)
     return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
 }
 
+/* Header field `field` (the enum above): the header is ten big-endian words. */
+static u32 header_word(const u8 *b, unsigned field)
+{
+    return be32(b + sizeof(u32) * field);
+}
+
 static u64 be64(const u8 *p)
 {
     return (u64)be32(p) << 32 | be32(p + 4);
@@ -217,26 +223,26 @@ static const char *read_header(struct parser *p, size_t available)
         return fail("fdt: header: magic 0x%x is not 0x%x", be32(b), FDT_MAGIC);
     /* 5.1: a blob of version v can be read by readers of versions down to
      * last_comp_version; we read versions 16 and 17. */
-    version = be32(b + 4 * HDR_VERSION);
+    version = header_word(b, HDR_VERSION);
     if (version < FDT_FIRST_VERSION)
         return fail("fdt: header: version %u is older than %u", version, FDT_FIRST_VERSION);
-    if (be32(b + 4 * HDR_LAST_COMP_VERSION) > FDT_LAST_VERSION)
+    if (header_word(b, HDR_LAST_COMP_VERSION) > FDT_LAST_VERSION)
         return fail("fdt: header: last_comp_version %u is newer than %u",
-                    be32(b + 4 * HDR_LAST_COMP_VERSION), FDT_LAST_VERSION);
-    p->totalsize = be32(b + 4 * HDR_TOTALSIZE);
+                    header_word(b, HDR_LAST_COMP_VERSION), FDT_LAST_VERSION);
+    p->totalsize = header_word(b, HDR_TOTALSIZE);
     if (p->totalsize < FDT_HEADER_SIZE)
         return fail("fdt: header: totalsize 0x%x is smaller than the header", p->totalsize);
     if (p->totalsize > available)
         return fail("fdt: header: totalsize 0x%x is more than the 0x%zx bytes available",
                     p->totalsize, available);
 
-    p->rsvmap_offset = be32(b + 4 * HDR_OFF_MEM_RSVMAP);
-    off_struct = be32(b + 4 * HDR_OFF_DT_STRUCT);
-    off_strings = be32(b + 4 * HDR_OFF_DT_STRINGS);
-    p->strings_size = be32(b + 4 * HDR_SIZE_DT_STRINGS);
+    p->rsvmap_offset = header_word(b, HDR_OFF_MEM_RSVMAP);
+    off_struct = header_word(b, HDR_OFF_DT_STRUCT);
+    off_strings = header_word(b, HDR_OFF_DT_STRINGS);
+    p->strings_size = header_word(b, HDR_SIZE_DT_STRINGS);
     /* Version 16 has no size_dt_struct: its structure block may run to the end. */
     if (version >= 17)
-        size_struct = be32(b + 4 * HDR_SIZE_DT_STRUCT);
+        size_struct = header_word(b, HDR_SIZE_DT_STRUCT);
     else
         size_struct = off_struct <= p->totalsize ? p->totalsize - off_struct : 0;
     /* 5.6: the memreserve entries are 8-byte aligned, the tokens 4-byte.
@@ -380,7 +386,7 @@ static const char *add_reg(struct parser *p, const struct node *n, const struct 
                     n->reg_offset, n->reg_len, entry, ac, sc);
     for (u32 i = 0; i < n->reg_len; i += entry) {
         u64 base = read_cells(n->reg + i, ac);
-        u64 size = read_cells(n->reg + i + 4 * ac, sc);
+        u64 size = read_cells(n->reg + i + sizeof(u32) * ac, sc);
 
         if ((err = add_region(p, base, size, type, "reg at struct offset", n->reg_offset)))
             return err;

@@ -57,7 +57,7 @@ struct trap_frame {
     u64 esr;  /* ESR_EL1: the syndrome, what happened */
     u64 far;  /* FAR_EL1: the faulting address, for aborts */
 };
-_Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "trap frame layout");
+_Static_assert(sizeof(struct trap_frame) == (size_t)TRAP_FRAME_SIZE, "trap frame layout");
 #endif
 
 #endif

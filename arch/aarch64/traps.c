@@ -265,7 +265,9 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
     if ((kind & TRAP_STACK_OVERFLOW) && !fault_sp_in_stack_guard(tf->sp))
         printf("  kernel stack overflow: sp 0x%lx is below the boot stack's floor 0x%lx"
                " (its bottom 0x%lx plus the %d bytes a trap needs)\n",
-               tf->sp, (unsigned long)__boot_stack_bottom + TRAP_FRAME_SIZE + TRAP_STACK_MARGIN,
+               tf->sp,
+               (unsigned long)__boot_stack_bottom +
+                   (unsigned long)(TRAP_FRAME_SIZE + TRAP_STACK_MARGIN),
                (unsigned long)__boot_stack_bottom, TRAP_FRAME_SIZE + TRAP_STACK_MARGIN);
     struct fault_info info = decode_fault(tf, kind);
     fault_report_end(&info, tf->x[29], tf->sp);

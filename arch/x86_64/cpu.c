@@ -27,12 +27,13 @@ void arch_cpu_describe(char *buf, size_t size)
     cpuid(0x80000000, 0, &a, &b, &c, &d);
     if (a >= 0x80000004) {
         /* The brand string: CPUID 0x80000002..4, 16 bytes each (SDM Vol. 2A). */
-        for (u32 i = 0; i < 3; i++)
-            cpuid(0x80000002 + i, 0, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2],
+        for (size_t i = 0; i < 3; i++)
+            cpuid(0x80000002 + (u32)i, 0, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2],
                   &regs[4 * i + 3]);
         const char *brand = (const char *)regs;
         size_t n = strnlen(brand, sizeof(regs));
-        while (n && brand[0] == ' ') /* Intel right-justifies it */
+        /* Intel right-justifies it. cpuid wrote all 12 words, which the analyzer cannot see. */
+        while (n && brand[0] == ' ') /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult) */
             brand++, n--;
         if (n >= size)
             n = size - 1;

@@ -237,7 +237,8 @@ static const char *parse_mmap(struct walk *w)
 
     count = bytes / t->entry_size;
     for (u32 i = 0; i < count; i++) {
-        const struct mb2_mmap_entry *e = (const void *)((const u8 *)(t + 1) + i * t->entry_size);
+        const struct mb2_mmap_entry *e =
+            (const void *)((const u8 *)(t + 1) + (size_t)i * t->entry_size);
 
         if (e->length == 0)
             continue;

@@ -48,7 +48,7 @@ struct ktest_suite {
     static const struct ktest_suite __ktest_suite_##sname __section(".ktest_suites") \
         __used __aligned(8) = {                                                      \
             .name = #sname,                                                          \
-            .cases = case_array,                                                     \
+            .cases = (case_array),                                                   \
         }
 
 /* Run the suites named in `spec` ("all" or a comma list); returns failures. */
@@ -103,13 +103,13 @@ void ktest_fail_str(struct ktest *t, const char *file, int line, const char *exp
         }                                                               \
     } while (0)
 
-#define KTEST_STR_(t, a, op, b, on_fail)                                      \
-    do {                                                                      \
-        const char *_a = (a), *_b = (b);                                      \
-        if (!(strcmp(_a, _b) op 0)) {                                         \
-            ktest_fail_str(t, __FILE__, __LINE__, #a " " #op " " #b, _a, _b); \
-            on_fail;                                                          \
-        }                                                                     \
+#define KTEST_STR_(t, a, op, b, on_fail)                                       \
+    do {                                                                       \
+        const char *_a = (a), *_b = (b);                                       \
+        if (!(strcmp(_a, _b) op 0)) { /* NOLINT(bugprone-macro-parentheses) */ \
+            ktest_fail_str(t, __FILE__, __LINE__, #a " " #op " " #b, _a, _b);  \
+            on_fail;                                                           \
+        }                                                                      \
     } while (0)
 #define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, ==, b, (void)0)
 #define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, !=, b, (void)0)

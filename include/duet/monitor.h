@@ -22,8 +22,8 @@ struct monitor_command {
     static const struct monitor_command __monitor_cmd_##cname __section(".monitor_cmds") \
         __used __aligned(8) = {                                                          \
             .name = #cname,                                                              \
-            .help = chelp,                                                               \
-            .run = fn,                                                                   \
+            .help = (chelp),                                                             \
+            .run = (fn),                                                                 \
         }
 
 /* Read and run commands until `poweroff`. */
