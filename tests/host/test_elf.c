@@ -171,9 +171,10 @@ static const struct bad_case bad_cases[] = {
     { "p_offset past the end",
       { PH(1, p_offset, FILE_SIZE + 0x1000 - 0x100) },
       .why = "PT_LOAD 2: p_offset 0x4000" },
+    /* The sum is 2^64, 0 once it wraps: a check that adds first lets it in. */
     { "p_offset + p_filesz wraps",
-      { PH(2, p_offset, ~0ULL - 0xfff) },
-      .why = "PT_LOAD 3: p_offset 0xfffffffffffff000" },
+      { PH(2, p_offset, ~0ULL - 0xfff), PH(2, p_filesz, 0x1000) },
+      .why = "PT_LOAD 3: p_offset 0xfffffffffffff000 + p_filesz 0x1000 runs past the end" },
     { "p_align 0", { PH(0, p_align, 0) }, .why = "PT_LOAD 1: p_align is 0x0" },
     { "p_align 1", { PH(0, p_align, 1) }, .why = "PT_LOAD 1: p_align is 0x1" },
     { "p_align below a page", { PH(0, p_align, 0x800) }, .why = "p_align is 0x800" },
