@@ -38,6 +38,16 @@ static int load_segment(struct aspace *as, const u8 *file, const struct elf_segm
     /* LAB 5 END */
 }
 
+/* What went wrong in load_segment(), for `why`. */
+static const char *load_error(int err)
+{
+    switch (err) {
+    case -ENOMEM: return "out of memory";
+    case -ENOSYS: return "lab 5: not implemented"; /* the handout's stubs */
+    default: return "unexpected error";
+    }
+}
+
 /* Push argv; returns the stack pointer, or 0 when it does not fit. */
 static vaddr_t push_arguments(struct aspace *as, int argc, const char *const argv[],
                               vaddr_t *argv_va)
@@ -82,12 +92,18 @@ int exec_load(const void *file, size_t size, int argc, const char *const argv[],
         snprintf(why, why_size, "no memory for an address space");
         return -ENOMEM;
     }
-    for (unsigned i = 0; i < img.nsegments && !err; i++)
+    for (unsigned i = 0; i < img.nsegments; i++) {
         err = load_segment(as, file, &img.segments[i]);
-    if (!err)
-        err = aspace_map_zeroed(as, USER_STACK_BOTTOM, USER_STACK_SIZE, VM_READ | VM_WRITE);
-    if (err) {
-        snprintf(why, why_size, "no memory for its segments and stack");
+        if (err) {
+            /* elf_parse() vouched for the segment: only memory may run out. */
+            snprintf(why, why_size, "loading the segment at 0x%lx: %s (%d)",
+                     (unsigned long)img.segments[i].va, load_error(err), err);
+            aspace_put(as);
+            return -ENOMEM;
+        }
+    }
+    if (aspace_map_zeroed(as, USER_STACK_BOTTOM, USER_STACK_SIZE, VM_READ | VM_WRITE)) {
+        snprintf(why, why_size, "no memory for its stack");
         aspace_put(as);
         return -ENOMEM;
     }
