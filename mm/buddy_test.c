@@ -154,6 +154,25 @@ static void a_freed_page_is_counted_and_reused(struct ktest *t)
     buddy_free_pages(pa, 0);
 }
 
+/* Single pages handed out (the cache refills by splitting a block) and
+ * given back merge again: the free blocks of every order are as before. */
+static void freed_pages_merge_back(struct ktest *t)
+{
+    u64 start[BUDDY_MAX_ORDER + 1];
+    paddr_t pages[100];
+
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        start[o] = buddy_free_blocks(o);
+    for (size_t i = 0; i < ARRAY_SIZE(pages); i++) {
+        pages[i] = buddy_alloc_pages(0);
+        KASSERT_NE(t, pages[i], PADDR_NONE);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(pages); i++)
+        buddy_free_pages(pages[i], 0);
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        KEXPECT_EQ(t, buddy_free_blocks(o), start[o]);
+}
+
 static u64 rng_state;
 static u64 rng(void)
 {
@@ -248,6 +267,7 @@ static const struct ktest_case buddy_cases[] = {
     KTEST_CASE(blocks_are_aligned_usable_and_sized),
     KTEST_CASE(drain_then_free_restores_every_order),
     KTEST_CASE(a_freed_page_is_counted_and_reused),
+    KTEST_CASE(freed_pages_merge_back),
     KTEST_CASE(churn_matches_a_shadow_bitmap),
     KTEST_CASE(zeroed_blocks_are_zero),
     { 0 },

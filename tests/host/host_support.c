@@ -29,6 +29,8 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     va_end(ap);
     if (host_panic_jump)
         longjmp(*host_panic_jump, 1);
+    /* Keep the cases already reported (stdout is buffered when piped). */
+    fflush(stdout);
     fprintf(stderr, "# unexpected panic at %s:%d: %s\n", file, line, host_panic_message);
     abort();
 }
