@@ -15,15 +15,24 @@
 /* What the PMO maps now: boot.S's first GiB, then all RAM after pmo_expand. */
 static paddr_t pmo_lo = EARLY_PMO_PHYS, pmo_hi = EARLY_PMO_PHYS + EARLY_PMO_SIZE;
 
+/*
+ * The kernel image's half is given: physmem_init needs it from lab 1 on, to
+ * reserve the image. Until lab 3's half is written, a PMO address (or a
+ * stray pointer) stops the kernel with a message rather than getting a
+ * wrong answer; nothing on the boot path of labs 1 and 2 asks for one.
+ */
 paddr_t virt_to_phys(const void *va)
 {
     uintptr_t v = (uintptr_t)va;
 
-    if (v >= PHYS_OFFSET && v < PMO_END)
-        return v - PHYS_OFFSET;
     if (v >= (uintptr_t)__kernel_start && v < (uintptr_t)__kernel_end)
         return v - KERNEL_VIRT_BASE + KERNEL_PHYS_BASE;
+    /* LAB 3 BEGIN: virt_to_phys (PMO addresses) */
+    /* LAB 3 STUB: panic("lab 3: not implemented: virt_to_phys(%p): only kernel-image addresses work yet", va); */
+    if (v >= PHYS_OFFSET && v < PMO_END)
+        return v - PHYS_OFFSET;
     panic("virt_to_phys: %p is neither in the PMO nor in the kernel image", va);
+    /* LAB 3 END */
 }
 
 paddr_t pmo_ram_start(void)
@@ -56,7 +65,7 @@ static __unused void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsi
 void pmo_expand(struct vm_space *kernel, const struct memmap *m)
 {
     /* LAB 3 BEGIN: pmo_expand */
-    /* LAB 3 STUB: printf("pmo: lab 3 not implemented (pmo_expand): the PMO stays boot.S's first GiB\n"); */
+    /* LAB 3 STUB: printf("pmo: lab 3 not implemented (pmo_expand): no PMO in the kernel's new tables (boot.S's map the first GiB)\n"); */
     /* LAB 3 STUB: return; */
     const unsigned flags = VM_READ | VM_WRITE | VM_GLOBAL;
     u64 tables_before = vm_table_pages(kernel), bytes = 0;
