@@ -22,6 +22,9 @@
  *   pte_t   pte_make_leaf(paddr_t pa, unsigned level, unsigned vm_flags);
  *   unsigned pte_leaf_flags(pte_t e, unsigned level); VM_* flags of a leaf
  *   bool    arch_mmu_has_1g_pages(void);
+ *   bool    arch_mmu_has_wxn(void);
+ *           true where the CPU can make every writable page never executable
+ *           (AArch64 SCTLR_EL1.WXN); ARCH_RETURN_INSN is a return instruction
  *   bool    arch_mmu_kernel_tables_shared(void);
  *           true where address spaces copy the kernel's root entries
  *           (x86_64): every kernel-half root entry must then exist from boot
@@ -33,9 +36,6 @@
  *   void arch_mmu_set_kernel_root(paddr_t root);
  *   void arch_mmu_map_devices(struct vm_space *kernel);  early MMIO (console)
  *   void arch_mmu_enable_protections(char *buf, size_t size);
-void arch_mmu_init_user_root(paddr_t root);
-void arch_mmu_switch_user(paddr_t root);
-bool arch_mmu_user_access_blocked(void);
  *           once the final tables are live: turn on what keeps the kernel
  *           from executing or touching user memory (x86 SMEP/SMAP, AArch64
  *           PAN) and writable memory from executing (AArch64 WXN), where
@@ -46,6 +46,10 @@ bool arch_mmu_user_access_blocked(void);
  *           root's entries 256..511: copy_kernel_mappings)
  *   void arch_mmu_switch_user(paddr_t root);
  *           make `root` the user half (PADDR_NONE: no user half at all)
+ *   paddr_t arch_mmu_user_root(void);
+ *           the root the CPU walks for user-half addresses now, PADDR_NONE
+ *           when it walks none (x86_64: CR3 is the kernel's root, whose user
+ *           half is empty; AArch64: TCR_EL1.EPD0 is set)
  *   bool arch_mmu_user_access_blocked(void);
  *           true when the kernel faults on touching user memory directly
  *           (x86 SMAP, AArch64 PAN are on)
@@ -95,6 +99,7 @@ void arch_mmu_map_devices(struct vm_space *kernel);
 void arch_mmu_enable_protections(char *buf, size_t size);
 void arch_mmu_init_user_root(paddr_t root);
 void arch_mmu_switch_user(paddr_t root);
+paddr_t arch_mmu_user_root(void);
 bool arch_mmu_user_access_blocked(void);
 
 #endif

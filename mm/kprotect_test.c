@@ -11,8 +11,14 @@
 #include <duet/ktest.h>
 #include <duet/layout.h>
 #include <duet/sections.h>
+#include <mm/aspace.h>
 #include <mm/buddy.h>
+#include <mm/kmap.h>
 #include <mm/pmo.h>
+#include <mm/ptdump.h>
+#include <mm/vm.h>
+
+#define KRW (VM_READ | VM_WRITE | VM_GLOBAL)
 
 /* Hide where a pointer came from, so the compiler emits the access as written. */
 #define OPAQUE(p)               \
@@ -127,6 +133,58 @@ static void the_boot_stack_guard_faults(struct ktest *t)
     expect_fault(t, read_word, (uintptr_t)__boot_stack_bottom - 64, FAULT_READ, false);
 }
 
+/* The boot audit found no W+X page; one mapped now is counted, then gone. */
+static void the_wx_audit_counts_a_wx_page(struct ktest *t)
+{
+    paddr_t pa = buddy_alloc_pages_zeroed(0);
+    u64 before = wx_audit(&kernel_space, false);
+
+    KASSERT_NE(t, pa, PADDR_NONE);
+    KEXPECT_EQ(t, before, 0ULL);
+    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE, KRW | VM_EXEC, 0), VM_OK);
+    KEXPECT_EQ(t, wx_audit(&kernel_space, false), before + 1);
+    vm_unmap(&kernel_space, KTEST_SCRATCH_VA, PAGE_SIZE);
+    KEXPECT_EQ(t, wx_audit(&kernel_space, false), before);
+    buddy_free_pages(pa, 0);
+}
+
+/* Where the CPU can refuse to execute any writable page (AArch64 WXN), it
+ * must: even a page whose entry says W+X, holding a return instruction. */
+static void a_writable_page_never_executes_where_the_cpu_can_refuse(struct ktest *t)
+{
+    if (!arch_mmu_has_wxn()) {
+        ktest_skip(t, "this CPU has no WXN switch");
+        return;
+    }
+    paddr_t pa = buddy_alloc_pages_zeroed(0);
+
+    KASSERT_NE(t, pa, PADDR_NONE);
+    *(u32 *)phys_to_virt(pa) = ARCH_RETURN_INSN;
+    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE, KRW | VM_EXEC, 0), VM_OK);
+    expect_fault(t, call_address, KTEST_SCRATCH_VA, FAULT_EXEC, true);
+    vm_unmap(&kernel_space, KTEST_SCRATCH_VA, PAGE_SIZE);
+    buddy_free_pages(pa, 0);
+}
+
+/* With no user program running, the CPU must have no tables for the lower
+ * half at all: not boot.S's identity map, whose pages went back to the
+ * allocator, and not the last program's. */
+static void no_lower_half_without_a_user_space(struct ktest *t)
+{
+    paddr_t root = buddy_alloc_pages_zeroed(0);
+
+    KASSERT_TRUE(t, aspace_current() == NULL);
+    KEXPECT_EQ(t, arch_mmu_user_root(), PADDR_NONE);
+    /* A user half and back (by hand: lab 5's address spaces may be stubs). */
+    KASSERT_NE(t, root, PADDR_NONE);
+    arch_mmu_init_user_root(root);
+    arch_mmu_switch_user(root);
+    KEXPECT_EQ(t, arch_mmu_user_root(), root);
+    arch_mmu_switch_user(PADDR_NONE);
+    KEXPECT_EQ(t, arch_mmu_user_root(), PADDR_NONE);
+    buddy_free_pages(root, 0);
+}
+
 static void a_function_that_does_not_fault_is_reported_as_such(struct ktest *t)
 {
     struct fault_info info;
@@ -147,6 +205,9 @@ static const struct ktest_case kprotect_cases[] = {
     KTEST_CASE(reading_the_old_identity_map_faults),
     KTEST_CASE(reading_past_the_end_of_ram_in_the_pmo_faults),
     KTEST_CASE(the_boot_stack_guard_faults),
+    KTEST_CASE(the_wx_audit_counts_a_wx_page),
+    KTEST_CASE(a_writable_page_never_executes_where_the_cpu_can_refuse),
+    KTEST_CASE(no_lower_half_without_a_user_space),
     KTEST_CASE(a_function_that_does_not_fault_is_reported_as_such),
     { 0 },
 };

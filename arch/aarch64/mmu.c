@@ -85,6 +85,13 @@ void arch_mmu_map_devices(struct vm_space *kernel)
 
 static bool pan_enabled;
 
+paddr_t arch_mmu_user_root(void)
+{
+    if (read_sysreg(tcr_el1) & TCR_EPD0)
+        return PADDR_NONE;
+    return read_sysreg(ttbr0_el1) & A64_ADDR;
+}
+
 bool arch_mmu_user_access_blocked(void)
 {
     return pan_enabled;

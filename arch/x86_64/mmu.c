@@ -109,6 +109,13 @@ void arch_mmu_map_devices(struct vm_space *kernel)
 #define CR4_SMEP        (1UL << 20) /* no kernel fetch from user pages */
 #define CR4_SMAP        (1UL << 21) /* no kernel data access to user pages (but with stac) */
 
+paddr_t arch_mmu_user_root(void)
+{
+    paddr_t root = read_cr3() & X86_PTE_ADDR;
+
+    return root == arch_mmu_kernel_root() ? PADDR_NONE : root;
+}
+
 bool arch_mmu_user_access_blocked(void)
 {
     u64 cr4;

@@ -45,6 +45,9 @@
 #define PMO_END          _UL(0xFFFFC00000000000)
 #define MMIO_BASE        _UL(0xFFFFC00000000000)
 #define KERNEL_VIRT_BASE _UL(0xFFFFFFFF80000000)
+/* In-kernel tests map their scratch pages here: 64 GiB into the MMIO
+ * window, far above anything ioremap hands out. */
+#define KTEST_SCRATCH_VA (MMIO_BASE + _UL(0x1000000000))
 
 /* Early boot maps this much RAM in the PMO, and the kernel image window. */
 #define EARLY_PMO_SIZE _UL(0x40000000)

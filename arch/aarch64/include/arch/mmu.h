@@ -106,6 +106,15 @@ static inline bool arch_mmu_has_1g_pages(void)
     return true; /* level-1 blocks always exist with the 4 KiB granule */
 }
 
+/* SCTLR_EL1.WXN: writable memory is never executable, whatever its entry says. */
+static inline bool arch_mmu_has_wxn(void)
+{
+    return true; /* part of Armv8.0 */
+}
+
+/* RET (A64), for tests that must execute a page they wrote. */
+#define ARCH_RETURN_INSN 0xd65f03c0u
+
 static inline bool arch_mmu_kernel_tables_shared(void)
 {
     return false; /* the kernel half lives in TTBR1, shared as it is */

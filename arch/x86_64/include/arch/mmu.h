@@ -87,6 +87,15 @@ static inline unsigned pte_leaf_flags(pte_t e, unsigned level)
 
 bool arch_mmu_has_1g_pages(void);
 
+/* x86_64 has no switch that makes writable memory never executable. */
+static inline bool arch_mmu_has_wxn(void)
+{
+    return false;
+}
+
+/* RET (0xc3), for tests that must execute a page they wrote. */
+#define ARCH_RETURN_INSN 0xc3u
+
 static inline bool arch_mmu_kernel_tables_shared(void)
 {
     return true; /* each PML4 copies entries 256..511 (copy_kernel_mappings) */
