@@ -75,6 +75,32 @@ def test_cases_are_counted(crashed):
     assert (only.passed, only.total) == ((1, 3) if crashed else (2, 3))
 
 
+def test_submitted_files_are_found_by_path_or_name(tmp_path):
+    """A student file is taken at its path, else as the one file of its
+    name anywhere in the submission; two of that name, or a link to a file
+    outside the submission (the grader's own, /etc/passwd), are not taken."""
+    (tmp_path / "repo" / "mm").mkdir(parents=True)
+    (tmp_path / "repo" / "mm" / "vm.c").write_text("int x;\n")
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "pmo.c").write_text("int y;\n")
+    (tmp_path / "flat" / "a").mkdir()
+    (tmp_path / "flat" / "b").mkdir()
+    (tmp_path / "flat" / "a" / "kmap.c").write_text("")
+    (tmp_path / "flat" / "b" / "kmap.c").write_text("")
+    os.symlink("/etc/passwd", tmp_path / "flat" / "ptdump.c")
+    assert grade.find_in_submission(str(tmp_path / "repo"), "mm/vm.c") == \
+        (str(tmp_path / "repo" / "mm" / "vm.c"), None)
+    path, note = grade.find_in_submission(str(tmp_path / "flat"), "mm/pmo.c")
+    assert path == str(tmp_path / "flat" / "pmo.c") and note == "mm/pmo.c: taken from pmo.c"
+    path, note = grade.find_in_submission(str(tmp_path / "flat"), "mm/kmap.c")
+    assert path is None and "2 files are called kmap.c" in note, note
+    path, note = grade.find_in_submission(str(tmp_path / "flat"), "mm/ptdump.c")
+    assert path is None and "not in the submission" in note, note
+    os.symlink("/etc/passwd", tmp_path / "repo" / "mm" / "pmo.c")
+    path, note = grade.find_in_submission(str(tmp_path / "repo"), "mm/pmo.c")
+    assert path is None and "a link to a file outside the submission" in note, note
+
+
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "nan", "inf"])
 def test_timeout_scale_is_checked(value):
     """A TIMEOUT_SCALE that is not a positive number is refused, with the

@@ -421,18 +421,35 @@ def grade_pytest(tree, arch, tests, out_dir, log_dir):
 # --- the tree and the outputs -------------------------------------------------------------
 
 
+MAX_SUBMITTED_FILE = 4 << 20      # bytes: a source file, not a data dump
+
+
+def inside(path, root):
+    """True when `path` is a regular file whose real location is under root
+    (a link to a file elsewhere, e.g. the grader's own, is not the student's)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return os.path.isfile(real) and real.startswith(top + os.sep)
+
+
 def find_in_submission(submission, rel):
     """The submission's copy of `rel`: at that path, else the one file of
     that name anywhere in it (an upload of single files, or of a repository
     inside a folder). -> (path or None, note or None)."""
     exact = os.path.join(submission, rel)
-    if os.path.isfile(exact):
+    if os.path.lexists(exact):
+        if not inside(exact, submission):
+            return None, (f"{rel}: a link to a file outside the submission, not taken; "
+                          "the handout's version is graded")
+        if os.path.getsize(exact) > MAX_SUBMITTED_FILE:
+            return None, (f"{rel}: larger than {MAX_SUBMITTED_FILE >> 20} MiB, not taken; "
+                          "the handout's version is graded")
         return exact, None
     name = os.path.basename(rel)
     found = []
     for dirpath, dirnames, filenames in os.walk(submission):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "build")
-        if name in filenames:
+        if name in filenames and inside(os.path.join(dirpath, name), submission) and \
+                os.path.getsize(os.path.join(dirpath, name)) <= MAX_SUBMITTED_FILE:
             found.append(os.path.join(dirpath, name))
     if len(found) == 1:
         where = os.path.relpath(found[0], submission)
