@@ -5,8 +5,14 @@ Proof that the grading works, as the catalogue (labs/catalog.json) says:
 - the full solution scores full marks on every lab, on both arches;
 - the lab-n handout builds on both arches, scores 0 on lab n and full marks
   on every earlier lab, and holds no line of the solution it stubbed;
-- a deliberately wrong solution, handed in as a SUBMISSION, loses points.
+- deliberately wrong solutions, each handed in as a SUBMISSION, lose the
+  points of what they got wrong: a walker that ignores huge pages, a PMO
+  that leaves the last GiB unmapped, a W+X kernel segment, a buddy
+  allocator that never merges, and a file that does not compile.
+tests/test_grading.py tests the grader's own machinery.
 """
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -134,12 +140,16 @@ def test_handout(lab):
     """The lab-n handout: no solution text of lab n or later anywhere in it;
     it builds on both arches, scores 0 on lab n and full marks before it."""
     tree = os.path.join(WORK, f"handout-lab{lab}")
-    handout.make_handout(lab, tree, REPO)
+    # Updated in place: the build of the last run stays, and only files that
+    # changed since are rebuilt (test_generator_stubs shows that a handout
+    # never takes the source's build/).
+    handout.make_handout(lab, tree, REPO, keep_build=True)
     assert not os.path.exists(os.path.join(tree, ".git"))
-    assert not os.path.exists(os.path.join(tree, "build"))
     secret = solution_lines(lab)
     assert secret, "no solution lines found to check"
-    for dirpath, _, names in os.walk(tree):
+    for dirpath, dirnames, names in os.walk(tree):
+        if dirpath == tree and "build" in dirnames:
+            dirnames.remove("build")        # this test's own builds and grades
         for name in names:
             path = os.path.join(dirpath, name)
             with open(path, errors="replace") as f:
@@ -156,28 +166,98 @@ def test_handout(lab):
             assert status == 1 and results["score"] == 0, f"lab-{lab} handout, lab {k}:\n{console}"
 
 
-def test_wrong_solution_loses_points():
-    """A walker that ignores huge pages (vm_translate descends into a 2 MiB
-    or 1 GiB leaf as if it were a table), handed in as a SUBMISSION, loses
-    lab 3 points; only the student's files are taken."""
-    sub = os.path.join(WORK, "wrong-walker")
+# --- deliberately wrong solutions ---------------------------------------------------------
+#
+# Each is the full solution's student files for one lab with one mistake,
+# handed in as a SUBMISSION and graded on x86_64 only. They share one tree
+# (build/labs-test/trees/worker0, one test at a time under a lock), so each
+# rebuilds only the files that differ from the previous submission graded
+# there.
+
+SHARED_TREES = os.path.join(WORK, "trees")
+
+
+@contextlib.contextmanager
+def shared_tree():
+    """The submissions' tree, for one test at a time (xdist runs tests at once)."""
+    os.makedirs(SHARED_TREES, exist_ok=True)
+    with open(os.path.join(SHARED_TREES, "lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield os.path.join(SHARED_TREES, "worker0")
+
+
+def make_submission(name, lab, changes=()):
+    """A submission dir with the lab's student files from this tree, each
+    change (file, anchor, old, new) applied: `old`, the first after
+    `anchor`, becomes `new`."""
+    sub = os.path.join(WORK, "submissions", name)
     shutil.rmtree(sub, ignore_errors=True)
-    os.makedirs(os.path.join(sub, "mm"))
-    os.makedirs(os.path.join(sub, "tests"))
-    with open(os.path.join(REPO, "mm", "vm.c")) as f:
-        vm = f.read()
-    start = vm.index("int vm_translate(")
-    body = vm[start:]
-    wrong = body.replace("if (!pte_is_table(e, level)) {", "if (level == 0) {", 1)
-    assert wrong != body
-    with open(os.path.join(sub, "mm", "vm.c"), "w") as f:
-        f.write(vm[:start] + wrong)
-    shutil.copy(os.path.join(REPO, "mm", "pmo.c"), os.path.join(sub, "mm", "pmo.c"))
+    for rel in CATALOG["labs"][str(lab)]["student_files"]:
+        os.makedirs(os.path.dirname(os.path.join(sub, rel)), exist_ok=True)
+        shutil.copy(os.path.join(REPO, rel), os.path.join(sub, rel))
+    for rel, anchor, old, new in changes:
+        with open(os.path.join(sub, rel)) as f:
+            text = f.read()
+        at = text.index(anchor)
+        assert old in text[at:], f"{rel}: {old!r} is not after {anchor!r}: update the case"
+        with open(os.path.join(sub, rel), "w") as f:
+            f.write(text[:at] + text[at:].replace(old, new, 1))
+    return sub
+
+
+# A buddy allocator that never merges: the merge loop, the first of these
+# after BUDDY_MERGE_AT, never runs. mm/buddy.c is moving under LAB 2
+# markers: adjust these three strings to the marked code if it changes.
+# The case runs once lab 2 takes mm/buddy.c from a submission.
+BUDDY_MERGE_AT = "static void free_to_lists("
+BUDDY_MERGE_LOOP = "while (order < BUDDY_MAX_ORDER) {"
+BUDDY_NEVER_MERGES = "while (false) { /* never merges */"
+LAB2_TAKES_BUDDY = "mm/buddy.c" in CATALOG["labs"]["2"]["student_files"]
+
+WRONG = [
+    # name, lab, changes, tests that must lose points (regex on names)
+    pytest.param("walker-ignores-huge-pages", 3,
+                 [("mm/vm.c", "int vm_translate(", "if (!pte_is_table(e, level)) {",
+                   "if (level == 0) {")], r"^vm ", id="walker-ignores-huge-pages"),
+    pytest.param("pmo-leaves-last-gib", 3,
+                 [("mm/pmo.c", "void pmo_expand(", "end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);\n",
+                   "end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);\n"
+                   "        if (end - start > 2 * GiB) /* the last GiB stays out */\n"
+                   "            end -= GiB;\n")], r"^PMO over 64 GiB", id="pmo-leaves-last-gib"),
+    pytest.param("wx-kernel-text", 4,
+                 [("mm/kmap.c", "/* LAB 4 BEGIN", "__text_start, __text_end, VM_READ | VM_EXEC)",
+                   "__text_start, __text_end, VM_READ | VM_WRITE | VM_EXEC)")],
+                 r"^(kprotect|W\^X)", id="wx-kernel-text"),
+    pytest.param("buddy-never-merges", 2,
+                 [("mm/buddy.c", BUDDY_MERGE_AT, BUDDY_MERGE_LOOP,
+                   BUDDY_NEVER_MERGES)], r"^buddy ", id="buddy-never-merges",
+                 marks=pytest.mark.skipif(not LAB2_TAKES_BUDDY,
+                                          reason="lab 2 does not take mm/buddy.c yet")),
+    pytest.param("does-not-compile", 4,
+                 [("mm/kmap.c", "void kmap_init(", "{", "{ this is not C;")], r".",
+                 id="does-not-compile"),
+]
+
+
+@pytest.mark.parametrize("name, lab, changes, losers", WRONG)
+def test_wrong_solution_loses_points(name, lab, changes, losers):
+    """A deliberately wrong solution, handed in as a SUBMISSION, loses the
+    points of the tests that check what it got wrong (and keeps a build
+    error's message); only the student's files are taken."""
+    sub = make_submission(name, lab, changes)
     # A test "fixed" to always pass is not taken from a submission.
+    os.makedirs(os.path.join(sub, "tests"))
     with open(os.path.join(sub, "tests", "harness.py"), "w") as f:
         f.write("raise SystemExit('a submission must not replace the harness')\n")
-    status, results, console = grade(REPO, 3, os.path.join(WORK, "wrong-walker-grade"),
-                                     "--arch", "x86_64", "--submission", sub)
+    with shared_tree() as tree:
+        status, results, console = grade(REPO, lab, os.path.join(WORK, f"wrong-{name}"),
+                                         "--arch", "x86_64", "--submission", sub,
+                                         "--tree", tree)
     assert status == 1 and 0 < max_score(results), console
+    lost = [t["name"] for t in results["tests"] if t["score"] < t["max_score"]]
+    assert any(re.search(losers, n) for n in lost), \
+        f"no test matching {losers!r} lost points:\n{console}"
     assert results["score"] < max_score(results), console
-    assert re.search(r"vm.*FAIL", console), console
+    if name == "does-not-compile":
+        assert results["score"] == 0 and "error:" in console and "this is not C" in console, \
+            console

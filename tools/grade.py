@@ -2,32 +2,48 @@
 """Grade one lab on both arches (or one): make grade LAB=n [ARCH=..] [SUBMISSION=dir]
 
     tools/grade.py LAB [--arch A]... [--submission DIR] [--out build/grade]
+                       [--tree DIR] [--fresh] [--jobs N]
+    tools/grade.py LAB --free-cases     the graded cases the bare handout passes
 
 What it does, in order:
-  1. The tree to grade: this one, or with --submission a fresh lab-n
-     handout (tools/handout.py) in build/grade/tree-lab<n> into which only
-     the files labs/catalog.json lets students change are copied from DIR.
-     Tests, the test framework and this grader always come from here.
-  2. For each arch, in parallel: build the kernel, build the host tests the
-     lab uses; boot once with ktest=<the lab's suites>. After a crash or a
-     hang the suites that had not run yet get a fresh boot, so one crashing
-     test does not cost the points of the others.
-  3. Print the score table and `Score: X/Y`; write build/grade/results.json
-     (Gradescope) and build/grade/junit.xml. Exit status 0 only at full marks.
+  1. The tree to grade: this one, or with --submission a lab-n handout
+     (tools/handout.py) in OUT/tree-lab<n> (or --tree) into which only the
+     files labs/catalog.json lets students change are copied from DIR.
+     Tests, the test framework and this grader always come from here. The
+     tree is updated in place: its build/ stays and only files that differ
+     from the last submission graded there are rebuilt (--fresh: start anew).
+  2. For each arch, in parallel: build the kernel and the host tests the lab
+     uses; boot once with ktest=<the lab's suites>. After a crash or a hang
+     the suites that had not run yet get a fresh boot, so one crashing test
+     does not cost the points of the others. Then the lab's pytest tests,
+     run against the tree's kernels.
+  3. Print the score table and `Score: X/Y`; write OUT/results.json
+     (Gradescope), OUT/junit.xml, OUT/classroom.json (GitHub Classroom's
+     reporter) and the console logs in OUT/logs/. Exit status 0 only at
+     full marks, 1 below, 2 when it could not grade at all.
+
+A test's points are shared over its graded cases: a suite where 7 of 10
+cases pass scores 7/10 of its points, rounded down to a tenth of a point,
+so only a suite that passes every case earns full points.
 
 A build error or a missing tool fails the tests that need it, with the
 message, and scores 0 for them; it never crashes the grader. Every timeout
-is multiplied by TIMEOUT_SCALE.
+is multiplied by TIMEOUT_SCALE (a positive number; anything else is refused).
+Everything a run writes is under OUT (and the tree), so graders with
+different OUT directories can run at once.
 """
 import argparse
 import concurrent.futures
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 import traceback
+import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,24 +56,91 @@ import handout  # noqa: E402
 ARCHES = harness.ALL_ARCHES
 BOOT_TIMEOUT = 30.0         # seconds per boot, before TIMEOUT_SCALE
 HOST_TIMEOUT = 120.0
+PYTEST_TIMEOUT = 180.0      # one pytest test of the catalogue, all its items
 MAX_OUTPUT = 4000           # characters of "why" kept per test
+KINDS = ("ktest", "host", "pytest")
+
+# Run pytest with the console logs in OUT/logs instead of the tree's
+# build/test-logs: harness.LOG_DIR is read at each boot.
+PYTEST_BOOTSTRAP = (
+    "import os, sys; sys.path.insert(0, os.path.join(os.getcwd(), 'tests')); "
+    "import harness; harness.LOG_DIR = sys.argv[1]; "
+    "import pytest; sys.exit(pytest.main(sys.argv[2:]))")
+
+
+class GradeError(Exception):
+    """Grading cannot start (a bad setting, a missing lab): exit status 2."""
 
 
 class Outcome:
-    def __init__(self, test, arch, passed, why):
-        self.test, self.arch, self.passed, self.why = test, arch, passed, why.strip()
+    """One catalogue test on one arch: the points it earned and why."""
+
+    def __init__(self, test, arch, score, why, passing=()):
+        self.test, self.arch, self.score, self.why = test, arch, score, why.strip()
+        self.passing = list(passing)    # the graded cases that passed, by name
 
     @property
-    def points(self):
-        return self.test["points"] if self.passed else 0
+    def max_score(self):
+        return self.test["points"]
+
+    @property
+    def passed(self):
+        return self.score >= self.max_score
 
     @property
     def name(self):
         return f"{self.test['name']} [{self.arch}]"
 
 
+def failed(test, arch, why):
+    return Outcome(test, arch, 0, why)
+
+
+def share(points, passed, total):
+    """points * passed / total, rounded down to a tenth: a suite earns its
+    full points only when every graded case passes."""
+    if total <= 0 or passed <= 0:
+        return 0
+    if passed >= total:
+        return points
+    tenths = (points * 10 * passed) // total
+    return tenths // 10 if tenths % 10 == 0 else tenths / 10
+
+
+def fmt(points):
+    return f"{points:g}" if isinstance(points, float) else str(points)
+
+
+def timeout_scale():
+    """TIMEOUT_SCALE, checked: a positive number, or GradeError."""
+    raw = os.environ.get("TIMEOUT_SCALE", "1").strip() or "1"
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = math.nan
+    if not math.isfinite(scale) or scale <= 0:
+        raise GradeError(f"TIMEOUT_SCALE must be a positive number of times to stretch every "
+                         f"timeout (e.g. TIMEOUT_SCALE=2 on a slow machine), not {raw!r}")
+    return scale
+
+
 def tests_for(lab, arch):
     return [t for t in lab["tests"] if t.get("arch", arch) == arch]
+
+
+MISSING_TOOL_RES = [re.compile(r"^make(?:\[\d+\])?: (\S+): (?:No such file or directory|"
+                               r"Command not found)", re.M),
+                    re.compile(r"^(?:/bin/)?(?:ba|da)?sh: (?:\d+: )?(?:line \d+: )?(\S+): "
+                               r"(?:command )?not found", re.M)]
+
+
+def missing_tool(output):
+    """The name of a command the build could not find, or None."""
+    for rx in MISSING_TOOL_RES:
+        m = rx.search(output)
+        if m:
+            return m.group(1)
+    return None
 
 
 def make(tree, *args, timeout=600):
@@ -67,160 +150,367 @@ def make(tree, *args, timeout=600):
                               env=harness.make_env(), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True,
                               timeout=harness.scaled(timeout))
-        return proc.returncode == 0, proc.stdout
+        output = proc.stdout
+        tool = missing_tool(output) if proc.returncode else None
+        if tool:
+            output = (f"a tool is missing: {tool} (install what Duet needs with `make deps`, "
+                      f"see tools/deps.sh)\n" + output)
+        return proc.returncode == 0, output
     except FileNotFoundError:
-        return False, "make is not installed (run `make deps`, or apt-get install make)"
+        return False, ("a tool is missing: make (install what Duet needs with `make deps`, "
+                       "or apt-get install make)")
     except subprocess.TimeoutExpired as e:
         return False, f"make {' '.join(args)} timed out after {e.timeout:.0f} s"
 
 
+def build_jobs(arches):
+    """make -j for each arch's build: the cores shared over the arches built at once."""
+    return max(1, (os.cpu_count() or 1) // max(1, len(arches)))
+
+
 def trim(text, limit=MAX_OUTPUT):
+    """The end of `text`, where a log's verdict is."""
     text = text.strip()
     return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
-def graded_cases(test, result):
-    """The cases of a suite that count: all but the catalogue's exclude_cases
-    (cases that need a later lab's code, with the reason)."""
-    skip = test.get("exclude_cases", {})
-    return [c for c in result.subtests if c.name not in skip]
+def trim_middle(text, limit=MAX_OUTPUT):
+    """The start (a headline) and the end (the console's last lines) of `text`."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return text[:head] + "\n...\n" + text[-(limit - head):]
 
 
-def failed_cases(test, result):
-    """'case: diagnostics' for each failing graded case of a KTAP suite result."""
-    out = []
-    for case in graded_cases(test, result):
+# --- scoring KTAP: in-kernel suites and host tests ------------------------------------
+
+
+class Tally:
+    """The graded cases of one or more KTAP suites: how many, which failed."""
+
+    def __init__(self):
+        self.total = self.passed = 0
+        self.failures = []
+        self.passing = []
+        self.stopped = []           # suites cut short: where they stopped
+
+    def add_suite(self, result, exclude=(), only=None):
+        """Count a suite's graded cases: `only` those named (the catalogue's
+        "cases"), else all but `exclude` ("exclude_cases": cases that need a
+        later lab, or pass without this lab's code); never skipped ones
+        (SKIP: not for this CPU). Graded cases that never ran (the suite was
+        cut short by a crash) count as failed: the plan, or `only`, says how
+        many there were. -> how many graded cases it reached."""
+        graded = [c for c in result.subtests
+                  if (c.name in only if only is not None else c.name not in exclude)]
+        cases = [c for c in graded if c.status != "skip"]
+        skipped = len(graded) - len(cases)
+        if only is not None:
+            total = len(only) - skipped
+        elif result.plan is not None:
+            total = max(len(cases), result.plan - len(exclude) - skipped)
+        else:
+            total = len(cases)
+        self.total += total - len(cases)
+        for c in cases:
+            self.add_case(c)
+        if len(cases) < total:
+            ran = {c.name for c in graded}
+            missing = [n for n in only if n not in ran] if only is not None else []
+            self.stopped.append(f"{result.name} stopped after {len(cases)} of {total} graded "
+                                "cases" if not result.complete else
+                                f"{result.name} did not run " + ", ".join(missing))
+        return len(cases)
+
+    def add_case(self, case):
+        if case.status == "skip":
+            return
+        self.total += 1
         if case.status == "fail":
             diag = "; ".join(d.strip() for d in case.diagnostics[-3:])
-            out.append(f"{case.name}" + (f": {diag}" if diag else ""))
-    return out
+            self.failures.append(case.name + (f": {diag}" if diag else ""))
+        else:
+            self.passed += 1
+            self.passing.append(case.name)
+
+    def score(self, points):
+        return share(points, self.passed, self.total)
+
+    def summary(self):
+        if not self.failures and self.passed == self.total:
+            return f"{self.total} cases passed"
+        return f"{self.passed} of {self.total} graded cases passed" + \
+            "".join(f"; {s}" for s in self.stopped)
 
 
 def grade_ktests(tree, arch, tests, log_dir):
-    """Run the lab's in-kernel suites on `arch`; -> [Outcome]."""
-    if not tests:
-        return []
-    ok, output = make(tree, f"ARCH={arch}", "all")
-    if not ok:
-        why = f"the {arch} kernel did not build (`make ARCH={arch}`):\n" + trim(output)
-        return [Outcome(t, arch, False, why) for t in tests]
+    """Run the lab's in-kernel suites on `arch` (already built); -> [Outcome]."""
     results, left, boots = {}, list(tests), 0
     while left:
         boots += 1
         suites = ",".join(t["suite"] for t in left)
+        log = f"{arch}-boot{boots}"
         try:
             r = harness.boot(arch, f"ktest={suites}", build=os.path.join(tree, "build", arch),
-                             timeout=BOOT_TIMEOUT, log_name=f"grade.{arch}.boot{boots}")
+                             timeout=BOOT_TIMEOUT, log_name=log)
         except Exception as e:     # QEMU missing, ...
             why = f"could not boot QEMU for {arch}: {e}"
             if isinstance(e, FileNotFoundError):
-                why += " (is qemu-system-" + ("x86" if arch == "x86_64" else arch) + " installed?)"
-            return [Outcome(t, arch, False, why) for t in left] + list(results.values())
-        shutil.copy(r.log_path, os.path.join(log_dir, f"{arch}-boot{boots}.log"))
+                why = (f"a tool is missing: {getattr(e, 'filename', None) or 'qemu'} (install "
+                       f"what Duet needs with `make deps`, see tools/deps.sh)\n" + why)
+            return [results.get(id(t)) or failed(t, arch, why) for t in tests]
+        log = os.path.basename(r.log_path)
         kind, reason = harness.classify(r, expect_status=r.status)
-        doc = ktap.parse(r.log)
-        ran = {res.name: res for res in doc.results}
+        ran = {res.name: res for res in ktap.parse(r.log).results}
         done = 0
         for t in left:
             res = ran.get(t["suite"])
             if res is None:
                 break
             done += 1
+            tally = Tally()
+            seen = tally.add_suite(res, t.get("exclude_cases", {}), t.get("cases"))
+            score = tally.score(t["points"])
             if not res.complete:
-                results[id(t)] = Outcome(t, arch, False,
-                                         f"the kernel stopped in this suite ({kind}: {reason});"
-                                         f" console: {arch}-boot{boots}.log\n" + r.tail(15))
+                results[id(t)] = Outcome(t, arch, score, passing=tally.passing, why=(
+                    f"the kernel stopped in this suite after {seen} of {tally.total} graded "
+                    f"cases ({kind}: {reason}); {tally.passed} passed; console: {log}\n"
+                    + "\n".join(tally.failures) + "\n" + r.tail(15)))
                 break
-            bad, cases = failed_cases(t, res), graded_cases(t, res)
-            if not bad and cases:
-                results[id(t)] = Outcome(t, arch, True, f"{len(cases)} cases passed")
-            elif not cases:
-                results[id(t)] = Outcome(t, arch, False, "the suite ran no cases: "
-                                         + "; ".join(res.diagnostics[-3:]))
+            if tally.total == 0:
+                results[id(t)] = failed(t, arch, "the suite ran no cases: "
+                                        + "; ".join(res.diagnostics[-3:]))
+            elif tally.passed < tally.total:
+                results[id(t)] = Outcome(t, arch, score, passing=tally.passing, why=(
+                    f"{tally.total - tally.passed} of {tally.total} graded cases failed:\n"
+                    + "\n".join(tally.failures + tally.stopped)))
             else:
-                results[id(t)] = Outcome(t, arch, False, f"{len(bad)} of {len(cases)} "
-                                         "cases failed:\n" + "\n".join(bad))
+                results[id(t)] = Outcome(t, arch, score, tally.summary(), tally.passing)
         if done == 0:       # nothing started: the kernel never reached the tests
             why = (f"the kernel did not reach the tests ({kind}: {reason}); "
-                   f"console: {arch}-boot{boots}.log\n" + r.tail(15))
+                   f"console: {log}\n" + r.tail(15))
             for t in left:
-                results[id(t)] = Outcome(t, arch, False, why)
+                results[id(t)] = failed(t, arch, why)
             break
         left = left[done:]
     return [results[id(t)] for t in tests]
 
 
-def grade_host(tree, arch, tests, built):
+def grade_host(tree, arch, tests, built, jobs=1):
     """Run the lab's host-test binaries for `arch`; -> [Outcome]."""
     out = []
     for t in tests:
         binary = t["binary"].format(arch=arch)
         target = f"build/host/test_{binary}"
         if target not in built:
-            built[target] = make(tree, target)
+            built[target] = make(tree, f"-j{jobs}", target)
         ok, output = built[target]
         if not ok:
-            out.append(Outcome(t, arch, False, f"the host test did not build (`make {target}`):\n"
-                               + trim(output)))
+            out.append(failed(t, arch, f"the host test did not build (`make {target}`):\n"
+                              + trim_middle(output)))
             continue
         try:
             proc = subprocess.run([os.path.join(tree, target)], capture_output=True, text=True,
                                   timeout=harness.scaled(HOST_TIMEOUT), cwd=tree,
                                   env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"))
         except subprocess.TimeoutExpired:
-            out.append(Outcome(t, arch, False, f"{target} hung (killed after "
-                               f"{harness.scaled(HOST_TIMEOUT):.0f} s)"))
+            out.append(failed(t, arch, f"{target} hung (killed after "
+                                       f"{harness.scaled(HOST_TIMEOUT):.0f} s)"))
             continue
         doc = ktap.parse(proc.stdout)
-        cases = [res for _, res in doc.leaves()]
-        bad = [f"{'/'.join(p[1:])}: " + "; ".join(d.strip() for d in res.diagnostics[-3:])
-               for p, res in doc.leaves() if res.status == "fail"]
-        if proc.returncode == 0 and not bad and not doc.errors and cases:
-            out.append(Outcome(t, arch, True, f"{len(cases)} cases passed"))
-        else:
-            why = f"{len(bad)} of {len(cases)} cases failed" if bad else \
-                f"{target} exited with status {proc.returncode}"
-            out.append(Outcome(t, arch, False, why + ":\n" + "\n".join(bad[:10]) + "\n"
-                               + trim(proc.stderr, 1500)))
+        tally = Tally()
+        for suite in doc.results:
+            if suite.subtests or suite.plan is not None:
+                tally.add_suite(suite, t.get("exclude_cases", {}), t.get("cases"))
+            else:                       # a case at the top level
+                tally.add_case(suite)
+        why = ""
+        if tally.total == 0 or not doc.results:
+            out.append(failed(t, arch, f"{target} stopped before it reported a case (exit "
+                                       f"status {proc.returncode}):\n"
+                              + trim(proc.stdout + "\n" + proc.stderr, 1500)))
+            continue
+        if proc.returncode != 0 and tally.passed == tally.total and not tally.stopped:
+            # Every case passed, then the sanitizers (a leak) or an exit failed.
+            tally.total += 1
+            tally.failures.append(f"{target} exited with status {proc.returncode} after its "
+                                  "cases passed")
+        if tally.failures or tally.passed < tally.total:
+            why = f"{tally.summary()}:\n" + "\n".join(tally.failures[:10]) + "\n" \
+                + trim(proc.stderr, 1500)
+        out.append(Outcome(t, arch, tally.score(t["points"]), why or tally.summary(),
+                           tally.passing))
     return out
 
 
-def prepare_submission(lab_no, lab, submission, out):
-    """A fresh lab handout with the student's allowed files copied in; -> (tree, notes)."""
-    tree = os.path.join(out, f"tree-lab{lab_no}")
-    handout.make_handout(lab_no, tree, REPO)
-    notes = []
-    for rel in lab["student_files"]:
-        src = os.path.join(submission, rel)
-        if os.path.isfile(src):
-            shutil.copyfile(src, os.path.join(tree, rel))
+# --- pytest tests ----------------------------------------------------------------------
+
+
+def pytest_python():
+    """A Python that has pytest, or None."""
+    for py in (sys.executable, "/usr/bin/python3", "python3"):
+        try:
+            if subprocess.run([py, "-c", "import pytest"], capture_output=True,
+                              timeout=30).returncode == 0:
+                return py
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return None
+
+
+def junit_cases(path):
+    """[(name, passed, message)] of the test cases of a pytest --junitxml file."""
+    cases = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        skipped = case.find("skipped") is not None
+        message = ""
+        if bad is not None:         # pytest.fail()'s text, else the traceback
+            message = bad.get("message") or bad.text or ""
+        elif skipped:
+            message = "skipped: " + (case.find("skipped").get("message") or "")
+        cases.append((case.get("name"), bad is None and not skipped, message.strip()))
+    return cases
+
+
+def grade_pytest(tree, arch, tests, out_dir, log_dir):
+    """Run the lab's pytest tests (nodes of tests/ in the tree, the
+    instructor's) against the tree's kernels on `arch`; -> [Outcome]."""
+    results = []
+    py = pytest_python() if tests else None
+    for n, t in enumerate(tests, 1):
+        node = t["node"].format(arch=arch)
+        if py is None:
+            results.append(failed(t, arch, "a tool is missing: pytest (install what Duet needs "
+                                           "with `make deps`, or apt-get install python3-pytest)"))
+            continue
+        junit = os.path.join(out_dir, "pytest", f"{arch}-{n}.xml")
+        os.makedirs(os.path.dirname(junit), exist_ok=True)
+        if os.path.exists(junit):
+            os.remove(junit)
+        argv = [py, "-c", PYTEST_BOOTSTRAP, log_dir, node, "--arch", arch, "-q",
+                "-p", "no:cacheprovider", "-p", "no:xdist", f"--junitxml={junit}"]
+        env = dict(harness.make_env(), PYTHONDONTWRITEBYTECODE="1")
+        limit = harness.scaled(t.get("timeout", PYTEST_TIMEOUT))
+        try:
+            proc = subprocess.run(argv, cwd=tree, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            results.append(failed(t, arch, f"pytest {node} --arch {arch} did not finish in "
+                                           f"{limit:.0f} s"))
+            continue
+        cases = junit_cases(junit) if os.path.exists(junit) else []
+        if not cases:
+            results.append(failed(t, arch, f"pytest {node} --arch {arch} ran no test (exit status "
+                                           f"{proc.returncode}):\n" + trim(proc.stdout, 2000)))
+            continue
+        passed = sum(ok for _, ok, _ in cases)
+        score = share(t["points"], passed, len(cases))
+        if passed == len(cases):
+            why = f"{len(cases)} pytest cases passed ({node})"
         else:
-            notes.append(f"{rel}: not in the submission; the handout's version is graded")
-    return tree, notes
+            why = f"{passed} of {len(cases)} pytest cases passed ({node}):\n" + "\n".join(
+                f"{name}: {trim_middle(msg, 3000)}" for name, ok, msg in cases if not ok)
+        results.append(Outcome(t, arch, score, why, [n for n, ok, _ in cases if ok]))
+    return results
+
+
+# --- the tree and the outputs -------------------------------------------------------------
+
+
+MAX_SUBMITTED_FILE = 4 << 20      # bytes: a source file, not a data dump
+
+
+def inside(path, root):
+    """True when `path` is a regular file whose real location is under root
+    (a link to a file elsewhere, e.g. the grader's own, is not the student's)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return os.path.isfile(real) and real.startswith(top + os.sep)
+
+
+def find_in_submission(submission, rel):
+    """The submission's copy of `rel`: at that path, else the one file of
+    that name anywhere in it (an upload of single files, or of a repository
+    inside a folder). -> (path or None, note or None)."""
+    exact = os.path.join(submission, rel)
+    if os.path.lexists(exact):
+        if not inside(exact, submission):
+            return None, (f"{rel}: a link to a file outside the submission, not taken; "
+                          "the handout's version is graded")
+        if os.path.getsize(exact) > MAX_SUBMITTED_FILE:
+            return None, (f"{rel}: larger than {MAX_SUBMITTED_FILE >> 20} MiB, not taken; "
+                          "the handout's version is graded")
+        return exact, None
+    name = os.path.basename(rel)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(submission):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "build")
+        if name in filenames and inside(os.path.join(dirpath, name), submission) and \
+                os.path.getsize(os.path.join(dirpath, name)) <= MAX_SUBMITTED_FILE:
+            found.append(os.path.join(dirpath, name))
+    if len(found) == 1:
+        where = os.path.relpath(found[0], submission)
+        return found[0], f"{rel}: taken from {where}"
+    if found:
+        return None, (f"{rel}: not in the submission at that path, and {len(found)} files are "
+                      f"called {name}; the handout's version is graded")
+    return None, f"{rel}: not in the submission; the handout's version is graded"
+
+
+def prepare_submission(lab_no, lab, submission, tree, fresh=False):
+    """The lab-n handout in `tree`, with the student's allowed files; -> notes."""
+    notes, overrides = [], {}
+    for rel in lab["student_files"]:
+        path, note = find_in_submission(submission, rel)
+        if note:
+            notes.append(note)
+        if path:
+            with open(path, "rb") as f:
+                overrides[rel] = f.read()
+    if fresh:
+        shutil.rmtree(tree, ignore_errors=True)
+    handout.make_handout(lab_no, tree, REPO, overrides=overrides, keep_build=True)
+    return notes
 
 
 def write_outputs(out, lab_no, outcomes, notes, seconds):
-    score = sum(o.points for o in outcomes)
-    total = sum(o.test["points"] for o in outcomes)
+    score = round(sum(o.score for o in outcomes), 1)
+    score = int(score) if score == int(score) else score
+    total = sum(o.max_score for o in outcomes)
     results = {
         "score": score,
         "execution_time": round(seconds, 1),
         "output": "\n".join(notes),
-        "tests": [{"name": o.name, "score": o.points, "max_score": o.test["points"],
+        "tests": [{"name": o.name, "score": o.score, "max_score": o.max_score,
                    "status": "passed" if o.passed else "failed", "output": o.why,
-                   "visibility": "visible"} for o in outcomes],
+                   "visibility": o.test.get("visibility", "visible")} for o in outcomes],
     }
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
+    # GitHub Classroom's reporter (classroom-resources/autograding-grading-
+    # reporter) takes a runner's result in this shape, base64-encoded
+    # (.github/workflows/classroom.yml).
+    classroom = {
+        "version": 1, "status": "pass" if score == total else "fail", "max_score": total,
+        "tests": [{"name": o.name, "status": "pass" if o.passed else "fail", "score": o.score,
+                   "message": o.why} for o in outcomes],
+    }
+    with open(os.path.join(out, "classroom.json"), "w") as f:
+        json.dump(classroom, f, indent=2)
     failures = sum(not o.passed for o in outcomes)
     with open(os.path.join(out, "junit.xml"), "w") as f:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         f.write(f'<testsuite name="lab{lab_no}" tests="{len(outcomes)}" failures="{failures}" '
                 f'time="{seconds:.1f}">\n')
         for o in outcomes:
-            f.write(f'  <testcase classname="lab{lab_no}.{o.arch}" name={quoteattr(o.test["name"])}>')
+            name = quoteattr(o.test["name"])
+            f.write(f'  <testcase classname="lab{lab_no}.{o.arch}" name={name}>')
             if not o.passed:
-                f.write(f'<failure message={quoteattr(o.why.splitlines()[0] if o.why else "failed")}>'
+                first = o.why.splitlines()[0] if o.why else "failed"
+                f.write(f'<failure message={quoteattr(f"{fmt(o.score)}/{o.max_score}: {first}")}>'
                         f'{escape(o.why)}</failure>')
             f.write('</testcase>\n')
         f.write('</testsuite>\n')
@@ -229,8 +519,8 @@ def write_outputs(out, lab_no, outcomes, notes, seconds):
 
 def print_table(outcomes):
     rows = [("test", "arch", "points", "result")] + \
-        [(o.test["name"], o.arch, f"{o.points}/{o.test['points']}", "pass" if o.passed else "FAIL")
-         for o in outcomes]
+        [(o.test["name"], o.arch, f"{fmt(o.score)}/{o.max_score}",
+          "pass" if o.passed else ("part" if o.score else "FAIL")) for o in outcomes]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for n, r in enumerate(rows):
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
@@ -241,70 +531,138 @@ def print_table(outcomes):
             print(f"\n--- {o.name}: why ---\n{o.why}")
 
 
-def grade(lab_no, arches, submission=None, out=None):
+def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, jobs=None,
+          collect=None):
+    """Grade; -> the exit status. `collect`, a list, receives the Outcomes."""
     start = time.monotonic()
+    timeout_scale()
     catalog = handout.load_catalog(REPO)
     lab = catalog["labs"].get(str(lab_no))
     if lab is None:
-        print(f"grade: no lab {lab_no} in labs/catalog.json", file=sys.stderr)
-        return 2
+        raise GradeError(f"no lab {lab_no} in labs/catalog.json (labs: "
+                         f"{', '.join(sorted(catalog['labs'], key=int))})")
+    for t in lab["tests"]:
+        if t.get("kind") not in KINDS:
+            raise GradeError(f"labs/catalog.json: lab {lab_no}, test {t.get('name')!r}: kind "
+                             f"{t.get('kind')!r} is not one of {', '.join(KINDS)}")
     out = os.path.abspath(out or os.path.join(REPO, "build", "grade"))
     os.makedirs(out, exist_ok=True)
     log_dir = os.path.join(out, "logs")
     shutil.rmtree(log_dir, ignore_errors=True)
+    shutil.rmtree(os.path.join(out, "pytest"), ignore_errors=True)
     os.makedirs(log_dir)
-    notes, tree = [], REPO
+    # This run's boots log here, not in the shared build/test-logs.
+    harness.LOG_DIR = log_dir
+    notes = []
     if submission:
         if not os.path.isdir(submission):
-            print(f"grade: SUBMISSION {submission} is not a directory", file=sys.stderr)
-            return 2
-        tree, notes = prepare_submission(lab_no, lab, submission, out)
+            raise GradeError(f"SUBMISSION {submission} is not a directory")
+        tree = os.path.abspath(tree or os.path.join(out, f"tree-lab{lab_no}"))
+        notes = prepare_submission(lab_no, lab, submission, tree, fresh)
+    else:
+        tree = REPO
     print(f"grade: lab {lab_no} ({lab['title']}) on {', '.join(arches)}"
           + (f", submission {submission}" if submission else ""))
     for n in notes:
         print(f"grade: note: {n}")
 
-    built = {}
+    built, jobs = {}, jobs or build_jobs(arches)
 
     def run_arch(arch):
-        ktests = [t for t in tests_for(lab, arch) if t["kind"] == "ktest"]
-        try:
-            return grade_ktests(tree, arch, ktests, log_dir)
-        except Exception:
-            return [Outcome(t, arch, False, "grader error:\n" + traceback.format_exc())
-                    for t in ktests]
+        mine = tests_for(lab, arch)
+        booted = [t for t in mine if t["kind"] in ("ktest", "pytest")]
+        if not booted:
+            return []
+        ok, output = make(tree, f"-j{jobs}", f"ARCH={arch}", "all")
+        if not ok:
+            why = f"the {arch} kernel did not build (`make ARCH={arch}`):\n" + trim_middle(output)
+            return [failed(t, arch, why) for t in booted]
+        found = []
+        for kind, run in (("ktest", lambda ts: grade_ktests(tree, arch, ts, log_dir)),
+                          ("pytest", lambda ts: grade_pytest(tree, arch, ts, out, log_dir))):
+            ts = [t for t in mine if t["kind"] == kind]
+            try:
+                found += run(ts) if ts else []
+            except Exception:
+                found += [failed(t, arch, "grader error:\n" + traceback.format_exc()) for t in ts]
+        return found
 
     # The arches' kernels build and boot in parallel while the host tests
     # build and run here (one make at a time for build/host).
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(arches)) as pool:
         futures = {a: pool.submit(run_arch, a) for a in arches}
-        host = {a: grade_host(tree, a, [t for t in tests_for(lab, a) if t["kind"] == "host"],
-                              built) for a in arches}
+        host = {}
+        for a in arches:
+            ts = [t for t in tests_for(lab, a) if t["kind"] == "host"]
+            try:
+                host[a] = grade_host(tree, a, ts, built, jobs)
+            except Exception:
+                host[a] = [failed(t, a, "grader error:\n" + traceback.format_exc()) for t in ts]
         outcomes = []
         for a in arches:
             found = {id(o.test): o for o in futures[a].result() + host[a]}
-            outcomes += [found.get(id(t)) or Outcome(t, a, False, f"unknown test kind {t['kind']!r}")
-                         for t in tests_for(lab, a)]
+            outcomes += [found[id(t)] for t in tests_for(lab, a)]
     seconds = time.monotonic() - start
     print()
     print_table(outcomes)
     score, total = write_outputs(out, lab_no, outcomes, notes, seconds)
-    print(f"\nScore: {score}/{total}   ({seconds:.1f} s; "
+    if collect is not None:
+        collect += outcomes
+    print(f"\nScore: {fmt(score)}/{total}   ({seconds:.1f} s; "
           f"{os.path.relpath(out)}/results.json, junit.xml, logs/)")
     return 0 if score == total else 1
+
+
+def free_cases(lab_no, arches, out, jobs=None):
+    """Grade the lab's bare handout (no student file) and print the graded
+    cases it passes anyway: they test no code of the lab, and with points
+    shared over cases they would be free points. Each belongs in its
+    test's exclude_cases (a kind of "case": "why" the catalogue keeps)."""
+    out = os.path.abspath(out or os.path.join(REPO, "build", f"grade-free-lab{lab_no}"))
+    empty = os.path.join(out, "empty-submission")
+    os.makedirs(empty, exist_ok=True)
+    outcomes = []
+    grade(lab_no, arches, empty, out, collect=outcomes, jobs=jobs)
+    free = {}
+    for o in outcomes:
+        if o.passing:
+            free.setdefault(o.test["name"], {}).update({c: o.arch for c in o.passing})
+    print()
+    if not free:
+        print(f"free cases: none; the lab-{lab_no} handout scores 0")
+        return 0
+    print(f"free cases: the lab-{lab_no} handout passes these graded cases; add them to each "
+          f"test's exclude_cases in labs/catalog.json (with why they need no lab {lab_no} code):")
+    for name, cases in free.items():
+        print(f"  {name}:")
+        for case, arch in cases.items():
+            print(f'    "{case}": "passes without lab {lab_no}\'s code",   ({arch})')
+    return 1
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("lab", type=int)
     ap.add_argument("--arch", action="append", choices=ARCHES)
-    ap.add_argument("--submission")
-    ap.add_argument("--out")
+    ap.add_argument("--submission", help="a student's tree or files (only the lab's "
+                                         "student_files are taken)")
+    ap.add_argument("--out", help="results, logs and the graded tree (default: build/grade)")
+    ap.add_argument("--tree", help="where the submission's tree is built "
+                                   "(default: OUT/tree-lab<n>)")
+    ap.add_argument("--fresh", action="store_true",
+                    help="rebuild the submission's tree from nothing")
+    ap.add_argument("--jobs", type=int, help="make -j per arch (default: the cores shared "
+                                             "over the arches)")
+    ap.add_argument("--free-cases", action="store_true",
+                    help="grade the bare lab-n handout and list the graded cases it passes")
     args = ap.parse_args(argv)
     arches = tuple(dict.fromkeys(args.arch or ARCHES))
     try:
-        return grade(args.lab, arches, args.submission, args.out)
-    except handout.MarkerError as e:
+        if args.free_cases:
+            return free_cases(args.lab, arches, args.out, args.jobs)
+        return grade(args.lab, arches, args.submission, args.out, args.tree, args.fresh,
+                     args.jobs)
+    except (GradeError, handout.MarkerError) as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
 

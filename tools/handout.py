@@ -28,7 +28,8 @@ The handout of lab n replaces the regions of lab n and every later lab
 with their stubs, each preceded by a `LAB n TODO: name` comment that
 points at the handout; earlier labs keep their solutions (and their
 markers). Everything else is copied, except .git, build/ and the paths
-the catalogue (labs/catalog.json, "handout_exclude") leaves out.
+the catalogue (labs/catalog.json, "handout_exclude") leaves out; and
+.github/classroom-lab says n, for GitHub Classroom's workflow.
 
 Unbalanced or nested markers, a STUB outside a region, a BEGIN without a
 name, or an END whose number differs from its BEGIN are refused with the
@@ -50,6 +51,7 @@ MARKER_RE = re.compile(r"^(?P<indent>\s*)(?:/\*|//)\s*LAB\s+(?P<lab>\d+)\s+"
                        r"(?P<kind>BEGIN|END|STUB|TODO)\b\s*:?\s*(?P<text>.*?)\s*(?:\*/)?\s*$")
 # Anything that looks like a marker but does not parse is refused too.
 LOOSE_RE = re.compile(r"(?:/\*|//)\s*LAB\s+\d+\s+(?:BEGIN|END|STUB)\b")
+CLASSROOM_LAB_FILE = ".github/classroom-lab"
 ALWAYS_EXCLUDED = (".git", "build", "compile_commands.json", "__pycache__", ".pytest_cache")
 
 
@@ -170,8 +172,17 @@ def scan(src, files):
     return parsed
 
 
-def make_handout(lab, out, src=REPO):
-    """Write the lab-`lab` student tree to `out`; returns the replaced regions."""
+def make_handout(lab, out, src=REPO, overrides=None, keep_build=False):
+    """Write the lab-`lab` student tree to `out`; returns the replaced regions.
+
+    overrides: {rel: bytes} written instead of the handout's file (the
+    grader's copy of a student's files). keep_build: update an existing
+    tree in place instead of starting afresh: its build/ stays, files whose
+    content is unchanged keep their time stamps, changed ones get a new one,
+    and files no longer in the handout go; so make rebuilds only what
+    differs from the last tree written there (tools/grade.py grades one
+    submission after another in the same tree this way).
+    """
     catalog = load_catalog(src)
     labs = {int(k): v for k, v in catalog["labs"].items()}
     if lab not in labs:
@@ -180,24 +191,60 @@ def make_handout(lab, out, src=REPO):
     docs = {n: v.get("handout", "") for n, v in labs.items()}
     files = tree_files(src, catalog.get("handout_exclude", []))
     parsed = scan(src, files)                   # every marker checked before anything is written
+    overrides = dict(overrides or {})
+    # The lab a GitHub Classroom template made from this handout grades
+    # (.github/workflows/classroom.yml).
+    overrides.setdefault(CLASSROOM_LAB_FILE, f"{lab}\n".encode())
     out = os.path.abspath(out)
     if os.path.abspath(src) == out or os.path.abspath(src).startswith(out + os.sep):
         raise SystemExit(f"handout: refusing to write over the source tree ({out})")
-    if os.path.exists(out):
+    if os.path.exists(out) and not keep_build:
         shutil.rmtree(out)
+    stale = set(tree_files(out, [])) if os.path.isdir(out) else set()
     replaced = []
     for rel in files:
         dst = os.path.join(out, rel)
+        stale.discard(rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if rel in parsed:
+        data = overrides.pop(rel, None)
+        if data is None and rel in parsed:
             lines, regions = parsed[rel]
-            with open(dst, "w", encoding="utf-8", errors="surrogateescape") as f:
-                f.write(transform(lines, regions, lab, docs))
-            shutil.copymode(os.path.join(src, rel), dst)
+            data = transform(lines, regions, lab, docs).encode("utf-8", "surrogateescape")
             replaced += [r for r in regions if r.lab >= lab]
-        else:
-            shutil.copy2(os.path.join(src, rel), dst, follow_symlinks=False)
+        _put(os.path.join(src, rel), dst, data)
+    for rel, data in overrides.items():         # a file the handout does not have
+        stale.discard(rel)
+        dst = os.path.join(out, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        _put(None, dst, data)
+    for rel in stale:
+        os.remove(os.path.join(out, rel))
     return replaced
+
+
+def _put(src_path, dst, data):
+    """Write `data` (or copy src_path) to dst unless dst already holds exactly
+    that: an untouched file keeps its time stamp, so make leaves it alone."""
+    if data is None and os.path.islink(src_path):
+        if os.path.lexists(dst):
+            os.remove(dst)
+        os.symlink(os.readlink(src_path), dst)
+        return
+    if data is None:
+        with open(src_path, "rb") as f:
+            data = f.read()
+    if os.path.isfile(dst) and not os.path.islink(dst):
+        with open(dst, "rb") as f:
+            if f.read() == data:
+                if src_path:
+                    shutil.copymode(src_path, dst)
+                return
+    if os.path.lexists(dst):
+        os.remove(dst)
+    with open(dst, "wb") as f:
+        f.write(data)
+    if src_path:
+        shutil.copymode(src_path, dst)
 
 
 def main(argv=None):
