@@ -8,6 +8,7 @@
 #   make deps                                   install the Debian packages Duet needs
 #   make check / make format                    static checks (clang-format, cppcheck, clang-tidy) / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
+#   make grade-many LAB=n SUBMISSIONS=dir [GRADE_JOBS=n]  grade every submission under dir
 
 .DEFAULT_GOAL := all
 VALID_ARCHS := x86_64 aarch64
@@ -65,7 +66,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: check format handout grade all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
+.PHONY: check format handout grade grade-many all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
         compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
@@ -158,7 +159,14 @@ handout:
 grade:
 	$(if $(LAB),,$(error make grade needs LAB=n, e.g. make grade LAB=3))
 	$(Q)python3 tools/grade.py $(LAB) $(foreach a,$(TEST_ARCHS),--arch $(a)) \
-	    $(if $(SUBMISSION),--submission $(SUBMISSION))
+	    $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(OUT),--out $(OUT))
+
+# One result directory per submission under SUBMISSIONS, and summary.csv.
+grade-many:
+	$(if $(LAB),,$(error make grade-many needs LAB=n and SUBMISSIONS=dir))
+	$(if $(SUBMISSIONS),,$(error make grade-many needs SUBMISSIONS=dir, one directory per submission))
+	$(Q)python3 tools/grade_many.py $(SUBMISSIONS) $(LAB) $(foreach a,$(TEST_ARCHS),--arch $(a)) \
+	    $(if $(GRADE_JOBS),-j $(GRADE_JOBS))
 
 # --- static checks (tools/check.sh, .clang-format, .clang-tidy) -------------
 # clang-tidy reads the compile database of the LLVM=1 builds.
@@ -186,6 +194,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)

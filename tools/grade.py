@@ -191,17 +191,27 @@ class Tally:
 
     def __init__(self):
         self.total = self.passed = 0
+        self.penalties = 0          # unearned cases that failed
         self.failures = []
         self.passing = []
         self.stopped = []           # suites cut short: where they stopped
 
-    def add_suite(self, result, exclude=(), only=None):
+    def add_suite(self, result, exclude=(), only=None, unearned=()):
         """Count a suite's graded cases: `only` those named (the catalogue's
         "cases"), else all but `exclude` ("exclude_cases": cases that need a
-        later lab, or pass without this lab's code); never skipped ones
-        (SKIP: not for this CPU). Graded cases that never ran (the suite was
-        cut short by a crash) count as failed: the plan, or `only`, says how
-        many there were. -> how many graded cases it reached."""
+        later lab) and `unearned` ("unearned_cases": cases that pass even
+        without this lab's code, such as refusing bad input; passing them
+        earns nothing, but each one that fails costs one case's share);
+        never skipped ones (SKIP: not for this CPU). Graded cases that never
+        ran (the suite was cut short by a crash) count as failed: the plan,
+        or `only`, says how many there were. -> how many graded cases it
+        reached."""
+        for c in result.subtests:
+            if c.name in unearned and c.status == "fail":
+                self.penalties += 1
+                self.failures.append(c.name + " (passes even without the lab's code; "
+                                     "failing it costs a case)")
+        exclude = set(exclude) | set(unearned)
         graded = [c for c in result.subtests
                   if (c.name in only if only is not None else c.name not in exclude)]
         cases = [c for c in graded if c.status != "skip"]
@@ -235,10 +245,10 @@ class Tally:
             self.passing.append(case.name)
 
     def score(self, points):
-        return share(points, self.passed, self.total)
+        return share(points, self.passed - self.penalties, self.total)
 
     def summary(self):
-        if not self.failures and self.passed == self.total:
+        if not self.failures and self.passed == self.total and not self.penalties:
             return f"{self.total} cases passed"
         return f"{self.passed} of {self.total} graded cases passed" + \
             "".join(f"; {s}" for s in self.stopped)
@@ -270,7 +280,8 @@ def grade_ktests(tree, arch, tests, log_dir):
                 break
             done += 1
             tally = Tally()
-            seen = tally.add_suite(res, t.get("exclude_cases", {}), t.get("cases"))
+            seen = tally.add_suite(res, t.get("exclude_cases", {}), t.get("cases"),
+                                   t.get("unearned_cases", {}))
             score = tally.score(t["points"])
             if not res.complete:
                 results[id(t)] = Outcome(t, arch, score, passing=tally.passing, why=(
@@ -322,7 +333,8 @@ def grade_host(tree, arch, tests, built, jobs=1):
         tally = Tally()
         for suite in doc.results:
             if suite.subtests or suite.plan is not None:
-                tally.add_suite(suite, t.get("exclude_cases", {}), t.get("cases"))
+                tally.add_suite(suite, t.get("exclude_cases", {}), t.get("cases"),
+                                t.get("unearned_cases", {}))
             else:                       # a case at the top level
                 tally.add_case(suite)
         why = ""
@@ -617,7 +629,8 @@ def free_cases(lab_no, arches, out, jobs=None):
     """Grade the lab's bare handout (no student file) and print the graded
     cases it passes anyway: they test no code of the lab, and with points
     shared over cases they would be free points. Each belongs in its
-    test's exclude_cases (a kind of "case": "why" the catalogue keeps)."""
+    test's unearned_cases ("case": "why"): still run, but passing earns
+    nothing and failing costs a case."""
     out = os.path.abspath(out or os.path.join(REPO, "build", f"grade-free-lab{lab_no}"))
     empty = os.path.join(out, "empty-submission")
     os.makedirs(empty, exist_ok=True)
@@ -632,7 +645,7 @@ def free_cases(lab_no, arches, out, jobs=None):
         print(f"free cases: none; the lab-{lab_no} handout scores 0")
         return 0
     print(f"free cases: the lab-{lab_no} handout passes these graded cases; add them to each "
-          f"test's exclude_cases in labs/catalog.json (with why they need no lab {lab_no} code):")
+          f"test's unearned_cases in labs/catalog.json (with why they need no lab {lab_no} code):")
     for name, cases in free.items():
         print(f"  {name}:")
         for case, arch in cases.items():
