@@ -75,6 +75,21 @@ def test_cases_are_counted(crashed):
     assert (only.passed, only.total) == ((1, 3) if crashed else (2, 3))
 
 
+def test_unearned_cases_earn_nothing_but_cost_a_case_when_they_fail():
+    """An unearned case (one the bare handout passes) is not counted when it
+    passes; when it fails it is named and costs one graded case's share."""
+    text = SUITE + "    ok 6 last\nnot ok 1 vm\n"
+    passing = grade.Tally()
+    passing.add_suite(ktap.parse(text).results[0], unearned={"maps": "refuses early"})
+    assert (passing.passed, passing.total, passing.penalties) == (3, 4, 0)
+    assert passing.score(10) == 7.5
+    failing = grade.Tally()
+    failing.add_suite(ktap.parse(text).results[0], unearned={"unmaps": "refuses early"})
+    assert (failing.passed, failing.total, failing.penalties) == (4, 4, 1)
+    assert failing.score(10) == 7.5 and failing.failures[0].startswith("unmaps (passes even")
+    assert failing.summary() == "4 of 4 graded cases passed; 1 unearned case(s) failed, a case's share each"
+
+
 def test_submitted_files_are_found_by_path_or_name(tmp_path):
     """A student file is taken at its path, else as the one file of its
     name anywhere in the submission; two of that name, or a link to a file

@@ -205,13 +205,11 @@ def make_submission(name, lab, changes=()):
     return sub
 
 
-# A buddy allocator that never merges: the merge loop, the first of these
-# after BUDDY_MERGE_AT, never runs. mm/buddy.c is moving under LAB 2
-# markers: adjust these three strings to the marked code if it changes.
-# The case runs once lab 2 takes mm/buddy.c from a submission.
-BUDDY_MERGE_AT = "static void free_to_lists("
-BUDDY_MERGE_LOOP = "while (order < BUDDY_MAX_ORDER) {"
-BUDDY_NEVER_MERGES = "while (false) { /* never merges */"
+# A buddy allocator that never merges: merge_with_buddies (lab 2's region)
+# stops at once, as if no buddy were ever free.
+BUDDY_MERGE_AT = "static inline paddr_t merge_with_buddies("
+BUDDY_MERGE_LOOP = "if (!is_free_block(other, o))"
+BUDDY_NEVER_MERGES = "if (true) /* never merges */"
 LAB2_TAKES_BUDDY = "mm/buddy.c" in CATALOG["labs"]["2"]["student_files"]
 
 WRONG = [

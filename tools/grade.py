@@ -250,7 +250,9 @@ class Tally:
     def summary(self):
         if not self.failures and self.passed == self.total and not self.penalties:
             return f"{self.total} cases passed"
-        return f"{self.passed} of {self.total} graded cases passed" + \
+        lost = f"; {self.penalties} unearned case(s) failed, a case's share each" \
+            if self.penalties else ""
+        return f"{self.passed} of {self.total} graded cases passed" + lost + \
             "".join(f"; {s}" for s in self.stopped)
 
 
