@@ -29,8 +29,10 @@
     })
 
 static const u64 rodata_word = 0x0123456789abcdefULL;
-/* Not zero, so it lands in .data rather than .bss. */
-static u32 data_words[4] = { 1, 2, 3, 4 };
+/* A return instruction: a kernel that wrongly lets .data execute comes
+ * straight back, and the test fails cleanly instead of running junk. Not
+ * zero, so it lands in .data rather than .bss. */
+static u32 data_words[4] = { ARCH_RETURN_INSN, 2, 3, 4 };
 
 static void rewrite_byte(void *arg)
 {
@@ -92,6 +94,7 @@ static void executing_the_pmo_faults(struct ktest *t)
     paddr_t pa = buddy_alloc_pages_zeroed(0);
 
     KASSERT_NE(t, pa, PADDR_NONE);
+    *(u32 *)phys_to_virt(pa) = ARCH_RETURN_INSN; /* as in data_words */
     expect_fault(t, call_address, (uintptr_t)phys_to_virt(pa), FAULT_EXEC, true);
     buddy_free_pages(pa, 0);
 }
