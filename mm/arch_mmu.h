@@ -67,6 +67,9 @@
 #define VM_DEVICE (1u << 4) /* device memory: uncached, strongly ordered */
 #define VM_GLOBAL (1u << 5) /* the same in every address space (kernel) */
 
+/* Kernel data: the PMO, and the scratch pages of the in-kernel tests. */
+#define VM_KERNEL_RW (VM_READ | VM_WRITE | VM_GLOBAL)
+
 #define PT_LEVELS     4
 #define PT_ROOT_LEVEL 3
 #define PT_ENTRIES    512

@@ -67,7 +67,7 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
     /* LAB 3 BEGIN: pmo_expand */
     /* LAB 3 STUB: printf("pmo: lab 3 not implemented (pmo_expand): no PMO in the kernel's new tables (boot.S's map the first GiB)\n"); */
     /* LAB 3 STUB: return; */
-    const unsigned flags = VM_READ | VM_WRITE | VM_GLOBAL;
+    const unsigned flags = VM_KERNEL_RW;
     u64 tables_before = vm_table_pages(kernel), bytes = 0;
     paddr_t lo = PADDR_NONE, hi = 0;
 

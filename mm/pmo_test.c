@@ -15,8 +15,6 @@
 #include <mm/pmo.h>
 #include <mm/vm.h>
 
-#define PMO_FLAGS (VM_READ | VM_WRITE | VM_GLOBAL)
-
 /* A stretch of whole pages holding RAM, as the PMO maps it: RAM regions
  * rounded out to pages, joined where they touch or share a page. */
 struct stretch {
@@ -55,7 +53,7 @@ static void expect_pmo_maps(struct ktest *t, paddr_t pa)
         return;
     }
     KEXPECT_EQ(t, tr.pa, pa);
-    KEXPECT_EQ(t, tr.flags, PMO_FLAGS);
+    KEXPECT_EQ(t, tr.flags, VM_KERNEL_RW);
 }
 
 static void virt_to_phys_undoes_phys_to_virt(struct ktest *t)
@@ -80,7 +78,7 @@ static void virt_to_phys_of_the_image_is_where_the_tables_map_it(struct ktest *t
                                      __bss_start,    &image_marker, &kernel_space,  last };
 
     KEXPECT_EQ(t, virt_to_phys(__kernel_start), (paddr_t)KERNEL_IMAGE_PHYS);
-    for (size_t i = 0; i < sizeof(in_image) / sizeof(in_image[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(in_image); i++) {
         struct vm_translation tr;
         KASSERT_EQ(t, vm_translate(&kernel_space, (vaddr_t)in_image[i], &tr), VM_OK);
         KEXPECT_EQ(t, virt_to_phys(in_image[i]), tr.pa);

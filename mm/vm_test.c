@@ -12,9 +12,6 @@
 #include <mm/ptdump.h>
 #include <mm/vm.h>
 
-/* 1 GiB-aligned, inside the MMIO window, far from the console's page. */
-#define KRW (VM_READ | VM_WRITE | VM_GLOBAL)
-
 static void page_sizes_map_translate_and_unmap(struct ktest *t)
 {
     u64 free0 = buddy_free_pages_count();
@@ -24,13 +21,14 @@ static void page_sizes_map_translate_and_unmap(struct ktest *t)
         paddr_t pa = buddy_alloc_pages_zeroed(order);
         KASSERT_NE(t, pa, PADDR_NONE);
         u64 size = PAGE_SIZE << order;
-        KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, size, KRW, level), VM_OK);
+        KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, size, VM_KERNEL_RW, level),
+                   VM_OK);
 
         struct vm_translation tr;
         KASSERT_EQ(t, vm_translate(&kernel_space, KTEST_SCRATCH_VA + size - 8, &tr), VM_OK);
         KEXPECT_EQ(t, tr.pa, pa + size - 8);
         KEXPECT_EQ(t, tr.page_size, size);
-        KEXPECT_EQ(t, tr.flags, KRW);
+        KEXPECT_EQ(t, tr.flags, VM_KERNEL_RW);
 
         /* The CPU walks the new tables: what it writes lands in pa. */
         volatile u64 *through_map = (u64 *)(KTEST_SCRATCH_VA + size - 8);
@@ -69,7 +67,7 @@ static void splitting_a_huge_page_keeps_the_rest(struct ktest *t)
     u64 free0 = buddy_free_pages_count();
     paddr_t pa = buddy_alloc_pages_zeroed(9);
     KASSERT_NE(t, pa, PADDR_NONE);
-    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, 2 * MiB, KRW, 1), VM_OK);
+    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, 2 * MiB, VM_KERNEL_RW, 1), VM_OK);
 
     /* One read-only 4 KiB page in the middle; one hole after it. */
     KEXPECT_EQ(
@@ -83,7 +81,7 @@ static void splitting_a_huge_page_keeps_the_rest(struct ktest *t)
     KEXPECT_EQ(t, vm_translate(&kernel_space, KTEST_SCRATCH_VA + 0x11000, &tr), VM_ERR_NOT_MAPPED);
     KASSERT_EQ(t, vm_translate(&kernel_space, KTEST_SCRATCH_VA + 0x12000, &tr), VM_OK);
     KEXPECT_EQ(t, tr.pa, pa + 0x12000);
-    KEXPECT_EQ(t, tr.flags, KRW);
+    KEXPECT_EQ(t, tr.flags, VM_KERNEL_RW);
     *(volatile u32 *)(KTEST_SCRATCH_VA + 0x1ff000) = 7; /* the rest is still writable */
     KEXPECT_EQ(t, *(u32 *)phys_to_virt(pa + 0x1ff000), 7U);
 
@@ -95,8 +93,9 @@ static void splitting_a_huge_page_keeps_the_rest(struct ktest *t)
 static void mapping_over_a_live_mapping_is_refused(struct ktest *t)
 {
     paddr_t a = buddy_alloc_pages_zeroed(0), b = buddy_alloc_pages_zeroed(0);
-    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, a, PAGE_SIZE, KRW, 0), VM_OK);
-    KEXPECT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, b, PAGE_SIZE, KRW, 0), VM_ERR_EXISTS);
+    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, a, PAGE_SIZE, VM_KERNEL_RW, 0), VM_OK);
+    KEXPECT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, b, PAGE_SIZE, VM_KERNEL_RW, 0),
+               VM_ERR_EXISTS);
     struct vm_translation tr;
     KEXPECT_EQ(t, vm_translate(&kernel_space, KTEST_SCRATCH_VA, &tr), VM_OK);
     KEXPECT_EQ(t, tr.pa, a);
@@ -116,7 +115,7 @@ static void out_of_memory_midway_leaves_no_trace(struct ktest *t)
     /* Fail the first table, then the second, ... until the map needs no more. */
     for (k = 0; k < PT_LEVELS; k++) {
         pt_alloc_fail_after(k);
-        int err = vm_map(&kernel_space, va, pa, PAGE_SIZE, KRW, 0);
+        int err = vm_map(&kernel_space, va, pa, PAGE_SIZE, VM_KERNEL_RW, 0);
         pt_alloc_fail_after(-1);
         if (err == VM_OK)
             break;

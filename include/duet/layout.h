@@ -46,7 +46,8 @@
 #define MMIO_BASE        _UL(0xFFFFC00000000000)
 #define KERNEL_VIRT_BASE _UL(0xFFFFFFFF80000000)
 /* In-kernel tests map their scratch pages here: 64 GiB into the MMIO
- * window, far above anything ioremap hands out. */
+ * window, far above anything ioremap hands out, and 1 GiB-aligned (the vm
+ * suite maps a 1 GiB page there). */
 #define KTEST_SCRATCH_VA (MMIO_BASE + _UL(0x1000000000))
 
 /* Early boot maps this much RAM in the PMO, and the kernel image window. */
