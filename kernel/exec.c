@@ -95,7 +95,8 @@ int exec_load(const void *file, size_t size, int argc, const char *const argv[],
     for (unsigned i = 0; i < img.nsegments; i++) {
         err = load_segment(as, file, &img.segments[i]);
         if (err) {
-            /* elf_parse() vouched for the segment: only memory may run out. */
+            /* elf_parse() vouched for the segment, so the solution can only
+             * run out of memory; a stub or a bug shows in the error named. */
             snprintf(why, why_size, "loading the segment at 0x%lx: %s (%d)",
                      (unsigned long)img.segments[i].va, load_error(err), err);
             aspace_put(as);
