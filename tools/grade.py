@@ -247,13 +247,22 @@ class Tally:
     def score(self, points):
         return share(points, self.passed - self.penalties, self.total)
 
+    def clean(self):
+        return not self.failures and self.passed == self.total and not self.penalties
+
     def summary(self):
-        if not self.failures and self.passed == self.total and not self.penalties:
+        if self.clean():
             return f"{self.total} cases passed"
         lost = f"; {self.penalties} unearned case(s) failed, a case's share each" \
             if self.penalties else ""
         return f"{self.passed} of {self.total} graded cases passed" + lost + \
             "".join(f"; {s}" for s in self.stopped)
+
+    def report(self, limit=None):
+        """The why of an outcome: summary(), then each failed case."""
+        if self.clean():
+            return self.summary()
+        return self.summary() + ":\n" + "\n".join(self.failures[:limit])
 
 
 def grade_ktests(tree, arch, tests, log_dir):
@@ -294,12 +303,8 @@ def grade_ktests(tree, arch, tests, log_dir):
             if tally.total == 0:
                 results[id(t)] = failed(t, arch, "the suite ran no cases: "
                                         + "; ".join(res.diagnostics[-3:]))
-            elif tally.passed < tally.total:
-                results[id(t)] = Outcome(t, arch, score, passing=tally.passing, why=(
-                    f"{tally.total - tally.passed} of {tally.total} graded cases failed:\n"
-                    + "\n".join(tally.failures + tally.stopped)))
             else:
-                results[id(t)] = Outcome(t, arch, score, tally.summary(), tally.passing)
+                results[id(t)] = Outcome(t, arch, score, tally.report(), tally.passing)
         if done == 0:       # nothing started: the kernel never reached the tests
             why = (f"the kernel did not reach the tests ({kind}: {reason}); "
                    f"console: {log}\n" + r.tail(15))
@@ -339,7 +344,6 @@ def grade_host(tree, arch, tests, built, jobs=1):
                                 t.get("unearned_cases", {}))
             else:                       # a case at the top level
                 tally.add_case(suite)
-        why = ""
         if tally.total == 0 or not doc.results:
             out.append(failed(t, arch, f"{target} stopped before it reported a case (exit "
                                        f"status {proc.returncode}):\n"
@@ -350,11 +354,10 @@ def grade_host(tree, arch, tests, built, jobs=1):
             tally.total += 1
             tally.failures.append(f"{target} exited with status {proc.returncode} after its "
                                   "cases passed")
-        if tally.failures or tally.passed < tally.total:
-            why = f"{tally.summary()}:\n" + "\n".join(tally.failures[:10]) + "\n" \
-                + trim(proc.stderr, 1500)
-        out.append(Outcome(t, arch, tally.score(t["points"]), why or tally.summary(),
-                           tally.passing))
+        why = tally.report(limit=10)
+        if not tally.clean():
+            why += "\n" + trim(proc.stderr, 1500)
+        out.append(Outcome(t, arch, tally.score(t["points"]), why, tally.passing))
     return out
 
 
@@ -362,15 +365,10 @@ def grade_host(tree, arch, tests, built, jobs=1):
 
 
 def pytest_python():
-    """A Python that has pytest, or None."""
-    for py in (sys.executable, "/usr/bin/python3", "python3"):
-        try:
-            if subprocess.run([py, "-c", "import pytest"], capture_output=True,
-                              timeout=30).returncode == 0:
-                return py
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-    return None
+    """The Python with pytest that the Makefile uses (tools/find-pytest.sh), or None."""
+    r = subprocess.run([os.path.join(REPO, "tools", "find-pytest.sh")], capture_output=True,
+                       text=True, timeout=60)
+    return r.stdout.split()[0] if r.returncode == 0 else None
 
 
 def junit_cases(path):
