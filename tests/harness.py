@@ -497,6 +497,25 @@ def check(r, expected="ok", expect_status=0):
     return r
 
 
+_MEMMAP_ROW_RE = re.compile(r"^  0x([0-9a-f]{16}) - 0x([0-9a-f]{16})\s+\S+ \S+\s+(.+?)\s*$")
+
+
+def memmap_table(log, title):
+    """[(start, end_exclusive, type)] of the boot log's memory-map table
+    headed `memmap: <title>` (mm/memmap.c prints "as the firmware described
+    it" and "normalised"); [] when there is none."""
+    start = log.find(f"memmap: {title}")
+    if start < 0:
+        return []
+    rows = []
+    for line in log[start:].split("\n")[2:]:       # past the title and the header
+        m = _MEMMAP_ROW_RE.match(line)
+        if not m:
+            break
+        rows.append((int(m.group(1), 16), int(m.group(2), 16) + 1, m.group(3)))
+    return rows
+
+
 def require(r, pattern, what):
     """Fail unless the console contains `pattern` (a string or compiled
     regex); `what` says in words what its absence means. Returns the match."""

@@ -22,17 +22,14 @@ PHYS_OFFSET = 0xFFFF800000000000
 # bit 26 clear).
 LARGE_PAGE = {"x86_64": "2 MiB", "aarch64": "1 GiB"}
 
-RAW_MAP_RE = re.compile(r"^memmap: as the firmware described it.*?\n(.*?)^memmap: ",
-                        re.MULTILINE | re.DOTALL)
-USABLE_RE = re.compile(r"^\s*0x([0-9a-f]+) - 0x([0-9a-f]+)\s+.*\busable$", re.MULTILINE)
 LEAF_RE = re.compile(r"(\d+ [KMG]iB) page at PA 0x[0-9a-f]+: (\S+) (\S+) (\S+)")
 
 
 def ram_runs(log):
     """The firmware's usable RAM as sorted, merged [start, end) runs of whole pages."""
-    m = RAW_MAP_RE.search(log)
-    assert m, "no 'memmap: as the firmware described it' table on the console"
-    ranges = sorted((int(a, 16), int(b, 16) + 1) for a, b in USABLE_RE.findall(m.group(1)))
+    rows = harness.memmap_table(log, "as the firmware described it")
+    assert rows, "no 'memmap: as the firmware described it' table on the console"
+    ranges = sorted((start, end) for start, end, kind in rows if kind == "usable")
     runs = []
     for start, end in ranges:
         start, end = -(-start // PAGE) * PAGE, end // PAGE * PAGE

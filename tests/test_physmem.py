@@ -15,22 +15,7 @@ import harness
 
 SIZES = ["128M", "1G", "3G", "4G", "64G"]
 RAM_TYPES = {"usable", "kernel", "early alloc", "boot tables", "firmware info", "boot module"}
-ROW_RE = re.compile(r"^  0x([0-9a-f]{16}) - 0x([0-9a-f]{16})\s+\S+ \S+\s+(.+?)\s*$")
 X86_FIRMWARE_KEEPS = 1 << 20        # at most this much of the RAM goes to the BIOS
-
-
-def normalised_map(log):
-    """[(start, end_exclusive, type)] of the 'normalised' memmap table."""
-    start = log.find("memmap: normalised")
-    if start < 0:
-        return []
-    rows = []
-    for line in log[start:].split("\n")[2:]:
-        m = ROW_RE.match(line)
-        if not m:
-            break
-        rows.append((int(m.group(1), 16), int(m.group(2), 16) + 1, m.group(3)))
-    return rows
 
 
 def size_bytes(text):
@@ -45,7 +30,7 @@ def test_memory_map_accounts_for_ram(arch, boot, mem):
     QEMU was given, less at most what the firmware keeps."""
     r = boot(arch, "ktest=memmap,buddy,kmalloc buddy_drain=all", mem=mem, timeout=60)
     harness.check(r, "ok")
-    rows = normalised_map(r.log)
+    rows = harness.memmap_table(r.log, "normalised")
     assert rows, r.report("no 'memmap: normalised' table in the boot log")
     ram = sum(end - start for start, end, kind in rows if kind in RAM_TYPES)
     given = size_bytes(mem)
