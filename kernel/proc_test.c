@@ -23,7 +23,7 @@ static void expect_run(struct ktest *t, int argc, const char *const argv[], int 
     u64 before = buddy_free_pages_count();
     int status = -1;
 
-    KASSERT_EQ(t, proc_run(argv[0], argc, argv, &status), 0);
+    KASSERT_ERRNO(t, proc_run(argv[0], argc, argv, &status), 0);
     if (status != want)
         ktest_fail(t, __FILE__, __LINE__, "%s exited with status %d, expected %d", argv[0], status,
                    want);
@@ -96,7 +96,7 @@ static void a_privileged_instruction_kills_it(struct ktest *t)
     const char *const argv[] = { "fault_privileged" };
     int status = -1;
 
-    KASSERT_EQ(t, proc_run(argv[0], 1, argv, &status), 0);
+    KASSERT_ERRNO(t, proc_run(argv[0], 1, argv, &status), 0);
     KEXPECT_TRUE(t, status == PROC_STATUS_ILL || status == PROC_STATUS_SEGV);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
@@ -111,7 +111,7 @@ static void an_unknown_program_is_refused(struct ktest *t)
 {
     int status;
 
-    KEXPECT_EQ(t, proc_run("nosuchprogram", 1, (const char *const[]){ "x" }, &status), -ENOENT);
+    KEXPECT_ERRNO(t, proc_run("nosuchprogram", 1, (const char *const[]){ "x" }, &status), -ENOENT);
 }
 
 static void a_bad_elf_is_refused_and_nothing_is_mapped(struct ktest *t)
@@ -127,9 +127,9 @@ static void a_bad_elf_is_refused_and_nothing_is_mapped(struct ktest *t)
     ((Elf64_Ehdr *)copy)->e_machine ^= 1; /* the other arch, or nonsense */
 
     u64 before = buddy_free_pages_count();
-    KEXPECT_EQ(t, proc_run_image("bad-machine", copy, hello->size, 1, argv, &status), -ENOEXEC);
+    KEXPECT_ERRNO(t, proc_run_image("bad-machine", copy, hello->size, 1, argv, &status), -ENOEXEC);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
-    KEXPECT_EQ(t, proc_run_image("cut-short", copy, 40, 1, argv, &status), -ENOEXEC);
+    KEXPECT_ERRNO(t, proc_run_image("cut-short", copy, 40, 1, argv, &status), -ENOEXEC);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
     kfree(copy);
 }
@@ -142,7 +142,7 @@ static void too_many_arguments_are_refused(struct ktest *t)
     for (unsigned i = 0; i < ARRAY_SIZE(argv); i++)
         argv[i] = "args";
     u64 before = buddy_free_pages_count();
-    KEXPECT_EQ(t, proc_run("args", (int)ARRAY_SIZE(argv), argv, &status), -E2BIG);
+    KEXPECT_ERRNO(t, proc_run("args", (int)ARRAY_SIZE(argv), argv, &status), -E2BIG);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
 
@@ -150,8 +150,8 @@ static void an_unknown_system_call_returns_enosys(struct ktest *t)
 {
     const u64 args[6] = { 0 };
 
-    KEXPECT_EQ(t, syscall_dispatch(SYS_COUNT, args), (long)-ENOSYS);
-    KEXPECT_EQ(t, syscall_dispatch(~0ULL, args), (long)-ENOSYS);
+    KEXPECT_ERRNO(t, syscall_dispatch(SYS_COUNT, args), -ENOSYS);
+    KEXPECT_ERRNO(t, syscall_dispatch(~0ULL, args), -ENOSYS);
 }
 
 static const struct ktest_case user_cases[] = {

@@ -57,6 +57,25 @@ void ktest_fail_str(struct ktest *t, const char *file, int line, const char *exp
     printf(SUBTEST_INDENT "#   right: \"%s\"\n", b);
 }
 
+/* "VM_ERR_EXISTS (-2)", or the number alone when it has no name. */
+static void print_code(const char *side, long v, const char *(*name)(long))
+{
+    const char *n = name(v);
+
+    if (n)
+        printf(SUBTEST_INDENT "#   %s %s (%ld)\n", side, n, v);
+    else
+        printf(SUBTEST_INDENT "#   %s %ld (not a known code)\n", side, v);
+}
+
+void ktest_fail_code(struct ktest *t, const char *file, int line, const char *expr, long a, long b,
+                     const char *(*name)(long))
+{
+    ktest_fail(t, file, line, "expected %s", expr);
+    print_code("left: ", a, name);
+    print_code("right:", b, name);
+}
+
 void ktest_skip(struct ktest *t, const char *reason)
 {
     t->skipped = true;
@@ -84,6 +103,8 @@ static bool run_suite(const struct ktest_suite *suite, int number, struct totals
         struct ktest t = { .name = c->name };
 
         c->run(&t);
+        if (suite->exit)
+            suite->exit();
         if (t.failed) {
             printf(SUBTEST_INDENT "not ok %d %s\n", i + 1, c->name);
             tot->failed++;

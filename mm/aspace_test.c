@@ -33,9 +33,9 @@ static void create_and_destroy_leak_nothing(struct ktest *t)
     struct aspace *as = aspace_create();
 
     KASSERT_TRUE(t, as != NULL);
-    KEXPECT_EQ(t, aspace_map_zeroed(as, USER_BASE, 5 * PAGE_SIZE, RW), 0);
-    KEXPECT_EQ(t, aspace_map_zeroed(as, USER_END - 64 * KiB, 64 * KiB, VM_READ), 0);
-    KEXPECT_EQ(t, aspace_map_zeroed(as, 1 * GiB, HUGE_SIZE + PAGE_SIZE, RW), 0);
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, 5 * PAGE_SIZE, RW), 0);
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, USER_END - 64 * KiB, 64 * KiB, VM_READ), 0);
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, 1 * GiB, HUGE_SIZE + PAGE_SIZE, RW), 0);
     KEXPECT_EQ(t, aspace_mapped_bytes(as), 5 * PAGE_SIZE + 64 * KiB + HUGE_SIZE + PAGE_SIZE);
     KEXPECT_LT(t, buddy_free_pages_count(), before);
     aspace_put(as);
@@ -48,8 +48,8 @@ static void user_pages_are_user_and_not_global(struct ktest *t)
     struct vm_translation tr;
 
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE, PAGE_SIZE, VM_READ | VM_EXEC), 0);
-    KASSERT_EQ(t, vm_translate(&as->vm, USER_BASE, &tr), VM_OK);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, PAGE_SIZE, VM_READ | VM_EXEC), 0);
+    KASSERT_VM(t, vm_translate(&as->vm, USER_BASE, &tr), VM_OK);
     KEXPECT_EQ(t, tr.flags & (VM_USER | VM_READ | VM_WRITE | VM_EXEC | VM_GLOBAL),
                VM_USER | VM_READ | VM_EXEC);
     aspace_put(as);
@@ -61,8 +61,8 @@ static void a_2m_aligned_range_gets_a_2m_page(struct ktest *t)
     struct vm_translation tr;
 
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, 2 * GiB, HUGE_SIZE, RW), 0);
-    KASSERT_EQ(t, vm_translate(&as->vm, 2 * GiB + 12345, &tr), VM_OK);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, 2 * GiB, HUGE_SIZE, RW), 0);
+    KASSERT_VM(t, vm_translate(&as->vm, 2 * GiB + 12345, &tr), VM_OK);
     KEXPECT_EQ(t, tr.page_size, (u64)HUGE_SIZE);
     aspace_put(as);
 }
@@ -73,13 +73,13 @@ static void mapping_over_a_mapping_is_refused(struct ktest *t)
     u64 before;
 
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE + PAGE_SIZE, PAGE_SIZE, RW), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE + PAGE_SIZE, PAGE_SIZE, RW), 0);
     before = buddy_free_pages_count();
-    KEXPECT_EQ(t, aspace_map_zeroed(as, USER_BASE, 3 * PAGE_SIZE, RW), -EEXIST);
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, 3 * PAGE_SIZE, RW), -EEXIST);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
-    KEXPECT_EQ(t, aspace_map_zeroed(as, 0, PAGE_SIZE, RW), -EINVAL); /* the NULL guard */
-    KEXPECT_EQ(t, aspace_map_zeroed(as, USER_END, PAGE_SIZE, RW), -EINVAL);
-    KEXPECT_EQ(t, aspace_map_zeroed(as, USER_BASE + 1, PAGE_SIZE, RW), -EINVAL);
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, 0, PAGE_SIZE, RW), -EINVAL); /* the NULL guard */
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, USER_END, PAGE_SIZE, RW), -EINVAL);
+    KEXPECT_ERRNO(t, aspace_map_zeroed(as, USER_BASE + 1, PAGE_SIZE, RW), -EINVAL);
     aspace_put(as);
 }
 
@@ -89,8 +89,8 @@ static void clone_copies_every_page_independently(struct ktest *t)
     struct aspace *as = aspace_create();
 
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE, 2 * PAGE_SIZE, RW), 0);
-    KASSERT_EQ(t, aspace_map_zeroed(as, 2 * GiB, HUGE_SIZE, VM_READ), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, 2 * PAGE_SIZE, RW), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, 2 * GiB, HUGE_SIZE, VM_READ), 0);
     backing(as, USER_BASE)[5] = 0x5a;
     backing(as, 2 * GiB + HUGE_SIZE - 1)[0] = 0xa5;
     as->heap_start = 3 * GiB;
@@ -104,8 +104,8 @@ static void clone_copies_every_page_independently(struct ktest *t)
     KEXPECT_EQ(t, copy->brk, as->brk);
 
     struct vm_translation a, b;
-    KASSERT_EQ(t, vm_translate(&copy->vm, 2 * GiB, &b), VM_OK);
-    KASSERT_EQ(t, vm_translate(&as->vm, 2 * GiB, &a), VM_OK);
+    KASSERT_VM(t, vm_translate(&copy->vm, 2 * GiB, &b), VM_OK);
+    KASSERT_VM(t, vm_translate(&as->vm, 2 * GiB, &a), VM_OK);
     KEXPECT_EQ(t, b.page_size, (u64)HUGE_SIZE); /* still a 2 MiB page */
     KEXPECT_EQ(t, b.flags, a.flags);
     KEXPECT_NE(t, b.pa, a.pa);
@@ -123,8 +123,8 @@ static void clone_out_of_memory_leaks_nothing(struct ktest *t)
     struct aspace *as = aspace_create();
 
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE, 8 * PAGE_SIZE, RW), 0);
-    KASSERT_EQ(t, aspace_map_zeroed(as, 1 * GiB, 8 * PAGE_SIZE, RW), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, 8 * PAGE_SIZE, RW), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, 1 * GiB, 8 * PAGE_SIZE, RW), 0);
     u64 before = buddy_free_pages_count();
     for (long tables = 0; tables < 4; tables++) {
         pt_alloc_fail_after(tables);
@@ -161,13 +161,13 @@ static void the_heap_is_mapped_on_first_touch(struct ktest *t)
     as->heap_start = as->brk = 16 * MiB;
     KEXPECT_EQ(t, aspace_brk(as, 16 * MiB + 10 * PAGE_SIZE), 16 * MiB + 10 * PAGE_SIZE);
     KEXPECT_EQ(t, aspace_mapped_bytes(as), 0ULL); /* nothing until touched */
-    KEXPECT_EQ(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE + 8, FAULT_WRITE), 0);
+    KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE + 8, FAULT_WRITE), 0);
     KEXPECT_EQ(t, aspace_mapped_bytes(as), (u64)PAGE_SIZE);
-    KEXPECT_EQ(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE, FAULT_EXEC), -EFAULT);
-    KEXPECT_EQ(t, aspace_fault(as, 16 * MiB + 10 * PAGE_SIZE, FAULT_READ), -EFAULT);
-    KEXPECT_EQ(t, aspace_fault(as, 16 * MiB - 1, FAULT_READ), -EFAULT);
+    KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE, FAULT_EXEC), -EFAULT);
+    KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB + 10 * PAGE_SIZE, FAULT_READ), -EFAULT);
+    KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB - 1, FAULT_READ), -EFAULT);
     /* copy_to_user touches a heap page too. */
-    KEXPECT_EQ(t, copy_to_user(as, 16 * MiB + 5 * PAGE_SIZE, &byte, 1), 0);
+    KEXPECT_ERRNO(t, copy_to_user(as, 16 * MiB + 5 * PAGE_SIZE, &byte, 1), 0);
     KEXPECT_EQ(t, aspace_mapped_bytes(as), 2ULL * PAGE_SIZE);
     /* Shrinking frees what lies past the new end; asking changes nothing. */
     KEXPECT_EQ(t, aspace_brk(as, 16 * MiB + 4 * PAGE_SIZE), 16 * MiB + 4 * PAGE_SIZE);
@@ -186,22 +186,22 @@ static void user_copies_check_every_byte(struct ktest *t)
     char back[32];
 
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE, 2 * PAGE_SIZE, RW), 0);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE + 4 * PAGE_SIZE, PAGE_SIZE, VM_READ), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, 2 * PAGE_SIZE, RW), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE + 4 * PAGE_SIZE, PAGE_SIZE, VM_READ), 0);
     /* Across a page boundary, both ways. */
-    KEXPECT_EQ(t, copy_to_user(as, USER_BASE + PAGE_SIZE - 4, buf, sizeof(buf)), 0);
-    KEXPECT_EQ(t, copy_from_user(as, back, USER_BASE + PAGE_SIZE - 4, sizeof(back)), 0);
+    KEXPECT_ERRNO(t, copy_to_user(as, USER_BASE + PAGE_SIZE - 4, buf, sizeof(buf)), 0);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, USER_BASE + PAGE_SIZE - 4, sizeof(back)), 0);
     KEXPECT_STREQ(t, back, buf);
     /* Unmapped, kernel, read-only, wrapping, crossing the top: all refused. */
-    KEXPECT_EQ(t, copy_from_user(as, back, USER_BASE + 2 * PAGE_SIZE - 4, 8), -EFAULT);
-    KEXPECT_EQ(t, copy_from_user(as, back, 0, 8), -EFAULT);
-    KEXPECT_EQ(t, copy_from_user(as, back, KERNEL_VIRT_BASE, 8), -EFAULT);
-    KEXPECT_EQ(t, copy_from_user(as, back, (vaddr_t)phys_to_virt(0x1000), 8), -EFAULT);
-    KEXPECT_EQ(t, copy_to_user(as, USER_BASE + 4 * PAGE_SIZE, buf, 1), -EFAULT);
-    KEXPECT_EQ(t, copy_from_user(as, back, USER_BASE + 4 * PAGE_SIZE, 8), 0);
-    KEXPECT_EQ(t, copy_from_user(as, back, USER_END - 4, 8), -EFAULT);
-    KEXPECT_EQ(t, copy_from_user(as, back, ~(vaddr_t)0 - 2, 8), -EFAULT);
-    KEXPECT_EQ(t, copy_from_user(as, back, USER_BASE, 0), 0);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, USER_BASE + 2 * PAGE_SIZE - 4, 8), -EFAULT);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, 0, 8), -EFAULT);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, KERNEL_VIRT_BASE, 8), -EFAULT);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, (vaddr_t)phys_to_virt(0x1000), 8), -EFAULT);
+    KEXPECT_ERRNO(t, copy_to_user(as, USER_BASE + 4 * PAGE_SIZE, buf, 1), -EFAULT);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, USER_BASE + 4 * PAGE_SIZE, 8), 0);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, USER_END - 4, 8), -EFAULT);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, ~(vaddr_t)0 - 2, 8), -EFAULT);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, USER_BASE, 0), 0);
     aspace_put(as);
 }
 
@@ -237,7 +237,7 @@ static void the_kernel_cannot_touch_user_memory_directly(struct ktest *t)
     }
     as = aspace_create();
     KASSERT_TRUE(t, as != NULL);
-    KASSERT_EQ(t, aspace_map_zeroed(as, USER_BASE, PAGE_SIZE, RW), 0);
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, USER_BASE, PAGE_SIZE, RW), 0);
     aspace_switch(as);
     bool faulted = fault_expect(touch_user_page, (void *)USER_BASE, &info);
     aspace_switch(NULL);

@@ -27,7 +27,7 @@ static void maps_device_memory_in_the_mmio_window(struct ktest *t)
     KASSERT_TRUE(t, va != NULL);
     KEXPECT_GE(t, (uintptr_t)va, (uintptr_t)MMIO_BASE);
     KEXPECT_LT(t, (uintptr_t)va, (uintptr_t)KERNEL_VIRT_BASE);
-    KASSERT_EQ(t, vm_translate(&kernel_space, (vaddr_t)va, &tr), VM_OK);
+    KASSERT_VM(t, vm_translate(&kernel_space, (vaddr_t)va, &tr), VM_OK);
     KEXPECT_EQ(t, tr.pa, pa);
     KEXPECT_EQ(t, tr.page_size, (u64)PAGE_SIZE);
     KEXPECT_EQ(t, tr.flags & (VM_READ | VM_WRITE | VM_EXEC | VM_DEVICE | VM_USER),
@@ -51,7 +51,7 @@ static void leaves_a_guard_page_after_each_mapping(struct ktest *t)
     struct vm_translation tr;
 
     KASSERT_TRUE(t, va != NULL);
-    KEXPECT_EQ(t, vm_translate(&kernel_space, (vaddr_t)va + PAGE_SIZE, &tr), VM_ERR_NOT_MAPPED);
+    KEXPECT_VM(t, vm_translate(&kernel_space, (vaddr_t)va + PAGE_SIZE, &tr), VM_ERR_NOT_MAPPED);
 }
 
 static void refuses_ram(struct ktest *t)

@@ -143,7 +143,7 @@ static void the_wx_audit_counts_a_wx_page(struct ktest *t)
 
     KASSERT_NE(t, pa, PADDR_NONE);
     KEXPECT_EQ(t, before, 0ULL);
-    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE, VM_KERNEL_RW | VM_EXEC, 0),
+    KASSERT_VM(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE, VM_KERNEL_RW | VM_EXEC, 0),
                VM_OK);
     KEXPECT_EQ(t, wx_audit(&kernel_space, false), before + 1);
     vm_unmap(&kernel_space, KTEST_SCRATCH_VA, PAGE_SIZE);
@@ -163,7 +163,7 @@ static void a_writable_page_never_executes_where_the_cpu_can_refuse(struct ktest
 
     KASSERT_NE(t, pa, PADDR_NONE);
     *(u32 *)phys_to_virt(pa) = ARCH_RETURN_INSN;
-    KASSERT_EQ(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE, VM_KERNEL_RW | VM_EXEC, 0),
+    KASSERT_VM(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE, VM_KERNEL_RW | VM_EXEC, 0),
                VM_OK);
     expect_fault(t, call_address, KTEST_SCRATCH_VA, FAULT_EXEC, true);
     vm_unmap(&kernel_space, KTEST_SCRATCH_VA, PAGE_SIZE);

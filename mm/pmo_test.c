@@ -80,7 +80,7 @@ static void virt_to_phys_of_the_image_is_where_the_tables_map_it(struct ktest *t
     KEXPECT_EQ(t, virt_to_phys(__kernel_start), (paddr_t)KERNEL_IMAGE_PHYS);
     for (size_t i = 0; i < ARRAY_SIZE(in_image); i++) {
         struct vm_translation tr;
-        KASSERT_EQ(t, vm_translate(&kernel_space, (vaddr_t)in_image[i], &tr), VM_OK);
+        KASSERT_VM(t, vm_translate(&kernel_space, (vaddr_t)in_image[i], &tr), VM_OK);
         KEXPECT_EQ(t, virt_to_phys(in_image[i]), tr.pa);
     }
     /* The image's alias in the PMO holds the same bytes. */
@@ -151,7 +151,7 @@ static void expect_large_pages(struct ktest *t, u64 size)
         for (paddr_t pa = ALIGN_UP(stretches[i].start, size);
              pa < stretches[i].end && stretches[i].end - pa >= size; pa += size) {
             struct vm_translation tr;
-            KASSERT_EQ(t, vm_translate(&kernel_space, (vaddr_t)phys_to_virt(pa), &tr), VM_OK);
+            KASSERT_VM(t, vm_translate(&kernel_space, (vaddr_t)phys_to_virt(pa), &tr), VM_OK);
             if (tr.page_size < size) {
                 ktest_fail(t, __FILE__, __LINE__,
                            "PA 0x%llx starts an aligned %s of RAM, but is mapped with %s pages",

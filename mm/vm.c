@@ -34,6 +34,19 @@ const char *vm_strerror(int err)
     }
 }
 
+const char *vm_err_name(long err)
+{
+    switch (err) {
+    case VM_OK: return "VM_OK";
+    case VM_ERR_NO_MEMORY: return "VM_ERR_NO_MEMORY";
+    case VM_ERR_EXISTS: return "VM_ERR_EXISTS";
+    case VM_ERR_INVALID: return "VM_ERR_INVALID";
+    case VM_ERR_NOT_MAPPED: return "VM_ERR_NOT_MAPPED";
+    case -ENOSYS: return "-ENOSYS";
+    default: return NULL;
+    }
+}
+
 static pte_t *table_at(paddr_t pa)
 {
     return phys_to_virt(pa);

@@ -27,6 +27,8 @@ struct vm_space {
 #define VM_ERR_NOT_MAPPED (-4) /* translate: nothing there */
 
 const char *vm_strerror(int err);
+/* "VM_ERR_EXISTS" for VM_ERR_EXISTS, NULL for a code that is not a VM_* one. */
+const char *vm_err_name(long err);
 
 /*
  * Map [va, va + size) to [pa, pa + size) with VM_* flags, using the

@@ -18,4 +18,9 @@
 #define EINVAL  22 /* invalid argument */
 #define ENOSYS  38 /* no such system call */
 
+#ifndef __ASSEMBLY__
+/* "-EFAULT" for -EFAULT, "0" for 0, NULL for anything else. */
+const char *errno_name(long err);
+#endif
+
 #endif

@@ -13,7 +13,14 @@
  * prints KTAP version 1; the kernel then powers off, status 0 only if every
  * test passed. KEXPECT_* records a failure and goes on; KASSERT_* records it
  * and returns from the test. Failures print the expression, the expected
- * and actual values and file:line.
+ * and actual values and file:line; the expression is shown as written
+ * (PAGE_SIZE, not its expansion). KEXPECT_VM and KEXPECT_ERRNO compare
+ * error codes and print them by name (VM_ERR_EXISTS, -EFAULT), not as -2.
+ *
+ * A suite may name an exit function (KTEST_SUITE_EXIT): it runs after every
+ * case, passed or failed, and puts back what a case may have left behind
+ * (a mapping in the scratch window), so one failure does not make the cases
+ * after it fail for a reason that is not theirs.
  */
 #ifndef DUET_KTEST_H
 #define DUET_KTEST_H
@@ -37,6 +44,7 @@ struct ktest_case {
 struct ktest_suite {
     const char *name;
     const struct ktest_case *cases; /* ends with a {0} entry */
+    void (*exit)(void);             /* optional: after each case, whatever its result */
 };
 
 #define KTEST_CASE(fn) \
@@ -44,12 +52,14 @@ struct ktest_suite {
 #fn, fn        \
     }
 
-#define KTEST_SUITE(sname, case_array)                                               \
+#define KTEST_SUITE_EXIT(sname, case_array, exit_fn)                                 \
     static const struct ktest_suite __ktest_suite_##sname __section(".ktest_suites") \
         __used __aligned(8) = {                                                      \
             .name = #sname,                                                          \
             .cases = (case_array),                                                   \
+            .exit = (exit_fn),                                                       \
         }
+#define KTEST_SUITE(sname, case_array) KTEST_SUITE_EXIT(sname, case_array, NULL)
 
 /* Run the suites named in `spec` ("all" or a comma list); returns failures. */
 int ktest_run(const char *spec);
@@ -63,27 +73,45 @@ void ktest_fail_int(struct ktest *t, const char *file, int line, const char *exp
                     long long a, long long b, bool is_unsigned);
 void ktest_fail_str(struct ktest *t, const char *file, int line, const char *expr, const char *a,
                     const char *b);
+void ktest_fail_code(struct ktest *t, const char *file, int line, const char *expr, long a, long b,
+                     const char *(*name)(long));
 
-#define KTEST_CMP_(t, a, op, b, on_fail)                                                 \
-    do {                                                                                 \
-        __typeof__(a) _a = (a);                                                          \
-        __typeof__(b) _b = (b);                                                          \
-        if (!(_a op _b)) {                                                               \
-            ktest_fail_int(t, __FILE__, __LINE__, #a " " #op " " #b, #op, (long long)_a, \
-                           (long long)_b, (__typeof__(_a))-1 > 0);                       \
-            on_fail;                                                                     \
-        }                                                                                \
+#define KTEST_CMP_(t, a, op, b, text, on_fail)                                             \
+    do {                                                                                   \
+        __typeof__(a) _a = (a);                                                            \
+        __typeof__(b) _b = (b);                                                            \
+        if (!(_a op _b)) {                                                                 \
+            ktest_fail_int(t, __FILE__, __LINE__, text, #op, (long long)_a, (long long)_b, \
+                           (__typeof__(_a))-1 > 0);                                        \
+            on_fail;                                                                       \
+        }                                                                                  \
     } while (0)
 
-#define KEXPECT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, (void)0)
-#define KEXPECT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, (void)0)
-#define KEXPECT_LT(t, a, b) KTEST_CMP_(t, a, <, b, (void)0)
-#define KEXPECT_LE(t, a, b) KTEST_CMP_(t, a, <=, b, (void)0)
-#define KEXPECT_GT(t, a, b) KTEST_CMP_(t, a, >, b, (void)0)
-#define KEXPECT_GE(t, a, b) KTEST_CMP_(t, a, >=, b, (void)0)
-#define KASSERT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, return )
-#define KASSERT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, return )
-#define KASSERT_GT(t, a, b) KTEST_CMP_(t, a, >, b, return )
+#define KEXPECT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, #a " == " #b, (void)0)
+#define KEXPECT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, #a " != " #b, (void)0)
+#define KEXPECT_LT(t, a, b) KTEST_CMP_(t, a, <, b, #a " < " #b, (void)0)
+#define KEXPECT_LE(t, a, b) KTEST_CMP_(t, a, <=, b, #a " <= " #b, (void)0)
+#define KEXPECT_GT(t, a, b) KTEST_CMP_(t, a, >, b, #a " > " #b, (void)0)
+#define KEXPECT_GE(t, a, b) KTEST_CMP_(t, a, >=, b, #a " >= " #b, (void)0)
+#define KASSERT_EQ(t, a, b) KTEST_CMP_(t, a, ==, b, #a " == " #b, return )
+#define KASSERT_NE(t, a, b) KTEST_CMP_(t, a, !=, b, #a " != " #b, return )
+#define KASSERT_GT(t, a, b) KTEST_CMP_(t, a, >, b, #a " > " #b, return )
+
+/* Error codes, compared for equality and printed by name: KEXPECT_VM takes
+ * vm_err_name from mm/vm.h, KEXPECT_ERRNO errno_name from duet/errno.h. */
+#define KTEST_CODE_(t, a, b, name, text, on_fail)                       \
+    do {                                                                \
+        long _a = (long)(a);                                            \
+        long _b = (long)(b);                                            \
+        if (_a != _b) {                                                 \
+            ktest_fail_code(t, __FILE__, __LINE__, text, _a, _b, name); \
+            on_fail;                                                    \
+        }                                                               \
+    } while (0)
+#define KEXPECT_VM(t, a, b)    KTEST_CODE_(t, a, b, vm_err_name, #a " == " #b, (void)0)
+#define KASSERT_VM(t, a, b)    KTEST_CODE_(t, a, b, vm_err_name, #a " == " #b, return )
+#define KEXPECT_ERRNO(t, a, b) KTEST_CODE_(t, a, b, errno_name, #a " == " #b, (void)0)
+#define KASSERT_ERRNO(t, a, b) KTEST_CODE_(t, a, b, errno_name, #a " == " #b, return )
 
 #define KEXPECT_TRUE(t, c)                                              \
     do {                                                                \
@@ -103,15 +131,15 @@ void ktest_fail_str(struct ktest *t, const char *file, int line, const char *exp
         }                                                               \
     } while (0)
 
-#define KTEST_STR_(t, a, op, b, on_fail)                                       \
+#define KTEST_STR_(t, a, op, b, text, on_fail)                                 \
     do {                                                                       \
         const char *_a = (a), *_b = (b);                                       \
         if (!(strcmp(_a, _b) op 0)) { /* NOLINT(bugprone-macro-parentheses) */ \
-            ktest_fail_str(t, __FILE__, __LINE__, #a " " #op " " #b, _a, _b);  \
+            ktest_fail_str(t, __FILE__, __LINE__, text, _a, _b);               \
             on_fail;                                                           \
         }                                                                      \
     } while (0)
-#define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, ==, b, (void)0)
-#define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, !=, b, (void)0)
+#define KEXPECT_STREQ(t, a, b) KTEST_STR_(t, a, ==, b, #a " == " #b, (void)0)
+#define KEXPECT_STRNE(t, a, b) KTEST_STR_(t, a, !=, b, #a " != " #b, (void)0)
 
 #endif
