@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 from qemu import ARCHES, RunConfig, decode_exit, qemu_command  # noqa: E402
+import ktap  # noqa: E402
+import ktap_check  # noqa: E402
 import sandbox  # noqa: E402
 
 ALL_ARCHES = tuple(ARCHES)          # ("x86_64", "aarch64")
@@ -47,6 +49,10 @@ DEFAULT_TIMEOUT = 30.0              # seconds per boot, before TIMEOUT_SCALE
 TAIL_LINES = 40
 
 PROMPT = "duet> "                   # the monitor's prompt (lib/monitor.c)
+# The one ktest=all boot per arch that several test files read: with a
+# nonce, so its run is checked as the grader checks one (tools/ktap_check.py).
+KTEST_ALL_NONCE = "make-test"
+KTEST_ALL = f"ktest=all ktest.nonce={KTEST_ALL_NONCE}"
 MAX_CONSOLE = 16 << 20              # bytes of console kept; a kernel printing more is stopped
 SANDBOX = os.environ.get("DUET_QEMU_SANDBOX") == "1"
 # QEMU in the sandbox: its guest RAM is a file in the sandbox's own /dev/shm,
@@ -516,6 +522,10 @@ def classify(r, expect_status=0):
         return "crash", why
     if r.interaction_error:
         return "crash", f"{r.interaction_error}; {r.exit.text}"
+    if "ktest=" in r.cmdline:
+        problem = ktest_run_problem(r.log)
+        if problem:
+            return "crash", problem
     failed = [n.strip() for n in _NOT_OK_RE.findall(r.log)]
     if failed:
         shown = ", ".join(failed[:8]) + (", ..." if len(failed) > 8 else "")
@@ -525,15 +535,40 @@ def classify(r, expect_status=0):
     return "ok", r.exit.text
 
 
-def check(r, expected="ok", expect_status=0):
-    """Fail the calling test unless the boot's outcome is `expected`.
+def ktest_run_problem(log):
+    """Why a ktest= boot's run is no evidence, or "": it must have run at
+    least one case, and no case may be "ok" while a check in it failed (a
+    framework that lies would otherwise pass everything)."""
+    doc = ktap.parse(log)
+    if doc.version is None:
+        return "no test ran: the console holds no KTAP run"
+    cases = [res for _, res in doc.leaves() if res.plan is None]
+    if not doc.plan or not cases:
+        return f"no test ran: the run's plan is 1..{doc.plan or 0} and it reports no case"
+    for path, res in doc.walk():
+        bad = ktap_check.failure_diagnostic(res.diagnostics) if res.ok and not res.subtests \
+            else ""
+        if bad:
+            return (f"{'/'.join(path)} is reported ok, yet a check in it failed: {bad}: the "
+                    "test framework does not report what happened")
+    return ""
+
+
+def check(r, expected="ok", expect_status=None):
+    """Fail the calling test unless the boot's outcome is `expected`, and,
+    when `expect_status` is given, the kernel powered off with that status
+    (a crash that ends in a reset or the wrong status is not the crash the
+    test wants). Expecting "ok" expects status 0.
 
     The message says which outcome happened and why, then shows the tail
     of the console. Returns the result, for chaining.
     """
-    outcome, reason = classify(r, expect_status)
+    status = 0 if expect_status is None and expected == "ok" else expect_status
+    outcome, reason = classify(r, 0 if status is None else status)
     if outcome != expected:
         _fail(r.report(f"expected {expected}, got {outcome}: {reason}"))
+    if status is not None and r.status != status:
+        _fail(r.report(f"expected {expected} with status {status}; {r.exit.text if r.exit else 'no exit'}"))
     return r
 
 

@@ -99,10 +99,11 @@ class Outcome:
     why holds text the submission's code printed, so it is sanitized (no
     terminal controls, no line that passes for a score)."""
 
-    def __init__(self, test, arch, score, why, passing=()):
+    def __init__(self, test, arch, score, why, passing=(), tampered=False):
         self.test, self.arch, self.score = test, arch, score
         self.why = sanitize(why.strip())
         self.passing = list(passing)    # the graded cases that passed, by name
+        self.tampered = tampered        # its output was not the framework's: misconduct
 
     @property
     def max_score(self):
@@ -117,8 +118,20 @@ class Outcome:
         return f"{self.test['name']} [{self.arch}]"
 
 
-def failed(test, arch, why):
-    return Outcome(test, arch, 0, why)
+def failed(test, arch, why, tampered=False):
+    return Outcome(test, arch, 0, why, tampered=tampered)
+
+
+def forfeit(outcomes):
+    """Tampering anywhere forfeits everything: a submission that forges one
+    result is not believed on the others."""
+    culprit = next((o for o in outcomes if o.tampered), None)
+    if culprit is None:
+        return outcomes
+    note = (f"{ktap_check.TAMPERED} in {culprit.name}; the whole submission scores 0 "
+            "(docs/instructors.md, \"What the grader trusts\")")
+    return [o if o is culprit else Outcome(o.test, o.arch, 0, note + "\n" + o.why,
+                                           tampered=o.tampered) for o in outcomes]
 
 
 class Clock:
@@ -293,7 +306,7 @@ class Tally:
 
 def tampered(tests, arch, why, log):
     """Every test of a run that is not believed: nothing earned."""
-    return {id(t): failed(t, arch, f"{why}\nconsole: {log}") for t in tests}
+    return {id(t): failed(t, arch, f"{why}\nconsole: {log}", tampered=True) for t in tests}
 
 
 def grade_ktests(tree, arch, tests, log_dir, clock):
@@ -408,11 +421,17 @@ def grade_host(tree, arch, tests, built, ran, clock, jobs=1):
                 res.stopped or f"hung (stopped after {res.seconds:.0f} s)") + "\n"
                 + trim(res.output, 1500)))
             continue
+        if res.output_bytes > 2 * HOST_LIMITS.keep_output:
+            out.append(failed(t, arch, f"{target} printed {res.output_bytes >> 20} MiB; the "
+                              f"grader keeps {2 * HOST_LIMITS.keep_output >> 20} MiB to check, "
+                              "so its results cannot be read\n" + trim(res.output, 1500)))
+            continue
         suite, cases = ktap_check.host_cases(REPO, binary)
         v = ktap_check.check(res.output, nonce, [(suite, cases)],
                              ended_cleanly=res.returncode in (0, 1))
         if v.problem:
-            out.append(failed(t, arch, f"{target}: {v.problem}\n" + trim(res.output, 1500)))
+            out.append(failed(t, arch, f"{target}: {v.problem}\n" + trim(res.output, 1500),
+                              tampered=True))
             continue
         if not v.results or not v.results[0].subtests:
             out.append(failed(t, arch, f"{target} stopped before it reported a case (exit "
@@ -629,7 +648,7 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
                "submission_check.py, docs/instructors.md):\n" + "\n".join(map(str, refusals)))
         outcomes = [failed(t, a, why) for a in arches for t in tests_for(lab, a)]
     else:
-        outcomes = run_tests(lab, arches, tree, out, log_dir, jobs or build_jobs(arches))
+        outcomes = forfeit(run_tests(lab, arches, tree, out, log_dir, jobs or build_jobs(arches)))
     # Every untrusted process has ended (each sandboxed run is waited for):
     # only now are the results written.
     seconds = time.monotonic() - start

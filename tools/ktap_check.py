@@ -79,12 +79,13 @@ def _c_without_comments(text):
     return re.sub(r"//[^\n]*", "", text)
 
 
-_SUITE_RE = re.compile(r"\bKTEST_SUITE(?:_EXIT|_NAMED_ONLY)?\(\s*(\w+)\s*,\s*(\w+)")
+_SUITE_RE = re.compile(r"\bKTEST_SUITE(_EXIT|_NAMED_ONLY)?\(\s*(\w+)\s*,\s*(\w+)")
 
 
-def kernel_suites(tree, arch):
+def kernel_suites(tree, arch, named_only=None):
     """{suite: [case, ...]} of the in-kernel suites the `arch` kernel holds:
-    the KTEST_SUITE tables of the generic directories and arch/<arch>/."""
+    the KTEST_SUITE tables of the generic directories and arch/<arch>/.
+    `named_only`, a set, receives the suites ktest=all leaves out."""
     dirs = ["boot", "lib", "mm", "kernel", os.path.join("arch", arch)]
     suites = {}
     for d in dirs:
@@ -98,7 +99,9 @@ def kernel_suites(tree, arch):
             with open(path, errors="replace") as f:
                 text = _c_without_comments(f.read())
             for m in _SUITE_RE.finditer(text):
-                suite, array = m.groups()
+                kind, suite, array = m.groups()
+                if kind == "_NAMED_ONLY" and named_only is not None:
+                    named_only.add(suite)
                 table = re.search(r"\b" + array + r"\s*\[\s*\]\s*=\s*\{(.*?)\};", text, re.S)
                 if not table:
                     raise CatalogueError(f"{os.path.relpath(path, tree)}: suite {suite}: no "
@@ -290,9 +293,9 @@ def _suite(lines, number, suite, cases, totals):
                            "was expected")
         if skip and status != "ok":
             raise _Refused(f"suite {suite}: case {case} is both 'not ok' and skipped")
-        if status == "ok" and any(_FAILURE_DIAG_RE.match(d) for d in diags):
+        if status == "ok" and failure_diagnostic(diags):
             raise _Refused(f"suite {suite}: case {case} is reported ok, yet a check in it "
-                           f"failed: {next(d for d in diags if _FAILURE_DIAG_RE.match(d))}")
+                           f"failed: {failure_diagnostic(diags)}")
         res.subtests.append(ktap.Result(ok=status == "ok", number=n, name=case,
                                         directive=skip or "", reason=reason or "",
                                         diagnostics=diags))
@@ -310,6 +313,11 @@ def _suite(lines, number, suite, cases, totals):
                        + ("a case failed" if failed else "no case failed"))
     res.ok, res.complete = not failed, True
     return res
+
+
+def failure_diagnostic(diagnostics):
+    """The first diagnostic that reports a failed check ("file:line: ..."), or ""."""
+    return next((d for d in diagnostics if _FAILURE_DIAG_RE.match(d)), "")
 
 
 def check_selftest(result):
