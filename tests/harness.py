@@ -31,7 +31,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -369,13 +368,18 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
     log_name: name of the saved log (usually the pytest node id).
     direct_kernel: boot the ELF with QEMU's -kernel (see RunConfig).
     """
-    if SANDBOX:             # paths the sandbox can bind: absolute
-        build = os.path.abspath(build or os.path.join(REPO, "build", arch))
-    cfg = RunConfig(arch=arch, build=build, mem=mem, smp=smp, cpu=cpu, machine=machine,
-                    cmdline=cmdline, direct_kernel=direct_kernel)
     limit = scaled(timeout)
-    workdir = tempfile.mkdtemp(prefix="duet-test-")
+    workdir = sandbox.scratch_dir("duet-test-")
     dog = None
+    kernel = build
+    if SANDBOX:         # the kernel the sandbox runs: a copy in its own directory
+        src = build or os.path.join(REPO, "build", arch)
+        kernel = os.path.join(workdir, "kernel")
+        sandbox.stage({os.path.join(src, f): os.path.join("kernel", f)
+                       for f in ("duet.elf", "duet.iso") if os.path.exists(os.path.join(src, f))},
+                      workdir)
+    cfg = RunConfig(arch=arch, build=kernel, mem=mem, smp=smp, cpu=cpu, machine=machine,
+                    cmdline=cmdline, direct_kernel=direct_kernel)
     log_path = _log_path(log_name or f"{arch}-{cmdline or 'boot'}")
     stderr_chunks = []
     timed_out = False
@@ -387,9 +391,7 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
         start = time.monotonic()
         stdin = subprocess.PIPE if send else subprocess.DEVNULL
         if SANDBOX:
-            os.chmod(workdir, 0o755)
-            box = sandbox.Sandbox(readable=[cfg.build_dir()], writable=[workdir],
-                                  limits=QEMU_LIMITS)
+            box = sandbox.Sandbox(writable=[workdir], limits=QEMU_LIMITS)
             proc, dog = box.start(argv, cwd=workdir, stdin=stdin, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE)
         else:

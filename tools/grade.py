@@ -53,7 +53,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -383,12 +382,13 @@ def grade_ktests(tree, arch, tests, log_dir, clock):
 
 def run_host_binary(tree, target, clock):
     """Run a host-test binary in the sandbox with a nonce; -> (sandbox.Result, nonce)."""
-    scratch = tempfile.mkdtemp(prefix="duet-host-")
-    os.chmod(scratch, 0o755)
+    scratch = sandbox.scratch_dir("duet-host-")
     try:
-        binary = os.path.join(tree, target)
-        box = sandbox.Sandbox(readable=[binary, os.path.join(tree, "tests", "host", "data")],
-                              writable=[scratch], limits=HOST_LIMITS)
+        # The binary finds tests/host/data from its own path (host_support.c).
+        binary = sandbox.stage({os.path.join(tree, target): target,
+                                os.path.join(tree, "tests", "host", "data"): "tests/host/data"},
+                               scratch)[os.path.join(tree, target)]
+        box = sandbox.Sandbox(writable=[scratch], limits=HOST_LIMITS)
         nonce = secrets.token_hex(8)
         res = box.run([binary], cwd=scratch, timeout=harness.scaled(clock.limit(HOST_TIMEOUT)),
                       env=dict(SANITIZER_ENV, DUET_KTAP_NONCE=nonce))

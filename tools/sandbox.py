@@ -34,8 +34,10 @@ untrusted code as the grading user (for a machine that is itself thrown
 away after one submission; the grader says so in its results).
 """
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -172,10 +174,41 @@ def _rlimits(limits):
             f"--nofile={limits.open_files}", f"--nproc={limits.processes}", "--core=0", "--"]
 
 
+def scratch_dir(prefix):
+    """A new directory for one run, under the system's temporary directory,
+    which every user can reach (a directory under $HOME may not be: the
+    run's uid could not even look into it)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(path, 0o755)
+    return path
+
+
+def stage(files, into):
+    """Copy what a run needs into its scratch directory `into`:
+    {source: path relative to `into`} (a directory is copied whole);
+    -> {source: the copy's path}."""
+    copies = {}
+    for src, rel in files.items():
+        dest = os.path.join(into, rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dest)
+        copies[src] = dest
+    for top, dirs, _ in os.walk(into):
+        for d in dirs:
+            os.chmod(os.path.join(top, d), 0o755)
+    return copies
+
+
 class Sandbox:
     """Where one kind of untrusted run happens: the paths it may read and
     write, and its limits. `command()` wraps an argv; `start()` starts it
-    with the watchdog; `run()` runs it to the end and returns a Result."""
+    with the watchdog; `run()` runs it to the end and returns a Result.
+    The run's uid must be able to reach what it reads: callers copy what it
+    needs into its scratch directory (`scratch_dir()`, `stage()`), which is
+    also the one writable path."""
 
     def __init__(self, readable=(), writable=(), limits=None, env=None):
         self.readable = [os.path.realpath(p) for p in readable]
@@ -344,8 +377,8 @@ class Watchdog:
             if rss > self.limits.memory_bytes:
                 self.reason = (f"its processes held {rss >> 20} MiB of memory, more than the "
                                f"{self.limits.memory_bytes >> 20} MiB allowed, and were stopped")
-            elif threads > self.limits.processes:
-                self.reason = (f"it ran {threads} processes and threads, more than the "
+            elif threads >= self.limits.processes:      # RLIMIT_NPROC holds it at the limit
+                self.reason = (f"it ran {threads} processes and threads, reaching the "
                                f"{self.limits.processes} allowed, and was stopped")
             if self.reason:
                 self.kill()
