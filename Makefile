@@ -156,10 +156,14 @@ handout:
 	$(if $(LAB),,$(error make handout needs LAB=n, e.g. make handout LAB=3))
 	$(Q)python3 tools/handout.py $(LAB) $(if $(OUT),--out $(OUT))
 
+# A partial score is a grade, not a failure: make grade fails only when it
+# could not grade (tools/grade.py's status 2), so make's "Error 1" never
+# follows a score.
 grade:
 	$(if $(LAB),,$(error make grade needs LAB=n, e.g. make grade LAB=3))
 	$(Q)python3 tools/grade.py $(LAB) $(foreach a,$(TEST_ARCHS),--arch $(a)) \
-	    $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(OUT),--out $(OUT))
+	    $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(OUT),--out $(OUT)); \
+	    [ $$? -le 1 ]
 
 # One result directory per submission under SUBMISSIONS, and summary.csv.
 grade-many:

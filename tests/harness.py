@@ -18,7 +18,11 @@ outcome and shows the end of the console:
     tests-failed  the run finished but a KTAP result is "not ok"
 
 The environment variable TIMEOUT_SCALE multiplies every timeout (e.g. 3 on
-a slow or loaded machine).
+a slow or loaded machine). With SANDBOX set (the grader sets it, and
+DUET_QEMU_SANDBOX=1 sets it for a pytest run the grader starts), QEMU runs
+in tools/sandbox.py's sandbox: a student's kernel is untrusted code, and
+QEMU's semihosting would let it reach the host. A console is kept up to
+MAX_CONSOLE bytes; a kernel that prints more is stopped (a crash).
 """
 import codecs
 import os
@@ -27,7 +31,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +38,9 @@ from dataclasses import dataclass, field
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 from qemu import ARCHES, RunConfig, decode_exit, qemu_command  # noqa: E402
+import ktap  # noqa: E402
+import ktap_check  # noqa: E402
+import sandbox  # noqa: E402
 
 ALL_ARCHES = tuple(ARCHES)          # ("x86_64", "aarch64")
 LOG_DIR = os.path.join(REPO, "build", "test-logs")
@@ -42,6 +48,17 @@ DEFAULT_TIMEOUT = 30.0              # seconds per boot, before TIMEOUT_SCALE
 TAIL_LINES = 40
 
 PROMPT = "duet> "                   # the monitor's prompt (lib/monitor.c)
+# The one ktest=all boot per arch that several test files read: with a
+# nonce, so its run is checked as the grader checks one (tools/ktap_check.py).
+KTEST_ALL_NONCE = "make-test"
+KTEST_ALL = f"ktest=all ktest.nonce={KTEST_ALL_NONCE}"
+MAX_CONSOLE = 16 << 20              # bytes of console kept; a kernel printing more is stopped
+SANDBOX = os.environ.get("DUET_QEMU_SANDBOX") == "1"
+# QEMU in the sandbox: its guest RAM is a file in the sandbox's own /dev/shm,
+# as large as the guest's RAM but sparse (only touched pages cost anything,
+# 64 GiB guests included), so no file-size limit.
+QEMU_LIMITS = sandbox.Limits(memory_bytes=3 << 30, shm_bytes=2 << 30, processes=128,
+                             file_bytes=None)
 
 
 def timeout_scale():
@@ -149,19 +166,27 @@ class Console:
     looks at output that came after the previous one; `send()` types.
     """
 
-    def __init__(self, proc, deadline):
+    def __init__(self, proc, deadline, stop=None):
         self._proc = proc
         self._deadline = deadline
+        self._stop = stop or proc.kill
         self._cond = threading.Condition()
         self._raw = []
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._eof = False
+        self._bytes = 0
+        self.flooded = False
         self.cursor = 0
 
     # Called by the reader thread.
     def _feed(self, data):
         with self._cond:
-            if data:
+            if data and self._bytes + len(data) > MAX_CONSOLE:
+                if not self.flooded:
+                    self.flooded = True
+                    self._stop()
+            elif data:
+                self._bytes += len(data)
                 self._raw.append(self._decoder.decode(data))
             else:
                 self._raw.append(self._decoder.decode(b"", final=True))
@@ -263,6 +288,7 @@ class BootResult:
     log_path: str
     interaction_error: str = ""     # what an interaction script was waiting for
     extra: dict = field(default_factory=dict)
+    stopped: str = ""               # why the sandbox or the console cap stopped QEMU
 
     @property
     def status(self):
@@ -342,10 +368,18 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
     log_name: name of the saved log (usually the pytest node id).
     direct_kernel: boot the ELF with QEMU's -kernel (see RunConfig).
     """
-    cfg = RunConfig(arch=arch, build=build, mem=mem, smp=smp, cpu=cpu, machine=machine,
-                    cmdline=cmdline, direct_kernel=direct_kernel)
     limit = scaled(timeout)
-    workdir = tempfile.mkdtemp(prefix="duet-test-")
+    workdir = sandbox.scratch_dir("duet-test-")
+    dog = None
+    kernel = build
+    if SANDBOX:         # the kernel the sandbox runs: a copy in its own directory
+        src = build or os.path.join(REPO, "build", arch)
+        kernel = os.path.join(workdir, "kernel")
+        sandbox.stage({os.path.join(src, f): os.path.join("kernel", f)
+                       for f in ("duet.elf", "duet.iso") if os.path.exists(os.path.join(src, f))},
+                      workdir)
+    cfg = RunConfig(arch=arch, build=kernel, mem=mem, smp=smp, cpu=cpu, machine=machine,
+                    cmdline=cmdline, direct_kernel=direct_kernel)
     log_path = _log_path(log_name or f"{arch}-{cmdline or 'boot'}")
     stderr_chunks = []
     timed_out = False
@@ -355,11 +389,16 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
     try:
         argv = qemu_command(cfg, workdir)
         start = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=workdir,
-                                stdin=subprocess.PIPE if send else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdin = subprocess.PIPE if send else subprocess.DEVNULL
+        if SANDBOX:
+            box = sandbox.Sandbox(writable=[workdir], limits=QEMU_LIMITS)
+            proc, dog = box.start(argv, cwd=workdir, stdin=stdin, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        else:
+            proc = subprocess.Popen(argv, cwd=workdir, stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
         deadline = start + limit
-        console = Console(proc, deadline)
+        console = Console(proc, deadline, stop=dog.kill if dog else proc.kill)
         readers = [threading.Thread(target=_pump, args=(proc.stdout, console._feed), daemon=True),
                    threading.Thread(target=_pump, args=(proc.stderr, stderr_chunks.append),
                                     daemon=True)]
@@ -382,20 +421,27 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        if dog:
+            dog.finish()
         duration = time.monotonic() - start
         for t in readers:
             t.join(timeout=5)
-        rc = None if timed_out else proc.returncode
+        stopped = (dog.reason if dog else "") or (
+            f"the console passed {MAX_CONSOLE >> 20} MiB and QEMU was stopped"
+            if console.flooded else "")
+        rc = None if (timed_out or stopped) else proc.returncode
         result = BootResult(
             arch=arch, cmdline=cmdline, argv=argv, log=console.text,
             stderr=b"".join(stderr_chunks).decode(errors="replace"),
             returncode=rc, exit=None if rc is None else decode_exit(arch, rc),
             timed_out=timed_out, timeout=limit, duration=duration, log_path=log_path,
-            interaction_error=interaction_error,
+            interaction_error=interaction_error, stopped=stopped,
             extra={"cpu": cpu, "machine": machine, "mem": mem if mem != "256M" else "",
                    "build": os.path.relpath(build, REPO) if build else ""})
         _save_log(result)
     finally:
+        if dog:
+            dog.finish()
         if proc is not None:
             if proc.poll() is None:
                 proc.kill()
@@ -461,6 +507,8 @@ def unexpected_fault(log):
 
 def classify(r, expect_status=0):
     """-> (outcome, reason): outcome is 'ok', 'hang', 'crash' or 'tests-failed'."""
+    if r.stopped:
+        return "crash", r.stopped
     if r.timed_out:
         why = f"no exit within {r.timeout:.3g} s; QEMU was killed"
         if r.interaction_error:
@@ -476,6 +524,10 @@ def classify(r, expect_status=0):
         return "crash", why
     if r.interaction_error:
         return "crash", f"{r.interaction_error}; {r.exit.text}"
+    if "ktest=" in r.cmdline:
+        problem = ktest_run_problem(r.log)
+        if problem:
+            return "crash", problem
     failed = [n.strip() for n in _NOT_OK_RE.findall(r.log)]
     if failed:
         shown = ", ".join(failed[:8]) + (", ..." if len(failed) > 8 else "")
@@ -485,15 +537,40 @@ def classify(r, expect_status=0):
     return "ok", r.exit.text
 
 
-def check(r, expected="ok", expect_status=0):
-    """Fail the calling test unless the boot's outcome is `expected`.
+def ktest_run_problem(log):
+    """Why a ktest= boot's run is no evidence, or "": it must have run at
+    least one case, and no case may be "ok" while a check in it failed (a
+    framework that lies would otherwise pass everything)."""
+    doc = ktap.parse(log)
+    if doc.version is None:
+        return "no test ran: the console holds no KTAP run"
+    cases = [res for _, res in doc.leaves() if res.plan is None]
+    if not doc.plan or not cases:
+        return f"no test ran: the run's plan is 1..{doc.plan or 0} and it reports no case"
+    for path, res in doc.walk():
+        bad = ktap_check.failure_diagnostic(res.diagnostics) if res.ok and not res.subtests \
+            else ""
+        if bad:
+            return (f"{'/'.join(path)} is reported ok, yet a check in it failed: {bad}: the "
+                    "test framework does not report what happened")
+    return ""
+
+
+def check(r, expected="ok", expect_status=None):
+    """Fail the calling test unless the boot's outcome is `expected`, and,
+    when `expect_status` is given, the kernel powered off with that status
+    (a crash that ends in a reset or the wrong status is not the crash the
+    test wants). Expecting "ok" expects status 0.
 
     The message says which outcome happened and why, then shows the tail
     of the console. Returns the result, for chaining.
     """
-    outcome, reason = classify(r, expect_status)
+    status = 0 if expect_status is None and expected == "ok" else expect_status
+    outcome, reason = classify(r, 0 if status is None else status)
     if outcome != expected:
         _fail(r.report(f"expected {expected}, got {outcome}: {reason}"))
+    if status is not None and r.status != status:
+        _fail(r.report(f"expected {expected} with status {status}; {r.exit.text if r.exit else 'no exit'}"))
     return r
 
 

@@ -52,11 +52,11 @@ def layout(r):
 def test_banner_header(arch, shared_boot):
     """The banner names the arch, describes the CPU, shows the command line
     and announces the layout, in that order."""
-    r = shared_boot(arch, "ktest=all")
+    r = shared_boot(arch, harness.KTEST_ALL)
     lines = banner_lines(r)
     assert lines[0] == f"Duet kernel on {arch}", r.report(f"first banner line {lines[0]!r}")
     assert re.fullmatch(r"  cpu:     \S.*", lines[1]), r.report(f"cpu line {lines[1]!r}")
-    assert lines[2] == "  cmdline: ktest=all", r.report(f"cmdline line {lines[2]!r}")
+    assert lines[2] == f"  cmdline: {harness.KTEST_ALL}", r.report(f"cmdline line {lines[2]!r}")
     assert lines[3] == "  layout (virtual):", r.report(f"layout line {lines[3]!r}")
 
 
@@ -64,7 +64,7 @@ def test_layout_regions(arch, shared_boot):
     """The fixed regions of the design's memory map: user space above the
     4 MiB NULL guard, the PMO at PHYS_OFFSET, the MMIO window above it, the
     kernel image in the top 2 GiB."""
-    r = shared_boot(arch, "ktest=all")
+    r = shared_boot(arch, harness.KTEST_ALL)
     rows = layout(r)
     for name in ("user", "pmo", "mmio", "kernel", *SECTIONS):
         assert name in rows, r.report(f"no '{name}' line in the layout")
@@ -82,7 +82,7 @@ def test_layout_sections(arch, shared_boot):
     .bss and the stack rw-), starts on a page boundary (permissions are per
     page), lies inside the kernel image, does not overlap another, and its
     printed size matches its range."""
-    r = shared_boot(arch, "ktest=all")
+    r = shared_boot(arch, harness.KTEST_ALL)
     rows = layout(r)
     k_start, k_end = rows["kernel"][:2]
     spans = []

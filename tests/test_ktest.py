@@ -6,8 +6,12 @@ At collection, each selected arch is built and booted once with
     test_kernel[x86_64-printf-format_width]     passes, fails or skips as
                                                 the kernel reported it
     test_kernel[x86_64-run]                     the run as a whole: booted,
-                                                finished, well-formed KTAP,
-                                                exit status that agrees
+                                                finished, checked as the
+                                                grader checks a run (every
+                                                declared suite and case,
+                                                once, in the framework's
+                                                shape, with its nonce), exit
+                                                status that agrees
 
 The `-run` item always exists, so a kernel that crashes or hangs before
 printing a single result still fails loudly instead of yielding no tests.
@@ -21,6 +25,7 @@ import pytest
 
 import harness
 import ktap
+import ktap_check
 
 SUMMARY_RE = re.compile(r"^# ktest: (\d+) passed, (\d+) failed, (\d+) skipped, "
                         r"(\d+) suites? failed$", re.MULTILINE)
@@ -42,7 +47,7 @@ def kernel_cases(arch):
     if not build.ok:
         return [KernelCase(arch, problem=harness.build_failure_message(build))]
     try:
-        run = harness.cached_boot(arch, "ktest=all")
+        run = harness.cached_boot(arch, harness.KTEST_ALL)
     except Exception:                   # e.g. QEMU missing: fail the -run item, not collection
         return [KernelCase(arch, problem="could not boot QEMU:\n" + traceback.format_exc())]
     doc = ktap.parse(run.log)
@@ -77,6 +82,10 @@ def test_kernel(kcase):
 
 def check_case(kc):
     res = kc.result
+    bad = ktap_check.failure_diagnostic(res.diagnostics)
+    if res.status != "fail" and bad:
+        pytest.fail(f"{kc.arch}: {'/'.join(kc.path)} is reported {res.status}, yet a check in "
+                    f"it failed: {bad}", pytrace=False)
     if res.status == "skip":
         pytest.skip(res.reason or "skipped by the kernel")
     if res.status == "fail":
@@ -114,6 +123,35 @@ def check_run(run):
     if run.status != want:
         pytest.fail(run.report(f"exit status {run.status}, but {found[3]} suites failed "
                                f"(expected status {want})"), pytrace=False)
+    # As the grader reads a run: every suite the sources declare for ktest=all,
+    # each once with exactly its cases, and nothing else.
+    named_only = set()
+    declared = ktap_check.kernel_suites(harness.REPO, run.arch, named_only)
+    order = [r.name for r in doc.results]
+    expected = sorted(s for s in declared if s not in named_only)
+    if sorted(order) != expected:
+        pytest.fail(run.report(f"ktest=all ran {order}; the sources declare {expected}"),
+                    pytrace=False)
+    v = ktap_check.check(run.log, harness.KTEST_ALL_NONCE, [(s, declared[s]) for s in order],
+                         ended_cleanly=True)
+    if v.problem:
+        pytest.fail(run.report(v.problem), pytrace=False)
+
+
+def test_the_framework_reports_failures(arch, boot):
+    """The framework's self-test (lib/ktest_test.c), whose cases fail on
+    purpose: each ends exactly as it must (a failed check is "not ok" with
+    the expression and both values, a failed assertion ends its case, a
+    skip says why, error codes print by name, the exit hook runs after
+    every case), and ktest=all leaves it out."""
+    r = boot(arch, f"ktest={ktap_check.SELFTEST_SUITE} ktest.nonce=selftest")
+    harness.check(r, "tests-failed")
+    plan = [(ktap_check.SELFTEST_SUITE, list(ktap_check.SELFTEST))]
+    v = ktap_check.check(r.log, "selftest", plan, ended_cleanly=True)
+    assert not v.problem, r.report(v.problem)
+    why = ktap_check.check_selftest(v.results[0])
+    assert not why, r.report(why)
+    assert r.status == 1, r.report(f"exit status {r.status}, expected 1: a suite failed")
 
 
 # --- choosing suites on the command line -----------------------------------------

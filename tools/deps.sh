@@ -37,6 +37,7 @@ need cmd  cppcheck                  cppcheck
 need cmd  llvm-nm                   llvm
 need file "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" libclang-rt-14-dev
 need cmd  valgrind                  valgrind
+need cmd  bwrap                     bubblewrap
 need py   pytest                    python3-pytest
 need py   xdist                     python3-pytest-xdist
 

@@ -8,19 +8,28 @@
 What it does, in order:
   1. The tree to grade: this one, or with --submission a lab-n handout
      (tools/handout.py) in OUT/tree-lab<n> (or --tree) into which only the
-     files labs/catalog.json lets students change are copied from DIR.
-     Tests, the test framework and this grader always come from here. The
-     tree is updated in place: its build/ stays and only files that differ
-     from the last submission graded there are rebuilt (--fresh: start anew).
+     files labs/catalog.json lets students change are copied from DIR,
+     after tools/submission_check.py has read them: a refused file (an
+     #include of a host file, a constructor, text of a test framework, ...)
+     scores the whole submission 0, with file, line and rule, and nothing
+     builds. Tests, the test framework and this grader always come from
+     here. The tree is updated in place: its build/ stays and only files
+     that differ from the last submission graded there are rebuilt
+     (--fresh: start anew).
   2. For each arch, in parallel: build the kernel and the host tests the lab
-     uses; boot once with ktest=<the lab's suites>. After a crash or a hang
-     the suites that had not run yet get a fresh boot, so one crashing test
+     uses; boot once with ktest=<the framework's self-test and the lab's
+     suites> and a nonce made for that boot. After a crash or a hang the
+     suites that had not run yet get a fresh boot, so one crashing test
      does not cost the points of the others. Then the lab's pytest tests,
-     run against the tree's kernels.
-  3. Print the score table and `Score: X/Y`; write OUT/results.json
-     (Gradescope), OUT/junit.xml, OUT/classroom.json (GitHub Classroom's
-     reporter) and the console logs in OUT/logs/. Exit status 0 only at
-     full marks, 1 below, 2 when it could not grade at all.
+     run against the tree's kernels. Everything that runs the submission's
+     code (QEMU, host tests) runs in tools/sandbox.py's sandbox; what it
+     prints is checked by tools/ktap_check.py against the suites and cases
+     this tree declares, never believed.
+  3. Once every untrusted process has ended: print the score table, a
+     score per arch and `Score: X/Y`; write OUT/results.json (Gradescope),
+     OUT/junit.xml, OUT/classroom.json (GitHub Classroom's reporter) and
+     the console logs in OUT/logs/. Exit status 0 only at full marks, 1
+     below, 2 when it could not grade at all.
 
 A test's points are shared over its graded cases: a suite where 7 of 10
 cases pass scores 7/10 of its points, rounded down to a tenth of a point,
@@ -28,37 +37,49 @@ so only a suite that passes every case earns full points.
 
 A build error or a missing tool fails the tests that need it, with the
 message, and scores 0 for them; it never crashes the grader. Every timeout
-is multiplied by TIMEOUT_SCALE (a positive number; anything else is refused).
-Everything a run writes is under OUT (and the tree), so graders with
-different OUT directories can run at once.
+is multiplied by TIMEOUT_SCALE (a positive number; anything else is
+refused). Once one run has hit its timeout, every later run of the same
+grade gets AFTER_HANG seconds at most, so a submission that hangs
+everywhere costs one timeout, not one per test. Everything a run writes is
+under OUT (and the tree), so graders with different OUT directories can run
+at once.
 """
 import argparse
 import concurrent.futures
-import json
 import math
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape, quoteattr
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import harness  # noqa: E402
-import ktap  # noqa: E402
 import handout  # noqa: E402
+import ktap_check  # noqa: E402
+import sandbox  # noqa: E402
+import submission_check  # noqa: E402
+from grade_report import fmt, print_table, sanitize, trim, trim_middle, write_outputs  # noqa: E402
 
 ARCHES = harness.ALL_ARCHES
 BOOT_TIMEOUT = 30.0         # seconds per boot, before TIMEOUT_SCALE
-HOST_TIMEOUT = 120.0
+HOST_TIMEOUT = 20.0         # a host test binary (they take under a second)
 PYTEST_TIMEOUT = 180.0      # one pytest test of the catalogue, all its items
-MAX_OUTPUT = 4000           # characters of "why" kept per test
+AFTER_HANG = 10.0           # the most any run gets once one run of the grade hung
 KINDS = ("ktest", "host", "pytest")
+# A host test: ASan's shadow memory is virtual; what counts is resident.
+HOST_LIMITS = sandbox.Limits(cpu_seconds=120, memory_bytes=2 << 30, output_bytes=16 << 20,
+                             keep_output=1 << 20)
+# Exit statuses of a sanitizer's report, apart from the framework's 0 and 1.
+SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=1:exitcode=86",
+                 "UBSAN_OPTIONS": "exitcode=87:print_stacktrace=1"}
 
 # Run pytest with the console logs in OUT/logs instead of the tree's
 # build/test-logs: harness.LOG_DIR is read at each boot.
@@ -73,11 +94,15 @@ class GradeError(Exception):
 
 
 class Outcome:
-    """One catalogue test on one arch: the points it earned and why."""
+    """One catalogue test on one arch: the points it earned and why. The
+    why holds text the submission's code printed, so it is sanitized (no
+    terminal controls, no line that passes for a score)."""
 
-    def __init__(self, test, arch, score, why, passing=()):
-        self.test, self.arch, self.score, self.why = test, arch, score, why.strip()
+    def __init__(self, test, arch, score, why, passing=(), tampered=False):
+        self.test, self.arch, self.score = test, arch, score
+        self.why = sanitize(why.strip())
         self.passing = list(passing)    # the graded cases that passed, by name
+        self.tampered = tampered        # its output was not the framework's: misconduct
 
     @property
     def max_score(self):
@@ -92,8 +117,40 @@ class Outcome:
         return f"{self.test['name']} [{self.arch}]"
 
 
-def failed(test, arch, why):
-    return Outcome(test, arch, 0, why)
+def failed(test, arch, why, tampered=False):
+    return Outcome(test, arch, 0, why, tampered=tampered)
+
+
+def forfeit(outcomes):
+    """Tampering anywhere forfeits everything: a submission that forges one
+    result is not believed on the others."""
+    culprit = next((o for o in outcomes if o.tampered), None)
+    if culprit is None:
+        return outcomes
+    note = (f"{ktap_check.TAMPERED} in {culprit.name}; the whole submission scores 0 "
+            "(docs/instructors.md, \"What the grader trusts\")")
+    return [o if o is culprit else Outcome(o.test, o.arch, 0, note + "\n" + o.why,
+                                           tampered=o.tampered) for o in outcomes]
+
+
+class Clock:
+    """The timeouts of one grade: each run's own until one run hits its
+    timeout, then AFTER_HANG at most (a submission that hangs in every test
+    costs one timeout, not one per test). Shared by the arches' threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.hung = False
+
+    def limit(self, seconds):
+        """A run's timeout in seconds, before TIMEOUT_SCALE."""
+        with self._lock:
+            return min(seconds, AFTER_HANG) if self.hung else seconds
+
+    def note(self, timed_out):
+        if timed_out:
+            with self._lock:
+                self.hung = True
 
 
 def share(points, passed, total):
@@ -105,10 +162,6 @@ def share(points, passed, total):
         return points
     tenths = (points * 10 * passed) // total
     return tenths // 10 if tenths % 10 == 0 else tenths / 10
-
-
-def fmt(points):
-    return f"{points:g}" if isinstance(points, float) else str(points)
 
 
 def timeout_scale():
@@ -166,21 +219,6 @@ def make(tree, *args, timeout=600):
 def build_jobs(arches):
     """make -j for each arch's build: the cores shared over the arches built at once."""
     return max(1, (os.cpu_count() or 1) // max(1, len(arches)))
-
-
-def trim(text, limit=MAX_OUTPUT):
-    """The end of `text`, where a log's verdict is."""
-    text = text.strip()
-    return text if len(text) <= limit else "...\n" + text[-limit:]
-
-
-def trim_middle(text, limit=MAX_OUTPUT):
-    """The start (a headline) and the end (the console's last lines) of `text`."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    head = limit // 3
-    return text[:head] + "\n...\n" + text[-(limit - head):]
 
 
 # --- scoring KTAP: in-kernel suites and host tests ------------------------------------
@@ -265,25 +303,52 @@ class Tally:
         return self.summary() + ":\n" + "\n".join(self.failures[:limit])
 
 
-def grade_ktests(tree, arch, tests, log_dir):
-    """Run the lab's in-kernel suites on `arch` (already built); -> [Outcome]."""
+def tampered(tests, arch, why, log):
+    """Every test of a run that is not believed: nothing earned."""
+    return {id(t): failed(t, arch, f"{why}\nconsole: {log}", tampered=True) for t in tests}
+
+
+def grade_ktests(tree, arch, tests, log_dir, clock):
+    """Run the lab's in-kernel suites on `arch` (already built); -> [Outcome].
+
+    Each boot runs the framework's self-test, then the suites still to run,
+    with a nonce of its own; its console is checked against the suites and
+    cases this (the instructor's) tree declares."""
+    declared = ktap_check.kernel_suites(REPO, arch)
+    unknown = [t["suite"] for t in tests if t["suite"] not in declared]
+    if unknown:
+        raise GradeError(f"labs/catalog.json names suite(s) {', '.join(unknown)}, which no "
+                         f"KTEST_SUITE of the {arch} kernel declares")
     results, left, boots = {}, list(tests), 0
     while left:
         boots += 1
-        suites = ",".join(t["suite"] for t in left)
-        log = f"{arch}-boot{boots}"
+        plan = [ktap_check.SELFTEST_SUITE] + [t["suite"] for t in left]
+        nonce = secrets.token_hex(8)
         try:
-            r = harness.boot(arch, f"ktest={suites}", build=os.path.join(tree, "build", arch),
-                             timeout=BOOT_TIMEOUT, log_name=log)
+            r = harness.boot(arch, f"ktest={','.join(plan)} ktest.nonce={nonce}",
+                             build=os.path.join(tree, "build", arch),
+                             timeout=clock.limit(BOOT_TIMEOUT),
+                             log_name=f"{arch}-boot{boots}")
         except Exception as e:     # QEMU missing, ...
             why = f"could not boot QEMU for {arch}: {e}"
             if isinstance(e, FileNotFoundError):
                 why = (f"a tool is missing: {getattr(e, 'filename', None) or 'qemu'} (install "
                        f"what Duet needs with `make deps`, see tools/deps.sh)\n" + why)
             return [results.get(id(t)) or failed(t, arch, why) for t in tests]
+        clock.note(r.timed_out)
         log = os.path.basename(r.log_path)
         kind, reason = harness.classify(r, expect_status=r.status)
-        ran = {res.name: res for res in ktap.parse(r.log).results}
+        ended_cleanly = (r.status in (0, 1) and not r.stopped
+                         and harness.unexpected_fault(r.log) is None)
+        v = ktap_check.check(r.log, nonce, [(s, declared[s]) for s in plan], ended_cleanly)
+        if not v.problem and v.results:
+            selftest = v.results[0]
+            problem = ktap_check.check_selftest(selftest) if selftest.complete else ""
+            v.problem = problem and f"{ktap_check.TAMPERED}: {problem}"
+        if v.problem:
+            results.update(tampered(left, arch, v.problem, log))
+            break
+        ran = {res.name: res for res in v.results[1:]}
         done = 0
         for t in left:
             res = ran.get(t["suite"])
@@ -301,11 +366,11 @@ def grade_ktests(tree, arch, tests, log_dir):
                     + "\n".join(tally.failures) + "\n" + r.tail(15)))
                 break
             if tally.total == 0:
-                results[id(t)] = failed(t, arch, "the suite ran no cases: "
-                                        + "; ".join(res.diagnostics[-3:]))
+                results[id(t)] = failed(t, arch, "the suite has no graded case here "
+                                        "(every one skipped or excluded)")
             else:
                 results[id(t)] = Outcome(t, arch, score, tally.report(), tally.passing)
-        if done == 0:       # nothing started: the kernel never reached the tests
+        if done == 0:       # nothing started: the kernel never reached the lab's tests
             why = (f"the kernel did not reach the tests ({kind}: {reason}); "
                    f"console: {log}\n" + r.tail(15))
             for t in left:
@@ -315,8 +380,28 @@ def grade_ktests(tree, arch, tests, log_dir):
     return [results[id(t)] for t in tests]
 
 
-def grade_host(tree, arch, tests, built, jobs=1):
-    """Run the lab's host-test binaries for `arch`; -> [Outcome]."""
+def run_host_binary(tree, target, clock):
+    """Run a host-test binary in the sandbox with a nonce; -> (sandbox.Result, nonce)."""
+    scratch = sandbox.scratch_dir("duet-host-")
+    try:
+        # The binary finds tests/host/data from its own path (host_support.c).
+        binary = sandbox.stage({os.path.join(tree, target): target,
+                                os.path.join(tree, "tests", "host", "data"): "tests/host/data"},
+                               scratch)[os.path.join(tree, target)]
+        box = sandbox.Sandbox(writable=[scratch], limits=HOST_LIMITS)
+        nonce = secrets.token_hex(8)
+        res = box.run([binary], cwd=scratch, timeout=harness.scaled(clock.limit(HOST_TIMEOUT)),
+                      env=dict(SANITIZER_ENV, DUET_KTAP_NONCE=nonce))
+        clock.note(res.timed_out)
+        return res, nonce
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_host(tree, arch, tests, built, ran, clock, jobs=1):
+    """Run the lab's host-test binaries for `arch`; -> [Outcome]. `built`
+    and `ran` keep each binary's build and run for the other arch (most
+    host tests are the same binary on both)."""
     out = []
     for t in tests:
         binary = t["binary"].format(arch=arch)
@@ -328,35 +413,42 @@ def grade_host(tree, arch, tests, built, jobs=1):
             out.append(failed(t, arch, f"the host test did not build (`make {target}`):\n"
                               + trim_middle(output)))
             continue
-        try:
-            proc = subprocess.run([os.path.join(tree, target)], capture_output=True, text=True,
-                                  timeout=harness.scaled(HOST_TIMEOUT), cwd=tree,
-                                  env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"))
-        except subprocess.TimeoutExpired:
-            out.append(failed(t, arch, f"{target} hung (killed after "
-                                       f"{harness.scaled(HOST_TIMEOUT):.0f} s)"))
+        if target not in ran:
+            ran[target] = run_host_binary(tree, target, clock)
+        res, nonce = ran[target]
+        if res.timed_out or res.stopped:
+            out.append(failed(t, arch, f"{target} " + (
+                res.stopped or f"hung (stopped after {res.seconds:.0f} s)") + "\n"
+                + trim(res.output, 1500)))
             continue
-        doc = ktap.parse(proc.stdout)
-        tally = Tally()
-        for suite in doc.results:
-            if suite.subtests or suite.plan is not None:
-                tally.add_suite(suite, t.get("exclude_cases", {}), t.get("cases"),
-                                t.get("unearned_cases", {}))
-            else:                       # a case at the top level
-                tally.add_case(suite)
-        if tally.total == 0 or not doc.results:
+        if res.output_bytes > 2 * HOST_LIMITS.keep_output:
+            out.append(failed(t, arch, f"{target} printed {res.output_bytes >> 20} MiB; the "
+                              f"grader keeps {2 * HOST_LIMITS.keep_output >> 20} MiB to check, "
+                              "so its results cannot be read\n" + trim(res.output, 1500)))
+            continue
+        suite, cases = ktap_check.host_cases(REPO, binary)
+        v = ktap_check.check(res.output, nonce, [(suite, cases)],
+                             ended_cleanly=res.returncode in (0, 1))
+        if v.problem:
+            out.append(failed(t, arch, f"{target}: {v.problem}\n" + trim(res.output, 1500),
+                              tampered=True))
+            continue
+        if not v.results or not v.results[0].subtests:
             out.append(failed(t, arch, f"{target} stopped before it reported a case (exit "
-                                       f"status {proc.returncode}):\n"
-                              + trim(proc.stdout + "\n" + proc.stderr, 1500)))
+                                       f"status {res.returncode}):\n" + trim(res.output, 1500)))
             continue
-        if proc.returncode != 0 and tally.passed == tally.total and not tally.stopped:
-            # Every case passed, then the sanitizers (a leak) or an exit failed.
+        tally = Tally()
+        tally.add_suite(v.results[0], t.get("exclude_cases", {}), t.get("cases"),
+                        t.get("unearned_cases", {}))
+        if res.returncode != 0 and tally.passed == tally.total and not tally.stopped:
+            # Every case passed, then a sanitizer (a leak) or an exit failed.
             tally.total += 1
-            tally.failures.append(f"{target} exited with status {proc.returncode} after its "
-                                  "cases passed")
+            tally.failures.append(f"{target} exited with status {res.returncode} after its "
+                                  "cases passed" + (" (a sanitizer's report)"
+                                                    if res.returncode in (86, 87) else ""))
         why = tally.report(limit=10)
         if not tally.clean():
-            why += "\n" + trim(proc.stderr, 1500)
+            why += "\n" + trim(res.output, 1500)
         out.append(Outcome(t, arch, tally.score(t["points"]), why, tally.passing))
     return out
 
@@ -388,9 +480,11 @@ def junit_cases(path):
     return cases
 
 
-def grade_pytest(tree, arch, tests, out_dir, log_dir):
+def grade_pytest(tree, arch, tests, out_dir, log_dir, clock):
     """Run the lab's pytest tests (nodes of tests/ in the tree, the
-    instructor's) against the tree's kernels on `arch`; -> [Outcome]."""
+    instructor's) against the tree's kernels on `arch`; -> [Outcome]. The
+    test code is trusted; the kernels it boots run in the sandbox
+    (DUET_QEMU_SANDBOX=1, tests/harness.py)."""
     results = []
     py = pytest_python() if tests else None
     for n, t in enumerate(tests, 1):
@@ -405,12 +499,13 @@ def grade_pytest(tree, arch, tests, out_dir, log_dir):
             os.remove(junit)
         argv = [py, "-c", PYTEST_BOOTSTRAP, log_dir, node, "--arch", arch, "-q",
                 "-p", "no:cacheprovider", "-p", "no:xdist", f"--junitxml={junit}"]
-        env = dict(harness.make_env(), PYTHONDONTWRITEBYTECODE="1")
-        limit = harness.scaled(t.get("timeout", PYTEST_TIMEOUT))
+        env = dict(harness.make_env(), PYTHONDONTWRITEBYTECODE="1", DUET_QEMU_SANDBOX="1")
+        limit = harness.scaled(clock.limit(t.get("timeout", PYTEST_TIMEOUT)))
         try:
             proc = subprocess.run(argv, cwd=tree, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True, timeout=limit)
         except subprocess.TimeoutExpired:
+            clock.note(True)
             results.append(failed(t, arch, f"pytest {node} --arch {arch} did not finish in "
                                            f"{limit:.0f} s"))
             continue
@@ -472,75 +567,34 @@ def find_in_submission(submission, rel):
     return None, f"{rel}: not in the submission; the handout's version is graded"
 
 
-def prepare_submission(lab_no, lab, submission, tree, fresh=False):
-    """The lab-n handout in `tree`, with the student's allowed files; -> notes."""
-    notes, overrides = [], {}
+def read_submission(lab, submission):
+    """The student's allowed files, read and checked before anything builds;
+    -> ({rel: bytes}, notes, refusals)."""
+    notes, files, refusals = [], {}, []
     for rel in lab["student_files"]:
         path, note = find_in_submission(submission, rel)
         if note:
             notes.append(note)
-        if path:
-            with open(path, "rb") as f:
-                overrides[rel] = f.read()
+        if not path:
+            continue
+        with open(path, "rb") as f:
+            data = f.read(MAX_SUBMITTED_FILE + 1)
+        given = None
+        if os.path.isfile(os.path.join(REPO, rel)):
+            with open(os.path.join(REPO, rel), "rb") as f:
+                given = f.read()
+        found = submission_check.check_file(rel, data, REPO, given)
+        refusals += found
+        if not found:
+            files[rel] = data
+    return files, notes, refusals
+
+
+def prepare_submission(lab_no, lab, files, tree, fresh=False):
+    """The lab-n handout in `tree`, with the student's checked files."""
     if fresh:
         shutil.rmtree(tree, ignore_errors=True)
-    handout.make_handout(lab_no, tree, REPO, overrides=overrides, keep_build=True)
-    return notes
-
-
-def write_outputs(out, lab_no, outcomes, notes, seconds):
-    score = round(sum(o.score for o in outcomes), 1)
-    score = int(score) if score == int(score) else score
-    total = sum(o.max_score for o in outcomes)
-    results = {
-        "score": score,
-        "execution_time": round(seconds, 1),
-        "output": "\n".join(notes),
-        "tests": [{"name": o.name, "score": o.score, "max_score": o.max_score,
-                   "status": "passed" if o.passed else "failed", "output": o.why,
-                   "visibility": o.test.get("visibility", "visible")} for o in outcomes],
-    }
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    # GitHub Classroom's reporter (classroom-resources/autograding-grading-
-    # reporter) takes a runner's result in this shape, base64-encoded
-    # (.github/workflows/classroom.yml).
-    classroom = {
-        "version": 1, "status": "pass" if score == total else "fail", "max_score": total,
-        "tests": [{"name": o.name, "status": "pass" if o.passed else "fail", "score": o.score,
-                   "message": o.why} for o in outcomes],
-    }
-    with open(os.path.join(out, "classroom.json"), "w") as f:
-        json.dump(classroom, f, indent=2)
-    failures = sum(not o.passed for o in outcomes)
-    with open(os.path.join(out, "junit.xml"), "w") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        f.write(f'<testsuite name="lab{lab_no}" tests="{len(outcomes)}" failures="{failures}" '
-                f'time="{seconds:.1f}">\n')
-        for o in outcomes:
-            name = quoteattr(o.test["name"])
-            f.write(f'  <testcase classname="lab{lab_no}.{o.arch}" name={name}>')
-            if not o.passed:
-                first = o.why.splitlines()[0] if o.why else "failed"
-                f.write(f'<failure message={quoteattr(f"{fmt(o.score)}/{o.max_score}: {first}")}>'
-                        f'{escape(o.why)}</failure>')
-            f.write('</testcase>\n')
-        f.write('</testsuite>\n')
-    return score, total
-
-
-def print_table(outcomes):
-    rows = [("test", "arch", "points", "result")] + \
-        [(o.test["name"], o.arch, f"{fmt(o.score)}/{o.max_score}",
-          "pass" if o.passed else ("part" if o.score else "FAIL")) for o in outcomes]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for n, r in enumerate(rows):
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
-    for o in outcomes:
-        if not o.passed:
-            print(f"\n--- {o.name}: why ---\n{o.why}")
+    handout.make_handout(lab_no, tree, REPO, overrides=files, keep_build=True)
 
 
 def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, jobs=None,
@@ -565,12 +619,23 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
     os.makedirs(log_dir)
     # This run's boots log here, not in the shared build/test-logs.
     harness.LOG_DIR = log_dir
-    notes = []
+    notes, refusals = [], []
+    # Untrusted code runs sandboxed; a submission is not graded without one.
+    try:
+        notes.append(sandbox.describe())
+        harness.SANDBOX = sandbox.mode() != "off"
+    except sandbox.SandboxUnavailable as e:
+        if submission:
+            raise GradeError(str(e)) from None
+        notes.append(f"sandbox: none ({e})")
     if submission:
         if not os.path.isdir(submission):
             raise GradeError(f"SUBMISSION {submission} is not a directory")
         tree = os.path.abspath(tree or os.path.join(out, f"tree-lab{lab_no}"))
-        notes = prepare_submission(lab_no, lab, submission, tree, fresh)
+        files, found_notes, refusals = read_submission(lab, submission)
+        notes += found_notes
+        if not refusals:
+            prepare_submission(lab_no, lab, files, tree, fresh)
     else:
         tree = REPO
     print(f"grade: lab {lab_no} ({lab['title']}) on {', '.join(arches)}"
@@ -578,7 +643,29 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
     for n in notes:
         print(f"grade: note: {n}")
 
-    built, jobs = {}, jobs or build_jobs(arches)
+    if refusals:
+        why = ("the submission was refused before anything was built (tools/"
+               "submission_check.py, docs/instructors.md):\n" + "\n".join(map(str, refusals)))
+        outcomes = [failed(t, a, why) for a in arches for t in tests_for(lab, a)]
+    else:
+        outcomes = forfeit(run_tests(lab, arches, tree, out, log_dir, jobs or build_jobs(arches)))
+    # Every untrusted process has ended (each sandboxed run is waited for):
+    # only now are the results written.
+    seconds = time.monotonic() - start
+    print()
+    print_table(outcomes, arches)
+    score, total = write_outputs(out, lab_no, outcomes, notes, seconds)
+    if collect is not None:
+        collect += outcomes
+    print(f"\nScore: {fmt(score)}/{total}   ({seconds:.1f} s; "
+          f"{os.path.relpath(out)}/results.json, junit.xml, logs/)")
+    return 0 if score == total else 1
+
+
+def run_tests(lab, arches, tree, out, log_dir, jobs):
+    """Build, then run every test of the lab on each arch; -> [Outcome] in
+    the catalogue's order."""
+    built, ran, clock = {}, {}, Clock()
 
     def run_arch(arch):
         mine = tests_for(lab, arch)
@@ -590,11 +677,14 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
             why = f"the {arch} kernel did not build (`make ARCH={arch}`):\n" + trim_middle(output)
             return [failed(t, arch, why) for t in booted]
         found = []
-        for kind, run in (("ktest", lambda ts: grade_ktests(tree, arch, ts, log_dir)),
-                          ("pytest", lambda ts: grade_pytest(tree, arch, ts, out, log_dir))):
+        for kind, run in (("ktest", lambda ts: grade_ktests(tree, arch, ts, log_dir, clock)),
+                          ("pytest", lambda ts: grade_pytest(tree, arch, ts, out, log_dir,
+                                                             clock))):
             ts = [t for t in mine if t["kind"] == kind]
             try:
                 found += run(ts) if ts else []
+            except (GradeError, ktap_check.CatalogueError) as e:
+                found += [failed(t, arch, f"the catalogue is wrong: {e}") for t in ts]
             except Exception:
                 found += [failed(t, arch, "grader error:\n" + traceback.format_exc()) for t in ts]
         return found
@@ -607,22 +697,16 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
         for a in arches:
             ts = [t for t in tests_for(lab, a) if t["kind"] == "host"]
             try:
-                host[a] = grade_host(tree, a, ts, built, jobs)
+                host[a] = grade_host(tree, a, ts, built, ran, clock, jobs)
+            except ktap_check.CatalogueError as e:
+                host[a] = [failed(t, a, f"the catalogue is wrong: {e}") for t in ts]
             except Exception:
                 host[a] = [failed(t, a, "grader error:\n" + traceback.format_exc()) for t in ts]
         outcomes = []
         for a in arches:
             found = {id(o.test): o for o in futures[a].result() + host[a]}
             outcomes += [found[id(t)] for t in tests_for(lab, a)]
-    seconds = time.monotonic() - start
-    print()
-    print_table(outcomes)
-    score, total = write_outputs(out, lab_no, outcomes, notes, seconds)
-    if collect is not None:
-        collect += outcomes
-    print(f"\nScore: {fmt(score)}/{total}   ({seconds:.1f} s; "
-          f"{os.path.relpath(out)}/results.json, junit.xml, logs/)")
-    return 0 if score == total else 1
+    return outcomes
 
 
 def free_cases(lab_no, arches, out, jobs=None):

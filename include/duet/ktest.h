@@ -11,7 +11,10 @@
  *
  * `ktest=all` or `ktest=math,string` on the command line runs suites and
  * prints KTAP version 1; the kernel then powers off, status 0 only if every
- * test passed. KEXPECT_* records a failure and goes on; KASSERT_* records it
+ * test passed. `ktest.nonce=X` (the grader's, new for each boot) is printed
+ * at the start and the end of the run (`# ktest: run X`, `# ktest: end X:
+ * ...`), so text printed before the run, or the log of another boot, cannot
+ * pass for this boot's results (tools/ktap_check.py). KEXPECT_* records a failure and goes on; KASSERT_* records it
  * and returns from the test. Failures print the expression, the expected
  * and actual values and file:line; the expression is shown as written
  * (PAGE_SIZE, not its expansion). KEXPECT_VM and KEXPECT_ERRNO compare
@@ -45,6 +48,7 @@ struct ktest_suite {
     const char *name;
     const struct ktest_case *cases; /* ends with a {0} entry */
     void (*exit)(void);             /* optional: after each case, whatever its result */
+    bool named_only;                /* not part of ktest=all (the framework's self-test) */
 };
 
 #define KTEST_CASE(fn) \
@@ -52,14 +56,19 @@ struct ktest_suite {
 #fn, fn        \
     }
 
-#define KTEST_SUITE_EXIT(sname, case_array, exit_fn)                                 \
+#define KTEST_SUITE_(sname, case_array, exit_fn, only_by_name)                       \
     static const struct ktest_suite __ktest_suite_##sname __section(".ktest_suites") \
         __used __aligned(8) = {                                                      \
             .name = #sname,                                                          \
             .cases = (case_array),                                                   \
             .exit = (exit_fn),                                                       \
+            .named_only = (only_by_name),                                            \
         }
-#define KTEST_SUITE(sname, case_array) KTEST_SUITE_EXIT(sname, case_array, NULL)
+#define KTEST_SUITE(sname, case_array)               KTEST_SUITE_(sname, case_array, NULL, false)
+#define KTEST_SUITE_EXIT(sname, case_array, exit_fn) KTEST_SUITE_(sname, case_array, exit_fn, false)
+/* A suite that runs only when named (ktest=ktest_selftest): its cases fail on purpose. */
+#define KTEST_SUITE_NAMED_ONLY(sname, case_array, exit_fn) \
+    KTEST_SUITE_(sname, case_array, exit_fn, true)
 
 /* Run the suites named in `spec` ("all" or a comma list); returns failures. */
 int ktest_run(const char *spec);

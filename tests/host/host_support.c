@@ -102,8 +102,15 @@ int host_run_tests(const char *suite, const struct host_test *tests, int count, 
             want |= strcmp(argv[a], tests[i].name) == 0;
         selected += want;
     }
-    printf("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: %.*s\n    1..%d\n",
-           (int)(strcspn(base, ".")), base, selected);
+    /* The grader's nonce for this run (tools/ktap_check.py): pre-printed
+     * text or another run's output cannot pass for this run's results. */
+    const char *nonce = getenv("DUET_KTAP_NONCE");
+
+    printf("KTAP version 1\n1..1\n");
+    if (nonce && *nonce)
+        printf("# ktest: run %s\n", nonce);
+    printf("    KTAP version 1\n    # Subtest: %.*s\n    1..%d\n", (int)(strcspn(base, ".")), base,
+           selected);
     for (int i = 0; i < count; i++) {
         bool want = argc < 2;
         for (int a = 1; a < argc; a++)
@@ -119,5 +126,7 @@ int host_run_tests(const char *suite, const struct host_test *tests, int count, 
     }
     printf("%s 1 %.*s\n", failed ? "not ok" : "ok", (int)(strcspn(base, ".")), base);
     printf("# %d passed, %d failed\n", passed, failed);
+    if (nonce && *nonce)
+        printf("# ktest: end %s: %d passed, %d failed, 0 skipped\n", nonce, passed, failed);
     return failed ? 1 : 0;
 }
