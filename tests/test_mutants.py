@@ -127,6 +127,17 @@ def test_a_bad_header_is_refused(tmp_path, capsys, name, header, message):
     assert re.search(re.escape(f"lab4/{name}.patch") + message, errors[0]), errors
 
 
+def test_arch_code_is_graded_on_its_arch_only(tmp_path, capsys):
+    """A change in arch/aarch64/ runs only on aarch64: Arch must say so
+    (graded on x86_64 too, it would be a survivor no test could kill)."""
+    rel = "arch/aarch64/cpu.c"
+    write_mutant(tmp_path / "m", 4, "aarch64-code", rel,
+                 insert_after_begin(rel, 4, "/* a comment */"))
+    status, errors = check(capsys, tmp_path / "m", tmp_path)
+    assert status == 1 and re.search(r"lab4/aarch64-code\.patch:5: Arch: both, but "
+                                     r"arch/aarch64/cpu\.c runs only on aarch64", errors[0]), errors
+
+
 def test_a_lab_outside_the_catalogue_is_refused(tmp_path, capsys):
     r = region(KMAP, 4)
     write_mutant(tmp_path / "m", 9, "no-such-lab", KMAP,

@@ -186,6 +186,11 @@ def parse(path, catalog):
     check_header(m, catalog)
     m.diff_line = no + 1
     m.files = parse_diff(m, lines, no + 1, catalog["labs"][str(m.lab)]["student_files"])
+    for fp in m.files:
+        runs_on = next((a for a in ARCHES if fp.path.startswith(f"arch/{a}/")), None)
+        if runs_on and m.arch != runs_on:
+            raise m.at(m.lines["Arch"], f"Arch: {m.arch}, but {fp.path} runs only on "
+                                        f"{runs_on}: Arch: {runs_on}")
     return m
 
 
