@@ -301,6 +301,10 @@ def test_a_survivor_fails_the_run_and_is_named():
     ok = {"a": graded(ARCHES), "gap": graded(())}
     _, lines, status = mutants.summarize([ms[0], ms[2]], ok, ARCHES)
     assert status == 0, lines
+    closed = {"a": graded(ARCHES), "gap": graded(ARCHES)}
+    _, lines, status = mutants.summarize([ms[0], ms[2]], closed, ARCHES)
+    assert status == 0 and "  lab3/gap: class of gap: no test unmaps twice (now killed: drop its " \
+        "Survives line)" in lines, lines
 
 
 def test_min_rate_and_invalid_mutants_fail_the_run():

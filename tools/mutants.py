@@ -157,13 +157,13 @@ def parse(path, catalog):
     m = Mutant(path, display(path))
     with open(path, encoding="utf-8", errors="surrogateescape") as f:
         lines = f.read().splitlines()
-    no = 0
+    fields, no = {}, 0
     for no, text in enumerate(lines, 1):
         if not text.strip():
             break
-        if text[:1] in " \t" and m.lines:       # a long value goes on
-            key = list(m.lines)[-1]
-            setattr_field(m, key, field_value(m, key) + " " + text.strip())
+        if text[:1] in " \t" and fields:          # a long value goes on
+            key = list(fields)[-1]
+            fields[key] += " " + text.strip()
             continue
         key, sep, value = text.partition(":")
         if not sep or not key or " " in key:
@@ -171,18 +171,20 @@ def parse(path, catalog):
                            f"a blank line ends the header, the diff follows it")
         if key not in FIELDS:
             raise m.at(no, f"unknown field '{key}' (fields: {', '.join(FIELDS)})")
-        if key in m.lines:
+        if key in fields:
             raise m.at(no, f"'{key}' given twice (first at line {m.lines[key]})")
-        m.lines[key] = no
-        setattr_field(m, key, value.strip())
+        m.lines[key], fields[key] = no, value.strip()
     else:
         raise m.at(len(lines) or 1, "no blank line after the header, so no diff")
     for key in REQUIRED:
-        if key not in m.lines:
+        if key not in fields:
             raise m.at(1, f"no '{key}:' line (a mutant's header has {', '.join(REQUIRED)})")
-    for key in FIELDS:
-        if key in m.lines and not field_value(m, key):
+    for key, value in fields.items():
+        if not value:
             raise m.at(m.lines[key], f"'{key}:' is empty")
+    m.name, m.cls, m.why, m.arch = (fields[k] for k in ("Mutant", "Class", "Why", "Arch"))
+    m.lab = int(fields["Lab"]) if fields["Lab"].isdigit() else fields["Lab"]
+    m.equivalent, m.survives = fields.get("Equivalent"), fields.get("Survives")
     check_header(m, catalog)
     m.diff_line = no + 1
     m.files = parse_diff(m, lines, no + 1, catalog["labs"][str(m.lab)]["student_files"])
@@ -192,20 +194,6 @@ def parse(path, catalog):
             raise m.at(m.lines["Arch"], f"Arch: {m.arch}, but {fp.path} runs only on "
                                         f"{runs_on}: Arch: {runs_on}")
     return m
-
-
-def field_value(m, key):
-    return {"Mutant": m.name, "Lab": str(m.lab or ""), "Class": m.cls, "Why": m.why,
-            "Arch": m.arch, "Equivalent": m.equivalent or "", "Survives": m.survives or ""}[key]
-
-
-def setattr_field(m, key, value):
-    if key == "Lab":
-        m.lab = int(value) if value.isdigit() else value
-        return
-    attr = {"Mutant": "name", "Class": "cls", "Why": "why", "Arch": "arch",
-            "Equivalent": "equivalent", "Survives": "survives"}[key]
-    setattr(m, attr, value)
 
 
 def check_header(m, catalog):
@@ -694,9 +682,9 @@ def run(args):
             ready.append(m)
         except MutantError as e:
             errors.append(e)
+    for e in errors:
+        print(f"mutants: refused: {e}" if not args.check else e, file=sys.stderr)
     if args.check:
-        for e in errors:
-            print(e, file=sys.stderr)
         print(f"mutants: {len(ready)} of {len(ready) + len(errors)} valid "
               f"({', '.join(f'lab {n}: {c}' for n, c in count_by_lab(ready))})")
         return 1 if errors else 0
