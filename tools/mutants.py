@@ -772,14 +772,15 @@ def run(args):
     full = len([m for m in ready if m.arches(arches)])
     everything, _ = load(root, catalog)
     full_all = len([m for m in everything if m.arches(arches)])
-    timing = (f"time: {graded} mutants in {seconds:.0f} s ({per:.1f} s per mutant at -j {jobs}; "
+    timing = (f"time: {graded} mutant{'s' * (graded != 1)} in {seconds:.0f} s ({per:.1f} s per "
+              f"mutant at -j {jobs}; "
               f"{worker_seconds / graded if graded else 0:.1f} s each to grade)"
               + (f", after {base_seconds:.0f} s for the solution's baseline"
                  if not args.no_baseline else ""))
     lines.append(timing)
     if graded and full_all != graded:
         lines.append(f"time: a full run ({full_all} mutants on {', '.join(arches)}) would take "
-                     f"about {full_all * per / 60:.0f} min at -j {jobs}")
+                     f"about {duration(full_all * per)} at -j {jobs}, plus the baseline")
     report.update({"seconds": round(seconds, 1), "seconds_per_mutant": round(per, 1),
                    "baseline_seconds": round(base_seconds, 1), "jobs": jobs,
                    "graded": graded, "in_scope": full, "all_mutants": full_all,
@@ -794,6 +795,10 @@ def run(args):
     print(f"mutants: {display(out)}/report.json, summary.txt; each grade in "
           f"{display(out)}/runs/<name>/")
     return status
+
+
+def duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def progress_line(m, r):
