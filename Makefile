@@ -9,6 +9,7 @@
 #   make check / make format                    static checks (clang-format, cppcheck, clang-tidy) / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
 #   make grade-many LAB=n SUBMISSIONS=dir [GRADE_JOBS=n]  grade every submission under dir
+#   make mutants [LAB=n] [MUTANTS=a,b] [SAMPLE=k] [MUTANT_JOBS=n] [MIN_RATE=r]  the mutation suite
 
 .DEFAULT_GOAL := all
 VALID_ARCHS := x86_64 aarch64
@@ -66,7 +67,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: check format handout grade grade-many all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
+.PHONY: check format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
         compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
@@ -172,6 +173,14 @@ grade-many:
 	$(Q)python3 tools/grade_many.py $(SUBMISSIONS) $(LAB) $(foreach a,$(TEST_ARCHS),--arch $(a)) \
 	    $(if $(GRADE_JOBS),-j $(GRADE_JOBS))
 
+# The mutation suite: each mutant in labs/mutants graded as a submission; the
+# kill rate per lab and arch, each survivor (docs/instructors.md).
+mutants:
+	$(Q)python3 tools/mutants.py $(if $(LAB),--lab $(LAB)) \
+	    $(foreach a,$(TEST_ARCHS),--arch $(a)) $(if $(MUTANTS),--mutants $(MUTANTS)) \
+	    $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(MUTANT_JOBS),-j $(MUTANT_JOBS)) \
+	    $(if $(MIN_RATE),--min-rate $(MIN_RATE))
+
 # --- static checks (tools/check.sh, .clang-format, .clang-tidy) -------------
 # clang-tidy reads the compile database of the LLVM=1 builds.
 check: deps-check
@@ -198,6 +207,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)

@@ -5,17 +5,15 @@ Proof that the grading works, as the catalogue (labs/catalog.json) says:
 - the full solution scores full marks on every lab, on both arches;
 - the lab-n handout builds on both arches, scores 0 on lab n and full marks
   on every earlier lab, and holds no line of the solution it stubbed;
-- deliberately wrong solutions, each handed in as a SUBMISSION, lose the
-  points of what they got wrong: a walker that ignores huge pages, a PMO
-  that leaves the last GiB unmapped, a W+X kernel segment, a buddy
-  allocator that never merges, and a file that does not compile.
-tests/test_grading.py tests the grader's own machinery.
+- a file that does not compile, handed in as a SUBMISSION, scores 0 with
+  the compiler's message.
+tests/test_grading.py tests the grader's own machinery; tests/test_mutants.py
+the mutation suite (labs/mutants), realistic mistakes that must lose points.
 """
 import contextlib
 import fcntl
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -166,13 +164,16 @@ def test_handout(lab):
             assert status == 1 and results["score"] == 0, f"lab-{lab} handout, lab {k}:\n{console}"
 
 
-# --- deliberately wrong solutions ---------------------------------------------------------
+# --- submissions ---------------------------------------------------------------------------
 #
-# Each is the full solution's student files for one lab with one mistake,
-# handed in as a SUBMISSION and graded on x86_64 only. They share one tree
-# (build/labs-test/trees/worker0, one test at a time under a lock), so each
-# rebuilds only the files that differ from the previous submission graded
-# there.
+# A submission is the full solution's student files for one lab, perhaps
+# changed, graded on x86_64 only. The realistic mistakes (a walker that
+# ignores huge pages, a W+X .text, ...) are the mutation suite's
+# (labs/mutants, tools/mutants.py, tests/test_mutants.py); a file that does
+# not compile is not a mutant but a submission the grader must still score.
+# Submissions share one tree (build/labs-test/trees/worker0, one test at a
+# time under a lock), so each rebuilds only the files that differ from the
+# previous submission graded there.
 
 SHARED_TREES = os.path.join(WORK, "trees")
 
@@ -205,57 +206,20 @@ def make_submission(name, lab, changes=()):
     return sub
 
 
-# A buddy allocator that never merges: merge_with_buddies (lab 2's region)
-# stops at once, as if no buddy were ever free.
-BUDDY_MERGE_AT = "static inline paddr_t merge_with_buddies("
-BUDDY_MERGE_LOOP = "if (!is_free_block(other, o))"
-BUDDY_NEVER_MERGES = "if (true) /* never merges */"
-LAB2_TAKES_BUDDY = "mm/buddy.c" in CATALOG["labs"]["2"]["student_files"]
-
-WRONG = [
-    # name, lab, changes, tests that must lose points (regex on names)
-    pytest.param("walker-ignores-huge-pages", 3,
-                 [("mm/vm.c", "int vm_translate(", "if (!pte_is_table(e, level)) {",
-                   "if (level == 0) {")], r"^vm ", id="walker-ignores-huge-pages"),
-    pytest.param("pmo-leaves-last-gib", 3,
-                 [("mm/pmo.c", "void pmo_expand(", "end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);\n",
-                   "end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);\n"
-                   "        if (end - start > 2 * GiB) /* the last GiB stays out */\n"
-                   "            end -= GiB;\n")], r"^PMO over 64 GiB", id="pmo-leaves-last-gib"),
-    pytest.param("wx-kernel-text", 4,
-                 [("mm/kmap.c", "/* LAB 4 BEGIN", "__text_start, __text_end, VM_READ | VM_EXEC)",
-                   "__text_start, __text_end, VM_READ | VM_WRITE | VM_EXEC)")],
-                 r"^(kprotect|W\^X)", id="wx-kernel-text"),
-    pytest.param("buddy-never-merges", 2,
-                 [("mm/buddy.c", BUDDY_MERGE_AT, BUDDY_MERGE_LOOP,
-                   BUDDY_NEVER_MERGES)], r"^buddy ", id="buddy-never-merges",
-                 marks=pytest.mark.skipif(not LAB2_TAKES_BUDDY,
-                                          reason="lab 2 does not take mm/buddy.c yet")),
-    pytest.param("does-not-compile", 4,
-                 [("mm/kmap.c", "void kmap_init(", "{", "{ this is not C;")], r".",
-                 id="does-not-compile"),
-]
-
-
-@pytest.mark.parametrize("name, lab, changes, losers", WRONG)
-def test_wrong_solution_loses_points(name, lab, changes, losers):
-    """A deliberately wrong solution, handed in as a SUBMISSION, loses the
-    points of the tests that check what it got wrong (and keeps a build
-    error's message); only the student's files are taken."""
-    sub = make_submission(name, lab, changes)
+def test_a_submission_that_does_not_compile_scores_0():
+    """A student file that does not compile, handed in as a SUBMISSION,
+    scores 0 with the compiler's message; only the student's files are
+    taken (a replaced tests/harness.py is ignored)."""
+    sub = make_submission("does-not-compile", 4,
+                          [("mm/kmap.c", "void kmap_init(", "{", "{ this is not C;")])
     # A test "fixed" to always pass is not taken from a submission.
     os.makedirs(os.path.join(sub, "tests"))
     with open(os.path.join(sub, "tests", "harness.py"), "w") as f:
         f.write("raise SystemExit('a submission must not replace the harness')\n")
     with shared_tree() as tree:
-        status, results, console = grade(REPO, lab, os.path.join(WORK, f"wrong-{name}"),
+        status, results, console = grade(REPO, 4, os.path.join(WORK, "does-not-compile"),
                                          "--arch", "x86_64", "--submission", sub,
                                          "--tree", tree)
     assert status == 1 and 0 < max_score(results), console
-    lost = [t["name"] for t in results["tests"] if t["score"] < t["max_score"]]
-    assert any(re.search(losers, n) for n in lost), \
-        f"no test matching {losers!r} lost points:\n{console}"
-    assert results["score"] < max_score(results), console
-    if name == "does-not-compile":
-        assert results["score"] == 0 and "error:" in console and "this is not C" in console, \
-            console
+    assert results["score"] == 0 and "error:" in console and "this is not C" in console, \
+        console
