@@ -10,6 +10,7 @@
 #include <duet/kernel.h>
 #include <duet/ktest.h>
 #include <duet/monitor.h>
+#include <mm/kprotect_test.h>
 #include <mm/physmem.h>
 
 void kmain(struct boot_info *bi)
@@ -18,7 +19,9 @@ void kmain(struct boot_info *bi)
 
     cmdline_init(bi->cmdline);
     arch_trap_init();
-    arch_remove_identity_map();
+    /* arch_remove_identity_map(), watched when the kprotect suite is to
+     * run: a stale translation shows only before the next switch of roots. */
+    kprotect_remove_identity_map();
     banner_print();
     physmem_init(bi);
 

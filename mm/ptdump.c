@@ -8,6 +8,7 @@
  *   start              end (exclusive)      size page perms   type
  */
 #include <duet/monitor.h>
+#include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/string.h>
 #include <mm/kmap.h>
@@ -75,8 +76,10 @@ struct wx_count {
     bool verbose;
 };
 
+/* vm_for_each_leaf's callback for wx_audit: one leaf of the space. */
 static __unused void count_wx(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
 {
+    /* LAB 4 BEGIN: count_wx */
     struct wx_count *c = arg;
 
     if ((flags & VM_WRITE) && (flags & VM_EXEC)) {
@@ -87,6 +90,7 @@ static __unused void count_wx(vaddr_t va, paddr_t pa, unsigned level, unsigned f
                                 : "1 GiB");
         c->pages += pt_level_size(level) / PAGE_SIZE;
     }
+    /* LAB 4 END */
 }
 
 u64 wx_audit(struct vm_space *s, bool verbose)
