@@ -3,19 +3,24 @@
  * machine, and their exit statuses come back. Each misbehaving program is
  * killed with the status of its fault while the kernel goes on; after
  * every program the buddy allocator has exactly the pages it had before,
- * so an address space leaks nothing. tests/test_user.py checks what the
- * programs and the fault reports print.
+ * so an address space leaks nothing. A program made here, loaded and never
+ * run, shows every byte and permission exec_load leaves in its pages.
+ * tests/test_user.py checks what the programs and the fault reports print.
  */
 #include <duet/errno.h>
 #include <duet/ktest.h>
+#include <duet/layout.h>
 #include <duet/string.h>
 #include <duet/syscall.h>
 #include <duet/trap.h>
 #include <duet/user_programs.h>
+#include <kernel/exec.h>
 #include <kernel/proc.h>
+#include <mm/aspace.h>
 #include <mm/buddy.h>
 #include <mm/elf.h>
 #include <mm/kmalloc.h>
+#include <mm/pmo.h>
 
 /* Run argv[0] with argv; check the status and that no page leaked. */
 static void expect_run(struct ktest *t, int argc, const char *const argv[], int want)
@@ -154,6 +159,173 @@ static void an_unknown_system_call_returns_enosys(struct ktest *t)
     KEXPECT_ERRNO(t, syscall_dispatch(~0ULL, args), -ENOSYS);
 }
 
+/* --- a program loaded and looked at, never run ------------------------------------------ */
+
+/*
+ *   PT_LOAD 1  R-X  file 0x1000 +0x1800  at 0x400000: two pages, the second half full
+ *   PT_LOAD 2  R--  file 0x2a10 +0x800   at 0x403a10, 0x1800 bytes in memory: unaligned,
+ *                   the file bytes across a page boundary, the last page zeros only
+ *   PT_LOAD 3  RW-  file 0x3f00 +0x300   at 0x406f00, 0x2000 bytes in memory: the file
+ *                   bytes across one page boundary, .bss across the next
+ *
+ * Every byte of the file outside the headers is nonzero, so a byte copied
+ * from the wrong place, or one too many, shows.
+ */
+#define IMAGE_SIZE 0x6000
+#define IMAGE_END  0x409000 /* the page after the last segment: the heap */
+
+static const struct elf_segment image_segments[] = {
+    { .va = 0x400000,
+      .mem_size = 0x1800,
+      .file_offset = 0x1000,
+      .file_size = 0x1800,
+      .flags = VM_READ | VM_EXEC },
+    { .va = 0x403a10,
+      .mem_size = 0x1800,
+      .file_offset = 0x2a10,
+      .file_size = 0x800,
+      .flags = VM_READ },
+    { .va = 0x406f00,
+      .mem_size = 0x2000,
+      .file_offset = 0x3f00,
+      .file_size = 0x300,
+      .flags = VM_READ | VM_WRITE },
+};
+
+static u8 image[IMAGE_SIZE];
+
+static void make_image(void)
+{
+    Elf64_Ehdr eh = {
+        .e_ident = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+        .e_type = ET_EXEC,
+        .e_machine = ARCH_ELF_MACHINE,
+        .e_version = EV_CURRENT,
+        .e_entry = 0x400000,
+        .e_phoff = sizeof(Elf64_Ehdr),
+        .e_ehsize = sizeof(Elf64_Ehdr),
+        .e_phentsize = sizeof(Elf64_Phdr),
+        .e_phnum = ARRAY_SIZE(image_segments),
+    };
+
+    for (size_t i = 0; i < sizeof(image); i++)
+        image[i] = (u8)((i * 13 + (i >> 8)) % 255 + 1);
+    memcpy(image, &eh, sizeof(eh));
+    for (unsigned i = 0; i < ARRAY_SIZE(image_segments); i++) {
+        const struct elf_segment *s = &image_segments[i];
+        Elf64_Phdr ph = {
+            .p_type = PT_LOAD,
+            .p_flags = PF_R | (s->flags & VM_WRITE ? PF_W : 0) | (s->flags & VM_EXEC ? PF_X : 0),
+            .p_offset = s->file_offset,
+            .p_vaddr = s->va,
+            .p_paddr = s->va,
+            .p_filesz = s->file_size,
+            .p_memsz = s->mem_size,
+            .p_align = PAGE_SIZE,
+        };
+        memcpy(image + sizeof(eh) + i * sizeof(ph), &ph, sizeof(ph));
+    }
+}
+
+/* The segment whose pages hold va, or NULL. */
+static const struct elf_segment *segment_at(vaddr_t va)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(image_segments); i++) {
+        const struct elf_segment *s = &image_segments[i];
+        if (va >= ALIGN_DOWN(s->va, PAGE_SIZE) && va < ALIGN_UP(s->va + s->mem_size, PAGE_SIZE))
+            return s;
+    }
+    return NULL;
+}
+
+/* What the byte at va must hold: the file's byte inside the file part, else 0. */
+static u8 expected_byte(const struct elf_segment *s, vaddr_t va)
+{
+    if (va >= s->va && va - s->va < s->file_size)
+        return image[s->file_offset + (va - s->va)];
+    return 0;
+}
+
+/* One page of the loaded image: mapped as its segment says, every byte in place. */
+static void check_loaded_page(struct ktest *t, struct aspace *as, vaddr_t page)
+{
+    const struct elf_segment *s = segment_at(page);
+    struct vm_translation tr;
+    const unsigned seen = VM_USER | VM_READ | VM_WRITE | VM_EXEC | VM_GLOBAL;
+
+    if (vm_translate(&as->vm, page, &tr) != VM_OK) {
+        if (s)
+            ktest_fail(t, __FILE__, __LINE__, "page 0x%lx of the segment at 0x%lx is not mapped",
+                       (unsigned long)page, (unsigned long)s->va);
+        return;
+    }
+    if (!s) {
+        ktest_fail(t, __FILE__, __LINE__, "page 0x%lx is mapped, but no segment is there",
+                   (unsigned long)page);
+        return;
+    }
+    if ((tr.flags & seen) != (VM_USER | s->flags))
+        ktest_fail(t, __FILE__, __LINE__,
+                   "page 0x%lx has flags 0x%x, expected 0x%x (VM_USER and its segment's)",
+                   (unsigned long)page, tr.flags & seen, VM_USER | s->flags);
+    const u8 *bytes = phys_to_virt(tr.pa);
+    for (vaddr_t off = 0; off < PAGE_SIZE; off++) {
+        u8 want = expected_byte(s, page + off);
+        if (bytes[off] != want) {
+            ktest_fail(t, __FILE__, __LINE__, "the byte at 0x%lx is 0x%02x, expected 0x%02x (%s)",
+                       (unsigned long)(page + off), bytes[off], want,
+                       want ? "from the file" : "zero: not part of the file's bytes");
+            return;
+        }
+    }
+}
+
+static void the_loader_puts_every_byte_in_place(struct ktest *t)
+{
+    const char *const argv[] = { "image" };
+    u64 before = buddy_free_pages_count();
+    struct exec_result ex;
+    char why[96] = "";
+
+    make_image();
+    int err = exec_load(image, sizeof(image), 1, argv, &ex, why, sizeof(why));
+    if (err) {
+        ktest_fail(t, __FILE__, __LINE__, "exec_load returned %s: %s", errno_name(err), why);
+        return;
+    }
+    for (vaddr_t page = USER_BASE - PAGE_SIZE; page <= IMAGE_END; page += PAGE_SIZE)
+        check_loaded_page(t, ex.as, page);
+    KEXPECT_EQ(t, ex.as->heap_start, (vaddr_t)IMAGE_END);
+    KEXPECT_EQ(t, ex.entry.pc, (uintptr_t)0x400000);
+    aspace_put(ex.as);
+    KEXPECT_EQ(t, buddy_free_pages_count(), before);
+}
+
+static void loading_out_of_memory_leaks_nothing(struct ktest *t)
+{
+    const char *const argv[] = { "image" };
+    u64 before = buddy_free_pages_count();
+    struct exec_result ex;
+    char why[96];
+
+    make_image();
+    /* It needs 7 tables: the root, 3 down to the segments, 3 down to the stack. */
+    for (long tables = 0; tables <= 7; tables++) {
+        pt_alloc_fail_after(tables);
+        int err = exec_load(image, sizeof(image), 1, argv, &ex, why, sizeof(why));
+        pt_alloc_fail_after(-1);
+        if (err == 0)
+            aspace_put(ex.as);
+        else
+            KEXPECT_ERRNO(t, err, -ENOMEM);
+        KEXPECT_EQ(t, buddy_free_pages_count(), before);
+    }
+    /* With memory back, it loads. */
+    KASSERT_ERRNO(t, exec_load(image, sizeof(image), 1, argv, &ex, why, sizeof(why)), 0);
+    aspace_put(ex.as);
+    KEXPECT_EQ(t, buddy_free_pages_count(), before);
+}
+
 static const struct ktest_case user_cases[] = {
     KTEST_CASE(hello_exits_0),
     KTEST_CASE(exit_statuses_come_back),
@@ -171,6 +343,8 @@ static const struct ktest_case user_cases[] = {
     KTEST_CASE(a_bad_elf_is_refused_and_nothing_is_mapped),
     KTEST_CASE(too_many_arguments_are_refused),
     KTEST_CASE(an_unknown_system_call_returns_enosys),
+    KTEST_CASE(the_loader_puts_every_byte_in_place),
+    KTEST_CASE(loading_out_of_memory_leaks_nothing),
     { 0 },
 };
 KTEST_SUITE(user, user_cases);

@@ -139,6 +139,13 @@ static bool user_range_ok(vaddr_t va, u64 size)
            va + size <= USER_END;
 }
 
+/* W^X for user pages: a page the program can write and run is a page it
+ * can put code in. Refused even for a moment (a loader filling text). */
+static bool writable_and_executable(unsigned flags)
+{
+    return (flags & (VM_WRITE | VM_EXEC)) == (VM_WRITE | VM_EXEC);
+}
+
 /* Unmap and free what lies in [va, va + size); the lock is held. */
 static int unmap_locked(struct aspace *as, vaddr_t va, u64 size)
 {
@@ -176,7 +183,7 @@ int aspace_unmap(struct aspace *as, vaddr_t va, u64 size)
 
 int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
 {
-    if (!user_range_ok(va, size))
+    if (!user_range_ok(va, size) || writable_and_executable(flags))
         return -EINVAL;
 
     unsigned long irq = spin_lock_irqsave(&as->lock);
@@ -213,7 +220,7 @@ int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
 
 int aspace_protect(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
 {
-    if (!user_range_ok(va, size))
+    if (!user_range_ok(va, size) || writable_and_executable(flags))
         return -EINVAL;
     unsigned long irq = spin_lock_irqsave(&as->lock);
     int err = vm_protect(&as->vm, va, size, flags | VM_USER);

@@ -54,7 +54,9 @@ struct aspace *aspace_current(void);
 /*
  * Map fresh zeroed pages over [va, va + size) with VM_* flags (VM_USER is
  * added): 2 MiB pages where alignment allows and memory is there, 4 KiB
- * otherwise. 0, or -ENOMEM / -EEXIST / -EINVAL with nothing mapped.
+ * otherwise. 0, or -ENOMEM / -EEXIST / -EINVAL with nothing mapped. Flags
+ * with both VM_WRITE and VM_EXEC are -EINVAL here and in aspace_protect:
+ * no user page is ever writable and executable at once.
  */
 int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags);
 /* Change the permissions of [va, va + size), all mapped. 0 or -EINVAL / -ENOMEM. */

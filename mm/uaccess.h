@@ -23,7 +23,11 @@ struct aspace;
  * system call that must refuse a bad buffer before doing anything.
  */
 int user_range_check(struct aspace *as, vaddr_t va, size_t n, bool write);
-/* 0, or -EFAULT with some of dst possibly written. */
+/*
+ * 0, or -EFAULT with some of dst possibly written when a page inside the
+ * range is refused. A range that wraps past 2^64 or ends above USER_END
+ * is refused at once: nothing copied, no heap page mapped.
+ */
 int copy_from_user(struct aspace *as, void *dst, vaddr_t src, size_t n);
 int copy_to_user(struct aspace *as, vaddr_t dst, const void *src, size_t n);
 

@@ -203,6 +203,11 @@ static const struct bad_case bad_cases[] = {
     { "two segments in one page",
       { PH(1, p_vaddr, 0x400000) },
       .why = "PT_LOAD 2: p_vaddr 0x400000 is below the end of the previous segment" },
+    /* The text ends at 0x400800: its page is not free for the next segment. */
+    { "a segment in the previous one's last page",
+      { PH(1, p_vaddr, 0x400800), PH(1, p_offset, 0x2800) },
+      .why = "PT_LOAD 2: p_vaddr 0x400800 is below the end of the previous segment's last "
+             "page (0x401000)" },
     { "descending order",
       { PH(1, p_vaddr, 0x500000) },
       .why = "PT_LOAD 3: p_vaddr 0x402000 is below the end of the previous segment's last "
