@@ -403,3 +403,15 @@ def test_classroom_workflow_grades_and_reports(tmp_path):
         [("a [x86_64]", "pass", 10), ("b [x86_64]", "fail", 2.5)], result
     with open(out / "results.json") as f:
         assert json.load(f)["score"] == 12.5
+
+
+def test_a_failed_case_shows_its_first_failed_check():
+    """The why of a failed case starts with its first failed check and its
+    values (the one to fix first), then says how many more failed."""
+    diags = ["mm/vm_test.c:31: expected vm_translate(...) == VM_OK", "  left:  VM_ERR_NOT_MAPPED (-4)",
+             "  right: VM_OK (0)", "mm/vm_test.c:33: expected tr.pa == pa", "  left:  0",
+             "  right: 4096", "mm/vm_test.c:40: expected true: x"]
+    assert grade.first_failure(diags) == [
+        "mm/vm_test.c:31: expected vm_translate(...) == VM_OK", "left:  VM_ERR_NOT_MAPPED (-4)",
+        "right: VM_OK (0)", "and 2 more failed checks"]
+    assert grade.first_failure(["some note"]) == ["some note"]

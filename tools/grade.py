@@ -224,6 +224,20 @@ def build_jobs(arches):
 # --- scoring KTAP: in-kernel suites and host tests ------------------------------------
 
 
+def first_failure(diagnostics):
+    """The lines of a case's first failed check ("file:line: expected ...",
+    then its values), and how many more checks failed: the first failure
+    is the one to fix, the later ones often follow from it."""
+    starts = [i for i, d in enumerate(diagnostics) if ktap_check.failure_diagnostic([d])]
+    if not starts:
+        return [d.strip() for d in diagnostics[-3:]]
+    end = starts[1] if len(starts) > 1 else len(diagnostics)
+    lines = [d.strip() for d in diagnostics[starts[0]:min(end, starts[0] + 3)]]
+    if len(starts) > 1:
+        lines.append(f"and {len(starts) - 1} more failed check{'s' * (len(starts) > 2)}")
+    return lines
+
+
 class Tally:
     """The graded cases of one or more KTAP suites: how many, which failed."""
 
@@ -276,7 +290,7 @@ class Tally:
             return
         self.total += 1
         if case.status == "fail":
-            diag = "; ".join(d.strip() for d in case.diagnostics[-3:])
+            diag = "; ".join(first_failure(case.diagnostics))
             self.failures.append(case.name + (f": {diag}" if diag else ""))
         else:
             self.passed += 1
