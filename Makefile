@@ -27,6 +27,23 @@ else
   say = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
+# A fresh machine has no compiler yet, and this file asks the compiler
+# questions while it is read (the toolchain's names, CC_INCLUDE below): so
+# for every goal that builds or runs, the packages Duet needs are installed
+# first, before the rest is read. tools/deps.sh remembers a full check, so
+# this costs a few stat calls once everything is there; sub-makes inherit
+# DUET_DEPS_CHECKED and skip it.
+NO_TOOLS_GOALS := deps deps-check clean help handout
+ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
+  ifndef DUET_DEPS_CHECKED
+    $(shell tools/deps.sh check-or-install >&2)
+    ifneq ($(.SHELLSTATUS),0)
+      $(error tools/deps.sh could not install what Duet needs (its message is above))
+    endif
+    export DUET_DEPS_CHECKED := 1
+  endif
+endif
+
 include mk/toolchain.mk
 
 BUILD := build/$(ARCH)$(if $(filter 1,$(LLVM)),-llvm)
@@ -199,7 +216,8 @@ include mk/host.mk
 deps:
 	$(Q)tools/deps.sh install
 
-# Fast when everything is there; installs what is missing otherwise.
+# Fast when everything is there; installs what is missing otherwise. Done
+# already while the Makefile was read, for every goal that needs the tools.
 deps-check:
 	$(Q)tools/deps.sh check-or-install
 

@@ -1,20 +1,46 @@
 #!/bin/sh
 # Install the Debian packages Duet needs, only those that are missing.
 #   tools/deps.sh install           check every package, install what is missing
-#   tools/deps.sh check-or-install  the same; `make run` and `make test` call it
+#   tools/deps.sh check-or-install  the same, fast when nothing changed: `make`
+#                                   calls it before it reads the Makefile's
+#                                   questions to the compiler (a fresh machine
+#                                   has none yet)
 # A package counts as present when the thing Duet uses from it is there: a
 # command on PATH, a file, or a Python module of the Python that runs pytest.
+# After a full check, build/deps.ok lists where each one was found;
+# check-or-install trusts it while every one of those paths still exists, so
+# a tool that went missing is noticed, and the check costs a few stat calls.
 set -eu
 cd "$(dirname "$0")/.."
+STAMP=build/deps.ok
+
+if [ "${1:-install}" = check-or-install ] && [ -f "$STAMP" ]; then
+    ok=1
+    while IFS= read -r path; do
+        [ -e "$path" ] || { ok=0; break; }
+    done < "$STAMP"
+    [ $ok = 1 ] && exit 0
+fi
 
 missing=""
+found=""
 need() {    # need KIND WHAT PACKAGE
+    where=""
     case $1 in
-    cmd)  command -v "$2" >/dev/null 2>&1 ;;
-    file) ls $2 >/dev/null 2>&1 ;;                      # $2 may be a glob
+    cmd)  where=$(command -v "$2" 2>/dev/null) || where="" ;;
+    file) where=$(ls -d $2 2>/dev/null | head -n 1) || where="" ;;   # $2 may be a glob
     py)   py=$(tools/find-pytest.sh 2>/dev/null | cut -d' ' -f1)
-          [ -n "$py" ] && [ "$py" != false ] && "$py" -c "import $2" 2>/dev/null ;;
-    esac || missing="$missing $3"
+          if [ -n "$py" ] && [ "$py" != false ]; then
+              where=$("$py" -c "import $2, os; print(os.path.dirname($2.__file__))" 2>/dev/null) \
+                  || where=""
+          fi ;;
+    esac
+    if [ -n "$where" ]; then
+        found="$found
+$where"
+    else
+        missing="$missing $3"
+    fi
 }
 
 need cmd  qemu-system-x86_64        qemu-system-x86
@@ -43,8 +69,15 @@ need py   xdist                     python3-pytest-xdist
 
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 if [ -z "${missing# }" ]; then
+    mkdir -p build
+    printf '%s\n' "$found" | sed '/^$/d' > "$STAMP"
     [ "${1:-install}" = install ] && echo "deps: everything Duet needs is installed"
     exit 0
+fi
+rm -f "$STAMP"
+if [ -n "${DUET_DEPS_INSTALLED:-}" ]; then
+    echo "deps: still missing after apt-get install: $missing" >&2
+    exit 1
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -57,3 +90,5 @@ sudo=""
 echo "deps: installing $missing"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+# Installed: check again, which writes the stamp (or says what is still missing).
+DUET_DEPS_INSTALLED=1 exec "$0" "${1:-install}"

@@ -12,14 +12,12 @@
 #define UART_IER 1 /* interrupt enable */
 #define UART_DLL 0 /* divisor latch, low byte (DLAB = 1) */
 #define UART_DLM 1 /* divisor latch, high byte (DLAB = 1) */
-#define UART_FCR 2 /* FIFO control */
 #define UART_LCR 3 /* line control */
 #define UART_MCR 4 /* modem control */
 #define UART_LSR 5 /* line status */
 
 #define LCR_8N1          0x03
 #define LCR_DLAB         0x80
-#define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear both */
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DATA_READY   0x01
 #define LSR_THR_EMPTY    0x20
@@ -32,7 +30,14 @@ void serial_init(void)
     outb(COM1 + UART_DLL, BAUD_DIVISOR & 0xff);
     outb(COM1 + UART_DLM, BAUD_DIVISOR >> 8);
     outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR);
+    /*
+     * The FIFO control register is left as the firmware left it: clearing
+     * the receive FIFO, or turning the FIFOs on (which empties them, 16550D
+     * data sheet, FCR bit 0), would drop what was typed before the kernel
+     * ran, and QEMU offers the UART the next waiting byte only when the
+     * guest reads one (hw/char/serial.c), so the rest would wait there for
+     * the next key. A polled console needs no FIFO.
+     */
     outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 

@@ -91,7 +91,7 @@ line), so that gdb knows the kernel's symbols."""
         if len(argv) != 2 or argv[0] not in GDB_ARCH or not argv[1].isdigit():
             raise gdb.GdbError("usage: duet-attach x86_64|aarch64 PORT")
         gdb.execute("set architecture " + GDB_ARCH[argv[0]])
-        gdb.execute("target remote :" + argv[1])
+        gdb.execute("target remote 127.0.0.1:" + argv[1])
 
 
 # --- duet-pt: x86_64 (Intel SDM Vol. 3A, 4.5 "4-level paging") -------------------

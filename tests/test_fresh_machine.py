@@ -1,0 +1,81 @@
+"""The README's first command on a machine without a compiler.
+
+A fresh Debian has git, make and sudo, and no compiler: `make ARCH=x86_64
+run` must install the packages and then build and boot, on the first try.
+The Makefile asks the compiler questions while it is read (its include
+directory), so the install has to come before that. This test makes such a
+machine out of this one: a PATH with every command of /usr/bin but the C
+compilers, and an apt-get that "installs" a compiler by putting the real
+one on that PATH, as the real apt-get would.
+"""
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+import harness
+
+REPO = harness.REPO
+COMPILERS = ("gcc", "cc", "c89", "c99", "gcc-12", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc-12",
+             "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc-12")
+# What apt-get puts on PATH for each package name tools/deps.sh asks for.
+PACKAGES = {"gcc": ("gcc", "cc", "x86_64-linux-gnu-gcc"),
+            "gcc-aarch64-linux-gnu": ("aarch64-linux-gnu-gcc",)}
+
+FAKE_APT = """#!/bin/sh
+# apt-get of the test's fresh machine: install only puts compilers on PATH.
+echo "apt-get $*" >> "{log}"
+[ "$1" = install ] || exit 0
+for pkg in "$@"; do
+    case $pkg in
+{cases}
+    esac
+done
+"""
+
+
+@pytest.fixture
+def fresh_machine(tmp_path):
+    """(PATH, apt-get's log) of a machine without C compilers."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for top in ("/usr/bin", "/usr/sbin"):
+        for name in os.listdir(top):
+            if name not in COMPILERS and not (bin_dir / name).exists():
+                os.symlink(os.path.join(top, name), bin_dir / name)
+    log = tmp_path / "apt.log"
+    cases = "\n".join(
+        f"    {pkg}) " + " ".join(f'ln -sf "$(readlink -f /usr/bin/{c})" "{bin_dir}/{c}";'
+                                for c in cmds) + " ;;"
+        for pkg, cmds in PACKAGES.items())
+    apt = bin_dir / "apt-get"
+    apt.unlink()
+    apt.write_text(FAKE_APT.format(log=log, cases=cases))
+    apt.chmod(apt.stat().st_mode | stat.S_IEXEC)
+    if os.geteuid() != 0:       # deps.sh runs apt-get through sudo when not root
+        sudo = bin_dir / "sudo"
+        sudo.unlink(missing_ok=True)
+        sudo.write_text('#!/bin/sh\nexec "$@"\n')
+        sudo.chmod(0o755)
+    return str(bin_dir), log
+
+
+@pytest.mark.x86_64
+def test_make_run_works_first_try_without_a_compiler(fresh_machine, tmp_path):
+    """`make ARCH=x86_64 run` installs the compilers, then builds and boots
+    (here with the command line that runs one suite and powers off)."""
+    path, log = fresh_machine
+    assert shutil.which("gcc", path=path) is None
+    tree = tmp_path / "duet"
+    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
+    env["PATH"] = path
+    proc = subprocess.run(["make", "ARCH=x86_64", "run", "CMDLINE=ktest=string", "-j2"],
+                          cwd=tree, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=harness.scaled(600))
+    out = proc.stdout + proc.stderr
+    assert "apt-get install" in log.read_text() and " gcc" in log.read_text(), out
+    assert proc.returncode == 0, out[-4000:]
+    assert "ok 1 string" in out, out[-4000:]
