@@ -11,14 +11,18 @@ $(ARCH_LDS): arch/x86_64/kernel.lds.S include/duet/kernel.lds.h include/duet/lay
 	$(Q)$(CC) -E -P -x c -D__ASSEMBLER__ -Iinclude -Iarch/x86_64/include $< -o $@
 
 # The ISO: GRUB (BIOS), grub.cfg, the kernel. SOURCE_DATE_EPOCH keeps it reproducible.
+# The kernel on the ISO has no debug information: GRUB copies an ELF's
+# non-allocated sections into RAM (the Multiboot2 ELF-sections tag), which
+# the kernel must then keep reserved, and its growing debug information had
+# come to cost more RAM than the BIOS. gdb reads build/<arch>/duet.elf.
 ISO := $(BUILD)/duet.iso
 ARCH_IMAGES := $(ISO)
 GRUB_MODULES := multiboot2 normal search search_fs_file fat iso9660 biosdisk part_msdos \
                 configfile test echo serial terminal
-$(ISO): $(ELF) boot/grub.cfg
+$(ISO): $(ELF) boot/grub.cfg arch/x86_64/arch.mk
 	$(call say,ISO,$@)
 	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	@cp $(ELF) $(BUILD)/iso/boot/duet.elf
+	@$(OBJCOPY) --strip-debug $(ELF) $(BUILD)/iso/boot/duet.elf
 	@cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	$(Q)SOURCE_DATE_EPOCH=0 grub-mkrescue --install-modules="$(GRUB_MODULES)" \
 	    --fonts= --locales= --themes= -o $@ $(BUILD)/iso > $(BUILD)/grub-mkrescue.log 2>&1 \
