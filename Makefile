@@ -60,10 +60,15 @@ OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
 # stdbool.h) and nothing from the host's libc.
 CC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
+# No unwind tables (.eh_frame, which the linker script discards: nothing
+# unwinds at run time), but with -g the call-frame information goes to
+# .debug_frame, which gdb reads to walk the stack. AArch64's GCC makes
+# unwind tables unless told not to, and then gdb had none.
+
 CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(CC_INCLUDE) \
           -fno-pic -fno-pie -fno-stack-protector -fno-common \
           -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
-          -fno-asynchronous-unwind-tables $(TOOLCHAIN_CFLAGS) \
+          -fno-asynchronous-unwind-tables -fno-unwind-tables $(TOOLCHAIN_CFLAGS) \
           -Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes \
           -Wmissing-prototypes -Wshadow -Wvla \
           -ffile-prefix-map=$(CURDIR)/= \

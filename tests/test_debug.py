@@ -71,24 +71,21 @@ def frames(text):
     return [m.group(2) for m in FRAME_RE.finditer(text)]
 
 
-def test_gdb_session(arch, request):
-    """gdb attaches with duet-attach, stops in kmain, backtraces, walks the
-    page tables with duet-pt, and unwinds a fault through the trap frame."""
+def gdb_session(arch, request, cmdline, steps):
+    """Run gdb-multiarch with tools/gdb/duet.gdb against a halted QEMU booted
+    with `cmdline`, through `steps`; -> (gdb's output, report(headline))."""
     gdb = shutil.which("gdb-multiarch")
     if not gdb:
         pytest.skip("gdb-multiarch is not installed (apt-get install gdb-multiarch)")
     b = harness.require_build(arch)
     elf = os.path.join(b.build_dir, "duet.elf")
     port = free_port()
-    cfg = RunConfig(arch=arch, cmdline="crash=null", gdb=True, gdb_port=port)
-    log_path = os.path.join(harness.LOG_DIR, harness.sanitize(request.node.nodeid) + ".log")
+    cfg = RunConfig(arch=arch, cmdline=cmdline, gdb=True, gdb_port=port)
+    log_path = os.path.join(harness.LOG_DIR,
+                            harness.sanitize(request.node.nodeid) + ".log")
     os.makedirs(harness.LOG_DIR, exist_ok=True)
 
-    steps = [f"duet-attach {arch} {port}",
-             "hbreak kmain", "continue", "echo @@bt\\n", "bt",
-             "echo @@pt\\n", "duet-pt kmain",
-             f"hbreak {TRAP_HANDLER[arch]}", "continue", "echo @@trap\\n", "bt",
-             "echo @@end\\n", "kill"]
+    steps = [f"duet-attach {arch} {port}"] + steps + ["echo @@end\\n", "kill"]
     argv = [gdb, "-q", "-nx", "-batch", "-x", GDB_SCRIPT]
     for step in steps:
         argv += ["-ex", step]
@@ -130,6 +127,16 @@ def test_gdb_session(arch, request):
                 f"{output.rstrip()}\n--- last {harness.TAIL_LINES} lines of the console ---\n"
                 f"{tail}")
 
+    return output, report
+
+
+def test_gdb_session(arch, request):
+    """gdb attaches with duet-attach, stops in kmain, backtraces, walks the
+    page tables with duet-pt, and unwinds a fault through the trap frame."""
+    output, report = gdb_session(arch, request, "crash=null", [
+        "hbreak kmain", "continue", "echo @@bt\\n", "bt",
+        "echo @@pt\\n", "duet-pt kmain",
+        f"hbreak {TRAP_HANDLER[arch]}", "continue", "echo @@trap\\n", "bt"])
     assert "@@end" in output, report("the gdb session did not finish")
 
     bt = frames(section(output, "bt"))
@@ -150,3 +157,21 @@ def test_gdb_session(arch, request):
         report(f"crash=null did not stop in {TRAP_HANDLER[arch]}: {trap}")
     assert "crash_null" in trap and "kmain" in trap, \
         report(f"the backtrace from the trap handler does not reach crash_null and kmain: {trap}")
+
+
+def test_gdb_backtrace_from_deep_in_the_kernel(arch, request):
+    """From a breakpoint three calls below kmalloc, gdb unwinds every frame
+    to boot.S: the image carries unwind information (.debug_frame) on both
+    arches. (AArch64's once had none: GCC put it in .eh_frame, which the
+    linker script discards, and gdb stopped at kmalloc with "previous frame
+    identical".)"""
+    output, report = gdb_session(arch, request, "crash=kfree-twice", [
+        "hbreak buddy_alloc_pages", "continue", "echo @@bt\\n", "bt"])
+    assert "@@end" in output, report("the gdb session did not finish")
+    bt = frames(section(output, "bt"))
+    assert bt[:1] == ["buddy_alloc_pages"] and "kmalloc" in bt, \
+        report(f"the breakpoint under kmalloc was not where the backtrace starts: {bt}")
+    for caller in ("crash_kfree_twice", "kmain", C_ENTRY[arch]):
+        assert caller in bt, report(f"the backtrace misses {caller}: {bt}")
+    assert bt[-1] == BOOT_ENTRY[arch], \
+        report(f"the backtrace should end at boot.S's {BOOT_ENTRY[arch]}: {bt}")

@@ -122,3 +122,25 @@ def test_uptdump_shows_a_programs_segments_and_stack(arch, boot):
     assert (int(end, 16), size, w, x) == (0x7ffffffff000, "64K", "RW", "NX"), \
         r.report("the stack is not 64 KiB of RW NX memory ending at USER_STACK_TOP")
     assert int(rows[-2][1], 16) < int(start, 16) - 0x1000, r.report("no guard page below the stack")
+
+
+@pytest.mark.parametrize("cpu", ["", "max"], ids=["default-cpu", "cpu-max"])
+def test_flags_a_program_sets_do_not_reach_the_kernel(arch, boot, cpu):
+    """A program sets the flags it may (x86_64: DF, NT, AC; AArch64: NZCV),
+    then makes a system call: answered, and it goes on. Another sets them
+    and faults: killed with a report, and the kernel goes on with flags of
+    its own (x86_trap panics if DF or AC reach it; with NT, the kernel's
+    own iretq would fault) so the next program runs normally. With
+    CPU=max, SMAP and PAN are on and must stay on."""
+    def session(console):
+        for line in ("run flags_syscall", "run flags_fault", "run flags_syscall", "run hello"):
+            console.command(line)
+        console.command("poweroff")
+
+    r = boot(arch, cpu=cpu, send=session)
+    harness.check(r, "ok")
+    assert r.log.count("flags_syscall: ok\n") == 2, r.report("flags_syscall did not get its answer")
+    harness.require(r, re.compile(r"^\*\*\* flags_fault \(pid \d+\) killed: status 139 \*\*\*$",
+                                  re.M), "flags_fault was not killed with a report")
+    assert "survived" not in r.log, r.report("flags_fault survived its fault")
+    harness.require(r, "hello, world\n", "hello did not run after them")

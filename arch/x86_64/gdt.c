@@ -31,9 +31,10 @@ struct tss {
 #define DESC_USER_CODE64   0x00affa000000ffffULL /* DPL 3, L */
 #define TSS_TYPE_AVAILABLE 0x89                  /* P, type 9: 64-bit TSS */
 
-#define DOUBLE_FAULT_STACK_SIZE 8192
+#define IST_STACK_SIZE 8192
 
-static u8 double_fault_stack[DOUBLE_FAULT_STACK_SIZE] __aligned(16);
+/* One stack per IST slot (gdt.h), each for its own kind of trap. */
+static u8 ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 static struct tss tss;
 static u64 gdt[GDT_ENTRIES] __aligned(16);
 
@@ -65,8 +66,8 @@ void gdt_init(void)
     gdt[GDT_KERNEL_DATA / 8] = DESC_KERNEL_DATA;
     gdt[GDT_USER_DATA / 8] = DESC_USER_DATA;
     gdt[GDT_USER_CODE / 8] = DESC_USER_CODE64;
-    tss.ist[IST_DOUBLE_FAULT - 1] =
-        (u64)(uintptr_t)(double_fault_stack + sizeof(double_fault_stack));
+    for (unsigned slot = IST_DOUBLE_FAULT; slot <= IST_MACHINE_CHECK; slot++)
+        tss.ist[slot - 1] = (u64)(uintptr_t)(ist_stacks[slot - 1] + IST_STACK_SIZE);
     tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
     set_tss_descriptor(&gdt[GDT_TSS / 8], &tss);
 

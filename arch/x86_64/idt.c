@@ -1,7 +1,7 @@
 /*
  * The IDT: one 64-bit interrupt gate per exception vector 0..31, each
- * pointing at its stub in trap_entry.S. The double fault (vector 8) runs
- * on its own IST stack (see gdt.c).
+ * pointing at its stub in trap_entry.S. The double fault, the NMI and the
+ * machine check run on IST stacks of their own (gdt.h says why).
  */
 #include <duet/compiler.h>
 #include "gdt.h"
@@ -10,7 +10,9 @@
 #define IDT_VECTORS         256
 #define EXCEPTION_VECTORS   32
 #define GATE_INTERRUPT      0x8e /* P, DPL 0, type 0xE: 64-bit interrupt gate */
-#define VECTOR_DOUBLE_FAULT 8
+#define VECTOR_NMI           2
+#define VECTOR_DOUBLE_FAULT  8
+#define VECTOR_MACHINE_CHECK 18
 
 struct idt_gate {
     u16 offset_low;
@@ -45,6 +47,9 @@ void idt_init(void)
     } __packed idtr = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 
     for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
-        set_gate(v, trap_stubs[v], v == VECTOR_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0);
+        set_gate(v, trap_stubs[v], 0);
+    set_gate(VECTOR_NMI, trap_stubs[VECTOR_NMI], IST_NMI);
+    set_gate(VECTOR_DOUBLE_FAULT, trap_stubs[VECTOR_DOUBLE_FAULT], IST_DOUBLE_FAULT);
+    set_gate(VECTOR_MACHINE_CHECK, trap_stubs[VECTOR_MACHINE_CHECK], IST_MACHINE_CHECK);
     __asm__ volatile("lidt %0" : : "m"(idtr));
 }

@@ -6,6 +6,7 @@
  * back to the test (include/duet/fault.h has the shared shape).
  */
 #include <duet/fault.h>
+#include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/trap.h>
 #include <arch/x86.h>
@@ -101,11 +102,22 @@ static struct fault_info decode_fault(const struct trap_frame *f, const char *na
     return info;
 }
 
+/* Flags the entry code must have cleared (trap_entry.S, trap_common). */
+#define RFLAGS_DF (1ul << 10)
+#define RFLAGS_AC (1ul << 18)
+
 void x86_trap(struct trap_frame *f)
 {
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
                                                                     : "Reserved exception";
     struct fault_info info;
+    u64 flags;
+
+    __asm__ volatile("pushfq\n\tpopq %0" : "=r"(flags));
+    if (flags & (RFLAGS_DF | RFLAGS_AC))
+        panic("x86_trap: entered with RFLAGS 0x%lx: DF or AC left as the interrupted code set "
+              "them",
+              (unsigned long)flags);
 
     if (f->vector == X86_SYSCALL_VECTOR) {
         const u64 args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };

@@ -29,6 +29,16 @@ trap_stub_\vector:
     .endr
 
 trap_common:
+    /*
+     * The kernel's flags, whatever the interrupted code left: an interrupt
+     * gate clears IF, TF, NT and RF (SDM Vol. 3A 6.12.1.3) but not DF or
+     * AC. A user program may set both: DF=1 would run the kernel's string
+     * instructions backwards (the C ABI promises DF=0 at every call), and
+     * AC=1 turns SMAP off. popfq at CPL 0 sets them all; iretq gives the
+     * interrupted code its own flags back from the frame.
+     */
+    pushq $0x2                          /* only the always-one bit */
+    popfq
     pushq %rax
     pushq %rbx
     pushq %rcx

@@ -16,6 +16,7 @@
 #define RFLAGS_TF (1u << 8)
 #define RFLAGS_IF (1u << 9)
 #define RFLAGS_DF (1u << 10)
+#define RFLAGS_NT (1u << 14) /* clear, or the kernel's own iretq raises #GP (SDM Vol. 2A, IRET) */
 #define RFLAGS_AC (1u << 18) /* clear, or SMAP would let the kernel touch user pages */
 
 extern char x86_syscall_entry[];
@@ -27,7 +28,7 @@ void x86_user_init(void)
      * the user selectors for that (user data 0x18, user code 0x20). */
     wrmsr(MSR_STAR, ((u64)(GDT_USER_DATA - 8) << 48) | ((u64)GDT_KERNEL_CODE << 32));
     wrmsr(MSR_LSTAR, (u64)(uintptr_t)x86_syscall_entry);
-    wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_AC);
+    wrmsr(MSR_FMASK, RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 

@@ -76,4 +76,12 @@ void arch_privileged_instruction(void);
 void arch_return_only(void);
 extern const char arch_return_only_end[];
 
+/* write(1, msg, len) made with the flags a hostile program can set before
+ * a system call (x86_64: DF, NT and AC; AArch64: N, Z, C and V); the
+ * helper clears them again before it returns the kernel's result. */
+long arch_write_with_odd_flags(const char *msg, unsigned long len);
+/* Set those flags, then read address 0: the kernel must end the program
+ * and go on with its own flags. */
+void arch_fault_with_odd_flags(void);
+
 #endif
