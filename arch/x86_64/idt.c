@@ -7,9 +7,9 @@
 #include "gdt.h"
 #include "x86_64.h"
 
-#define IDT_VECTORS         256
-#define EXCEPTION_VECTORS   32
-#define GATE_INTERRUPT      0x8e /* P, DPL 0, type 0xE: 64-bit interrupt gate */
+#define IDT_VECTORS          256
+#define EXCEPTION_VECTORS    32
+#define GATE_INTERRUPT       0x8e /* P, DPL 0, type 0xE: 64-bit interrupt gate */
 #define VECTOR_NMI           2
 #define VECTOR_DOUBLE_FAULT  8
 #define VECTOR_MACHINE_CHECK 18
