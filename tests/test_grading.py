@@ -328,7 +328,8 @@ def test_run_autograder_grades_for_real(tmp_path):
         results = json.load(f)
     top = sum(t["max_score"] for t in results["tests"])
     assert results["score"] == top == sum(
-        t["points"] for t in CATALOG["labs"]["4"]["tests"]), proc.stdout
+        t["points"] for t in CATALOG["labs"]["4"]["tests"]
+        if t.get("arch", "x86_64") == "x86_64"), proc.stdout
     for t in results["tests"]:
         assert set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}, t
 

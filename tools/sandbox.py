@@ -358,6 +358,27 @@ def _uid_processes(uid):
     return pids
 
 
+def _kill_every_process_of(uid):
+    """kill(-1, SIGKILL) as `uid`. The kernel signals every process of the
+    uid in one pass under its task-list lock, and a fork racing with it is
+    abandoned (fork fails when a fatal signal is pending), so a daemon that
+    is forking at that moment leaves no child behind; a scan of /proc
+    followed by kill() would miss the child born between the two."""
+    for _ in range(3):
+        child = os.fork()
+        if child == 0:
+            try:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        if not _uid_processes(uid):
+            return
+
+
 class Watchdog:
     """Polls the sandbox's processes: their resident memory together and
     their number (threads included); stops everything past a limit."""
@@ -391,11 +412,7 @@ class Watchdog:
         except (ProcessLookupError, PermissionError):
             pass
         if mode() != "off" and os.geteuid() == 0:   # nothing else runs as self.uid
-            for pid in _uid_processes(self.uid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            _kill_every_process_of(self.uid)
 
     def finish(self):
         """The run is over (or its time is): stop what is left, then wait for it."""
