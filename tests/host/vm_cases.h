@@ -593,8 +593,12 @@ static void running_out_of_memory_leaves_no_trace(void)
         /* Needs tables at three levels in another part of the space. */
         int err = vm_map(&kspace, KVA + (1ULL << 39) - PAGE_SIZE, 0x9000, 2 * PAGE_SIZE, KRW, 0);
         fail_after = -1;
-        if (err == VM_OK)
+        if (err == VM_OK) {
+            /* Every table it needed came: all of the range is mapped. */
+            EXPECT_MAPS(&kspace, KVA + (1ULL << 39) - PAGE_SIZE, 0x9000, PAGE_SIZE, KRW);
+            EXPECT_MAPS(&kspace, KVA + (1ULL << 39), 0xa000, PAGE_SIZE, KRW);
             break;
+        }
         CHECK_EQ(err, VM_ERR_NO_MEMORY);
         CHECK_EQ(frames_in_use, before);
         CHECK_EQ(count_leaves(&kspace), leaves);
