@@ -328,12 +328,12 @@ static void expect_pmo(const struct region *regions, size_t n, bool with_1g_page
 static void a_pc_with_256_mib(void)
 {
     for (int with_1g = 0; with_1g < 2; with_1g++) {
-        EXPECT_PMO(with_1g, { 0x0, 0x9f000, MEM_USABLE }, { 0x9f000, 0xc9000, MEM_RESERVED },
-                   { 0x168000, 0x98000, MEM_USABLE }, { 0x200000, 0x200000, MEM_KERNEL },
+        EXPECT_PMO(with_1g, { 0x0, 0x9f000, MEM_USABLE }, { 0x9f000, 0xe4000, MEM_RESERVED },
+                   { 0x183000, 0x7d000, MEM_USABLE }, { 0x200000, 0x200000, MEM_KERNEL },
                    { 0x400000, 0xf9f8000, MEM_USABLE }, { 0xfdf8000, 0x1e8000, MEM_EARLY_ALLOC },
                    { 0xffe0000, 0x20000, MEM_RESERVED });
-        CHECK_STR(printed, "pmo: 255 MiB of RAM at 0xffff800000000000: 0 x 1 GiB, 126 x 2 MiB, "
-                           "791 x 4 KiB pages; 3 table pages\n");
+        CHECK_STR(printed, "pmo: 254 MiB of RAM at 0xffff800000000000: 0 x 1 GiB, 126 x 2 MiB, "
+                           "764 x 4 KiB pages; 3 table pages\n");
     }
 }
 
