@@ -71,23 +71,25 @@ void pmo_expand(struct vm_space *kernel, const struct memmap *m)
     u64 tables_before = vm_table_pages(kernel), bytes = 0;
     paddr_t lo = PADDR_NONE, hi = 0;
 
-    /* Join neighbouring RAM regions into runs of whole pages, so a run can
-     * use a 1 GiB page across a region boundary. */
-    for (size_t i = 0; i < m->count;) {
-        if (!mem_type_is_ram(m->regions[i].type)) {
-            i++;
+    /* Join RAM regions into runs of whole pages, so a run can use a 1 GiB
+     * page across a region boundary: the next RAM region joins the run when
+     * it starts in the run's last page or right after it, even past a
+     * non-RAM region that shares that page. */
+    for (size_t i = 0; i < m->count; i++) {
+        if (!mem_type_is_ram(m->regions[i].type))
             continue;
-        }
         paddr_t start = ALIGN_DOWN(m->regions[i].base, (paddr_t)PAGE_SIZE);
-        paddr_t end = m->regions[i].base + m->regions[i].size;
-        for (i++; i < m->count && mem_type_is_ram(m->regions[i].type) &&
-                  m->regions[i].base <= ALIGN_UP(end, (paddr_t)PAGE_SIZE);
-             i++)
-            end = m->regions[i].base + m->regions[i].size;
-        end = ALIGN_UP(end, (paddr_t)PAGE_SIZE);
-        if (end - start > PMO_END - PHYS_OFFSET - start)
-            panic("pmo_expand: RAM at 0x%llx lies beyond the PMO's %llu TiB",
-                  (unsigned long long)start, (unsigned long long)((PMO_END - PHYS_OFFSET) >> 40));
+        paddr_t end = ALIGN_UP(m->regions[i].base + m->regions[i].size, (paddr_t)PAGE_SIZE);
+        for (size_t j = i + 1;
+             j < m->count && ALIGN_DOWN(m->regions[j].base, (paddr_t)PAGE_SIZE) <= end; j++)
+            if (mem_type_is_ram(m->regions[j].type)) {
+                end = ALIGN_UP(m->regions[j].base + m->regions[j].size, (paddr_t)PAGE_SIZE);
+                i = j;
+            }
+        if (end > PMO_END - PHYS_OFFSET)
+            panic("pmo_expand: RAM at [0x%llx, 0x%llx) lies beyond the PMO's %llu TiB",
+                  (unsigned long long)start, (unsigned long long)end,
+                  (unsigned long long)((PMO_END - PHYS_OFFSET) >> 40));
         int err = vm_map(kernel, PHYS_OFFSET + start, start, end - start, flags, 2);
         if (err)
             panic("pmo_expand: cannot map [0x%llx, 0x%llx): %s", (unsigned long long)start,
