@@ -19,7 +19,12 @@
 #include <mm/elf.h>
 #include <mm/uaccess.h>
 
-/* Map one segment writable, fill it, then give it its own permissions. */
+/*
+ * Map the pages of one segment that elf_parse() vouched for, holding its
+ * file bytes and zeros after them, with exactly the segment's permissions.
+ * No user page may be writable and executable at any moment, not even
+ * while it is being filled.
+ */
 static int load_segment(struct aspace *as, const u8 *file, const struct elf_segment *seg)
 {
     /* LAB 5 BEGIN: load_segment */

@@ -20,13 +20,19 @@
 static struct aspace *current_aspace;
 static struct aspace kernel_aspace;
 
-/* The buddy order of the block a user leaf at `level` maps. */
+/*
+ * The buddy order of the block that a user leaf at `level` (vm.h's
+ * numbering) maps at va: the block is exactly the leaf's size. A leaf of
+ * a size no user page has means corrupt tables: panic, naming va.
+ */
 static unsigned leaf_order(unsigned level, vaddr_t va)
 {
+    /* LAB 5 BEGIN: leaf_order */
     if (level > 1)
         panic("aspace: a 1 GiB user page at 0x%lx; user pages are 4 KiB or 2 MiB",
               (unsigned long)va);
     return level * HUGE_ORDER;
+    /* LAB 5 END */
 }
 
 static int errno_of(int vm_err)
@@ -82,10 +88,13 @@ void aspace_get(struct aspace *as)
     spin_unlock_irqrestore(&as->lock, flags);
 }
 
+/* vm_for_each_leaf's callback for aspace_destroy: give back the block one user leaf maps. */
 static __unused void free_user_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags,
                                     void *arg)
 {
+    /* LAB 5 BEGIN: free_user_leaf */
     buddy_free_pages(pa, leaf_order(level, va));
+    /* LAB 5 END */
 }
 
 static void aspace_destroy(struct aspace *as)
@@ -272,13 +281,23 @@ vaddr_t aspace_brk(struct aspace *as, vaddr_t addr)
 
 /* --- clone ----------------------------------------------------------------------------- */
 
+/* What aspace_clone hands to clone_leaf through vm_for_each_leaf's arg. */
+/* LAB 5 BEGIN: struct clone_state */
+/* LAB 5 STUB: struct clone_state; */
 struct clone_state {
     struct aspace *copy;
-    int err;
+    int err; /* the first error; once set, the remaining leaves are skipped */
 };
+/* LAB 5 END */
 
+/*
+ * vm_for_each_leaf's callback for aspace_clone: one leaf of the original
+ * (va, pa, level, flags) into the copy that `arg` leads to, or the first
+ * error remembered there.
+ */
 static __unused void clone_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg)
 {
+    /* LAB 5 BEGIN: clone_leaf */
     struct clone_state *st = arg;
     unsigned order = leaf_order(level, va);
 
@@ -295,6 +314,7 @@ static __unused void clone_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned
         buddy_free_pages(page, order);
         st->err = errno_of(err);
     }
+    /* LAB 5 END */
 }
 
 struct aspace *aspace_clone(struct aspace *as)

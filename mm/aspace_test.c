@@ -16,11 +16,12 @@
 #include <mm/pmo.h>
 #include <mm/uaccess.h>
 
-#define HUGE_SIZE (2 * MiB)
-#define RW        (VM_READ | VM_WRITE)
+#define HUGE_SIZE  (2 * MiB)
+#define HUGE_ORDER 9 /* the buddy order of a 2 MiB block */
+#define RW         (VM_READ | VM_WRITE)
 /* Creations in a row: enough struct aspace to fill several slab pages, so
  * one leaked per creation shows in the buddy free count. */
-#define MANY      256
+#define MANY       256
 
 /* The spaces a case holds; the suite's exit puts what a failed case left. */
 static struct aspace *held[4];
@@ -50,9 +51,63 @@ static void put_space(struct aspace *as)
     aspace_put(as);
 }
 
+/*
+ * Blocks a case took out of the buddy allocator to run it short of memory,
+ * chained through their first bytes: the next block and this one's order.
+ */
+struct hoarded {
+    paddr_t next;
+    unsigned order;
+};
+static paddr_t hoard = PADDR_NONE;
+
+static void hoard_block(paddr_t pa, unsigned order)
+{
+    *(struct hoarded *)phys_to_virt(pa) = (struct hoarded){ hoard, order };
+    hoard = pa;
+}
+
+/* Take every free block of `order` and above (those come back split). */
+static void hoard_all(unsigned order)
+{
+    paddr_t pa;
+
+    while ((pa = buddy_alloc_pages(order)) != PADDR_NONE)
+        hoard_block(pa, order);
+}
+
+static void give_back_hoard(void)
+{
+    while (hoard != PADDR_NONE) {
+        struct hoarded h = *(struct hoarded *)phys_to_virt(hoard);
+
+        buddy_free_pages(hoard, h.order);
+        hoard = h.next;
+    }
+}
+
+/*
+ * Leave the buddy allocator free pages but no free 2 MiB block: take a
+ * 2 MiB block, then everything else, then give the block back and take one
+ * page of it, which splits it into 511 free pages in smaller blocks.
+ */
+static bool leave_no_2m_block(void)
+{
+    paddr_t big = buddy_alloc_pages(HUGE_ORDER);
+
+    if (big == PADDR_NONE)
+        return false;
+    for (int order = BUDDY_MAX_ORDER; order >= 0; order--)
+        hoard_all((unsigned)order);
+    buddy_free_pages(big, HUGE_ORDER);
+    hoard_block(buddy_alloc_pages(0), 0); /* from big: nothing else is free */
+    return buddy_free_pages_count() == (1u << HUGE_ORDER) - 1;
+}
+
 /* After every case: no failure injection, no user half, no space left over. */
 static void aspace_suite_exit(void)
 {
+    give_back_hoard();
     pt_alloc_fail_after(-1);
     aspace_switch(NULL);
     for (unsigned i = 0; i < ARRAY_SIZE(held); i++) {
@@ -383,6 +438,18 @@ static void clone_out_of_memory_leaks_nothing(struct ktest *t)
         if (copy)
             aspace_put(copy);
     }
+
+    /* Out of 2 MiB blocks, with a 2 MiB page to copy after 16 small ones. */
+    KASSERT_ERRNO(t, aspace_map_zeroed(as, 2 * GiB, HUGE_SIZE, RW), 0);
+    KASSERT_TRUE(t, leave_no_2m_block());
+    before = buddy_free_pages_count();
+    struct aspace *copy = aspace_clone(as);
+    expect_unlocked(t, as);
+    KEXPECT_TRUE(t, copy == NULL);
+    KEXPECT_EQ(t, buddy_free_pages_count(), before);
+    if (copy)
+        aspace_put(copy);
+    give_back_hoard();
     put_space(as);
 }
 
@@ -399,6 +466,9 @@ static void references_keep_it_alive(struct ktest *t)
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
 
+/* Static: bigger than is wise on a 16 KiB kernel stack. */
+static u8 pattern[4 * PAGE_SIZE], back[4 * PAGE_SIZE];
+
 static void the_heap_is_mapped_on_first_touch(struct ktest *t)
 {
     u64 before = buddy_free_pages_count();
@@ -414,8 +484,16 @@ static void the_heap_is_mapped_on_first_touch(struct ktest *t)
     KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB + 3 * PAGE_SIZE, FAULT_EXEC), -EFAULT);
     KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB + 10 * PAGE_SIZE, FAULT_READ), -EFAULT);
     KEXPECT_ERRNO(t, aspace_fault(as, 16 * MiB - 1, FAULT_READ), -EFAULT);
-    /* copy_to_user touches a heap page too. */
-    KEXPECT_ERRNO(t, copy_to_user(as, 16 * MiB + 5 * PAGE_SIZE, &byte, 1), 0);
+    /* A copy touches a heap page too, and then moves its bytes: into it,
+     * and out of one never touched before (zeros). */
+    KEXPECT_ERRNO(t, copy_to_user(as, 16 * MiB + 5 * PAGE_SIZE + 9, &byte, 1), 0);
+    KEXPECT_EQ(t, aspace_mapped_bytes(as), 2ULL * PAGE_SIZE);
+    KEXPECT_EQ(t, byte_at(as, 16 * MiB + 5 * PAGE_SIZE + 9), 7);
+    memset(back, 0xee, PAGE_SIZE);
+    KEXPECT_ERRNO(t, copy_from_user(as, back, 16 * MiB + 6 * PAGE_SIZE, PAGE_SIZE), 0);
+    KEXPECT_EQ(t, aspace_mapped_bytes(as), 3ULL * PAGE_SIZE);
+    KEXPECT_EQ(t, back[0] | back[PAGE_SIZE - 1], 0);
+    KEXPECT_EQ(t, aspace_brk(as, 16 * MiB + 6 * PAGE_SIZE), 16 * MiB + 6 * PAGE_SIZE);
     KEXPECT_EQ(t, aspace_mapped_bytes(as), 2ULL * PAGE_SIZE);
     /* Shrinking frees what lies past the new end; asking changes nothing. */
     KEXPECT_EQ(t, aspace_brk(as, 16 * MiB + 4 * PAGE_SIZE), 16 * MiB + 4 * PAGE_SIZE);
@@ -426,9 +504,6 @@ static void the_heap_is_mapped_on_first_touch(struct ktest *t)
     put_space(as);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
-
-/* Static: bigger than is wise on a 16 KiB kernel stack. */
-static u8 pattern[4 * PAGE_SIZE], back[4 * PAGE_SIZE];
 
 static void user_copies_put_every_byte_in_its_page(struct ktest *t)
 {

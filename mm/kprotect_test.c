@@ -565,6 +565,9 @@ static void no_lower_half_without_a_user_space(struct ktest *t)
     arch_mmu_switch_user(PADDR_NONE);
     scratch.user_root_switched = false;
     KEXPECT_EQ(t, arch_mmu_user_root(), PADDR_NONE);
+    /* No user half, asked for again (aspace_switch(NULL) does at every exit): still none. */
+    arch_mmu_switch_user(PADDR_NONE);
+    KEXPECT_EQ(t, arch_mmu_user_root(), PADDR_NONE);
 }
 
 /* --- the W^X audit ------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /*
- * copy_from_user / copy_to_user (mm/uaccess.h): one page at a time, each
- * translated through the address space's tables under its lock.
+ * copy_from_user / copy_to_user (mm/uaccess.h): bytes move between the
+ * kernel and a program only through the PMO, and only where the
+ * program's own tables let the program itself make the access.
  */
 #include <duet/errno.h>
 #include <duet/layout.h>
@@ -9,8 +10,12 @@
 #include <mm/pmo.h>
 #include <mm/uaccess.h>
 
-/* The PMO address of user address va if the page allows the access; NULL if not. */
-static void *user_byte(struct aspace *as, vaddr_t va, bool write)
+/*
+ * The PMO address of the byte at user address va if the program itself may
+ * read it (and write it, when `write`); NULL if not. The caller holds
+ * as->lock: a translation holds only while nothing can change the tables.
+ */
+static __unused void *user_byte(struct aspace *as, vaddr_t va, bool write)
 {
     /* LAB 5 BEGIN: user_byte */
     /* LAB 5 STUB: return NULL; */
@@ -24,11 +29,15 @@ static void *user_byte(struct aspace *as, vaddr_t va, bool write)
 }
 
 /*
- * Copy n bytes (within one page) between kernel memory and user address
- * va; with kbuf NULL, only check that the access is allowed.
+ * Copy n bytes that lie within one page between kbuf and user address va,
+ * to the user when to_user; with kbuf NULL, only check the access. 0 when
+ * the program may make the access (a heap page it has not touched yet
+ * counts: aspace_fault maps it), -EFAULT when not.
  */
 static __unused int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)
 {
+    /* LAB 5 BEGIN: copy_page */
+    /* LAB 5 STUB: return -ENOSYS; */
     for (int attempt = 0; attempt < 2; attempt++) {
         unsigned long flags = spin_lock_irqsave(&as->lock);
         void *p = user_byte(as, va, to_user);
@@ -47,6 +56,7 @@ static __unused int copy_page(struct aspace *as, vaddr_t va, void *kbuf, size_t 
             break;
     }
     return -EFAULT;
+    /* LAB 5 END */
 }
 
 static int copy_user(struct aspace *as, vaddr_t va, void *kbuf, size_t n, bool to_user)

@@ -23,6 +23,9 @@ __noreturn void aarch64_main(u64 dtb_pa);
 /* traps.c: called by vectors.S with the saved frame; returns only to resume. */
 void aarch64_trap(struct trap_frame *tf, u64 kind);
 
+/* cpu.c: no lower-half translation left, cached or walked (TTBR0_EL1 off). */
+void aarch64_lower_half_off(void);
+
 /* pl011.c */
 void pl011_init(void);
 

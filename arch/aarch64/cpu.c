@@ -1,7 +1,7 @@
 /*
  * cpu.c: the small parts of include/duet/arch.h: the arch's name, the CPU
- * description, installing the vectors, removing boot.S's identity map,
- * and the one-instruction helpers.
+ * description, installing the vectors, turning the lower half off (boot.S's
+ * identity map goes that way), and the one-instruction helpers.
  */
 #include <duet/arch.h>
 #include <duet/printk.h>
@@ -91,19 +91,23 @@ void arch_trap_init(void)
 }
 
 /*
- * Stop translating through TTBR0. TCR_EL1.EPD0 = 1: "a TLB miss on an
- * address translated using TTBR0_EL1 generates a Translation fault" (Arm
- * ARM, TCR_EL1), so lower-half addresses fault at level 0 with no walk;
- * TTBR0_EL1 is cleared too. EPD0 acts on a miss only, and the identity
- * map's entries may still be in the TLB, so after the ISB that puts the
- * new TCR in effect: invalidate all EL1&0 entries on every CPU of the
- * Inner Shareable domain, wait for that to finish (DSB ISH), and
- * resynchronise (ISB) (Arm ARM "TLB maintenance requirements").
+ * The lower half off: when this returns, no address below the kernel half
+ * translates, on this CPU or any other (an access faults as not mapped),
+ * and the CPU walks no table for one: arch_mmu_user_root() is PADDR_NONE.
+ * The kernel half (TTBR1_EL1) is untouched. Both boot.S's identity map
+ * and a user address space live in the lower half, so its removal and a
+ * switch to no user half (arch_mmu_switch_user(PADDR_NONE)) end here.
+ *
+ * The rules: TCR_EL1.EPD0 set makes a TLB miss on a TTBR0_EL1 address a
+ * translation fault, with no walk (Arm ARM, TCR_EL1), but acts on misses
+ * only; a system-register write takes effect for later instructions after
+ * a context synchronisation event; a TLB invalidation is complete once a
+ * DSB follows it (Arm ARM D8, "TLB maintenance requirements").
  */
-void arch_remove_identity_map(void)
+void aarch64_lower_half_off(void)
 {
-    /* LAB 4 BEGIN: arch_remove_identity_map (aarch64) */
-    /* LAB 4 STUB: printf("lab 4 not implemented (arch_remove_identity_map): the identity map stays\n"); */
+    /* LAB 4 BEGIN: aarch64_lower_half_off */
+    /* LAB 4 STUB: printf("lab 4 not implemented (aarch64_lower_half_off): the lower half stays mapped\n"); */
     write_sysreg(tcr_el1, read_sysreg(tcr_el1) | TCR_EPD0);
     write_sysreg(ttbr0_el1, 0);
     isb();
@@ -111,6 +115,12 @@ void arch_remove_identity_map(void)
     dsb(ish);
     isb();
     /* LAB 4 END */
+}
+
+/* At boot the identity map is all the lower half holds. */
+void arch_remove_identity_map(void)
+{
+    aarch64_lower_half_off();
 }
 
 void arch_cpu_relax(void)

@@ -13,6 +13,7 @@
 #include <duet/printk.h>
 #include <mm/ioremap.h>
 #include <mm/vm.h>
+#include "aarch64.h"
 #include "early_map.h"
 #include "pl011.h"
 #include "sysregs.h"
@@ -104,45 +105,48 @@ void arch_mmu_init_user_root(paddr_t root)
 }
 
 /*
- * TTBR0 walks the user half; with no address space, TCR.EPD0 makes any
- * access there fault without a walk. Duet does not use ASIDs: every user
- * mapping is tagged with ASID 0, so a switch must drop them all from the
- * TLB. One TLBI VMALLE1IS does, kernel entries included (they refill from
- * TTBR1); ASIDs would save that cost and are a lab challenge
- * (docs/user-mode.md).
+ * TTBR0_EL1 is the user half's root (the kernel's is TTBR1_EL1's). Duet
+ * does not use ASIDs: every user mapping is tagged with ASID 0, so no
+ * translation of the space switched from may survive a switch, and kernel
+ * entries go too (they refill from TTBR1); ASIDs would save that cost and
+ * are a lab challenge (docs/user-mode.md).
  */
 void arch_mmu_switch_user(paddr_t root)
 {
-    u64 tcr = read_sysreg(tcr_el1);
-
     if (root == PADDR_NONE) {
-        write_sysreg(tcr_el1, tcr | TCR_EPD0);
-        write_sysreg(ttbr0_el1, 0);
-    } else {
-        write_sysreg(ttbr0_el1, root);
-        write_sysreg(tcr_el1, tcr & ~TCR_EPD0);
+        aarch64_lower_half_off();
+        return;
     }
+    write_sysreg(ttbr0_el1, root);
+    write_sysreg(tcr_el1, read_sysreg(tcr_el1) & ~TCR_EPD0);
     __asm__ volatile("isb" : : : "memory");
     arch_tlb_invalidate_all();
 }
 
+/*
+ * SCTLR_EL1.WXN, "write implies execute-never": every page writable at EL1
+ * is never executable at EL1, whatever its PXN bit says. The CPU may cache
+ * its effect in TLB entries (Arm ARM, SCTLR_EL1.WXN), and a write to
+ * SCTLR_EL1 takes effect for later instructions only after a context
+ * synchronisation event.
+ */
 void arch_mmu_enable_protections(char *buf, size_t size)
 {
+    size_t n;
+
     /* LAB 4 BEGIN: arch_mmu_enable_protections (WXN) */
-    /* LAB 4 STUB: u64 sctlr = read_sysreg(sctlr_el1); */
-    /* LAB 4 STUB: size_t n = (size_t)snprintf(buf, size, "no WXN (lab 4 not implemented)"); */
-    u64 sctlr = read_sysreg(sctlr_el1) | SCTLR_EL1_WXN;
-    size_t n = (size_t)snprintf(buf, size, "WXN");
+    /* LAB 4 STUB: n = (size_t)snprintf(buf, size, "no WXN (lab 4 not implemented)"); */
+    write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | SCTLR_EL1_WXN);
+    isb();
+    arch_tlb_invalidate_all();
+    n = (size_t)snprintf(buf, size, "WXN");
     /* LAB 4 END */
 
     if ((read_sysreg(id_aa64mmfr1_el1) >> ID_AA64MMFR1_PAN_SHIFT) & 0xf) {
-        sctlr &= ~SCTLR_EL1_SPAN;
+        write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) & ~SCTLR_EL1_SPAN);
         __asm__ volatile(MSR_PAN_1 : : : "memory");
+        isb();
         pan_enabled = true;
         snprintf(buf + n, size - MIN(n, size), " PAN");
     }
-    write_sysreg(sctlr_el1, sctlr);
-    __asm__ volatile("isb" : : : "memory");
-    /* WXN may be cached in TLB entries (Arm ARM, SCTLR_EL1.WXN). */
-    arch_tlb_invalidate_all();
 }

@@ -43,9 +43,16 @@ void arch_trap_init(void)
 }
 
 /*
- * The identity map (PML4[0]) only served the jump to the higher half.
- * Clearing it and reloading CR3 drops its TLB entries: they were not
- * global, unlike the PMO's and the kernel's.
+ * The identity map, boot.S's boot_pml4[0], only served the jump to the
+ * higher half. When this returns, no lower-half address translates
+ * through it: not through the tables, and not through what the TLB and
+ * the paging-structure caches hold from before. The kernel half, whose
+ * pages are global, keeps working.
+ *
+ * The rule (Intel SDM Vol. 3A 4.10.4, "Invalidation of TLBs and
+ * Paging-Structure Caches"): the TLB and the paging-structure caches may
+ * go on using what they hold for an entry after it changes, until an
+ * invalidation drops it; not every invalidation drops global pages.
  */
 void arch_remove_identity_map(void)
 {
