@@ -8,6 +8,7 @@
 #include <mm/aspace.h>
 #include <mm/buddy.h>
 #include <mm/kmalloc.h>
+#include <mm/physmem.h>
 
 static void the_heap_stops_below_the_stack_guard(struct ktest *t)
 {
@@ -32,9 +33,18 @@ static void kmalloc_refuses_every_size_too_large(struct ktest *t)
         KEXPECT_TRUE(t, kmalloc(sizes[i]) == NULL);
 }
 
+static void the_first_64_kib_are_never_handed_out(struct ktest *t)
+{
+    for (paddr_t pa = 0; pa < LOW_MEMORY_RESERVED; pa += PAGE_SIZE)
+        KEXPECT_FALSE(t, memmap_type_at(&kernel_memmap, pa) == MEM_USABLE);
+    /* The buddy allocator manages what the map says is usable, nothing more. */
+    KEXPECT_EQ(t, buddy_managed_pages() * PAGE_SIZE, memmap_total(&kernel_memmap, MEM_USABLE));
+}
+
 static const struct ktest_case edges_cases[] = {
     KTEST_CASE(the_heap_stops_below_the_stack_guard),
     KTEST_CASE(kmalloc_refuses_every_size_too_large),
+    KTEST_CASE(the_first_64_kib_are_never_handed_out),
     { 0 },
 };
 KTEST_SUITE(edges, edges_cases);

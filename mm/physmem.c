@@ -55,6 +55,17 @@ void physmem_init(struct boot_info *bi)
     reserve_or_panic(virt_to_phys(__boot_tables_start),
                      (u64)(__boot_tables_end - __boot_tables_start), MEM_BOOT_TABLES,
                      "boot.S's page tables");
+    /* Never hand out the first 64 KiB of physical memory: on x86 the
+     * real-mode interrupt table and the BIOS data area live there (firmware
+     * reports them as usable; Linux keeps them too, X86_RESERVE_LOW), and a
+     * valid page at physical address 0 would hide a stray zero address.
+     * (AArch64 virt has no RAM there: nothing to reserve.) */
+    for (size_t i = 0; i < bi->raw.count; i++)
+        if (bi->raw.regions[i].type == MEM_USABLE &&
+            bi->raw.regions[i].base < LOW_MEMORY_RESERVED) {
+            reserve_or_panic(0, LOW_MEMORY_RESERVED, MEM_RESERVED, "the first 64 KiB");
+            break;
+        }
     err = memmap_normalize(&kernel_memmap);
     if (err)
         panic("physmem: cannot normalise the memory map: %s", memmap_strerror(err));
