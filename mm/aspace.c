@@ -268,7 +268,11 @@ int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access)
 
 vaddr_t aspace_brk(struct aspace *as, vaddr_t addr)
 {
-    if (addr == 0 || addr < as->heap_start || addr - as->heap_start > USER_HEAP_MAX)
+    /* At most USER_HEAP_MAX bytes, and never into the stack's guard page
+     * (a program loaded high has its heap start near the stack). */
+    vaddr_t limit = MIN(as->heap_start + USER_HEAP_MAX, (vaddr_t)USER_STACK_GUARD);
+
+    if (addr == 0 || addr < as->heap_start || addr > limit)
         return as->brk;
 
     vaddr_t old_end = ALIGN_UP(as->brk, (vaddr_t)PAGE_SIZE);

@@ -73,8 +73,9 @@ int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access);
 
 /*
  * brk(2): move the end of the heap to `addr` and return the new end, or
- * the old one unchanged when addr is 0, below heap_start or more than
- * USER_HEAP_MAX above it, or memory ran out. Growing maps nothing;
+ * the old one unchanged when addr is 0, below heap_start, more than
+ * USER_HEAP_MAX above it or past USER_STACK_GUARD (the heap never reaches
+ * the stack's guard page), or memory ran out. Growing maps nothing;
  * shrinking frees the pages past the new end.
  */
 vaddr_t aspace_brk(struct aspace *as, vaddr_t addr);

@@ -61,11 +61,14 @@ static unsigned class_for(size_t size)
     return c;
 }
 
+/* The order of the smallest block that holds size bytes; BUDDY_MAX_ORDER + 1
+ * when none does (PAGE_SIZE << order would wrap to 0 past 2^63 and never
+ * reach a larger size). */
 static unsigned order_for(size_t size)
 {
     unsigned order = 0;
 
-    while ((PAGE_SIZE << order) < size)
+    while (order <= BUDDY_MAX_ORDER && (PAGE_SIZE << order) < size)
         order++;
     return order;
 }

@@ -17,6 +17,7 @@
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/sections.h>
+#include <duet/string.h>
 #include <mm/aspace.h>
 #include <mm/buddy.h>
 #include <mm/early.h>
@@ -54,6 +55,17 @@ void physmem_init(struct boot_info *bi)
     reserve_or_panic(virt_to_phys(__boot_tables_start),
                      (u64)(__boot_tables_end - __boot_tables_start), MEM_BOOT_TABLES,
                      "boot.S's page tables");
+    /* Never hand out the first 64 KiB of physical memory: on x86 the
+     * real-mode interrupt table and the BIOS data area live there (firmware
+     * reports them as usable; Linux keeps them too, X86_RESERVE_LOW), and a
+     * valid page at physical address 0 would hide a stray zero address.
+     * (AArch64 virt has no RAM there: nothing to reserve.) */
+    for (size_t i = 0; i < bi->raw.count; i++)
+        if (bi->raw.regions[i].type == MEM_USABLE &&
+            bi->raw.regions[i].base < LOW_MEMORY_RESERVED) {
+            reserve_or_panic(0, LOW_MEMORY_RESERVED, MEM_RESERVED, "the first 64 KiB");
+            break;
+        }
     err = memmap_normalize(&kernel_memmap);
     if (err)
         panic("physmem: cannot normalise the memory map: %s", memmap_strerror(err));
@@ -109,11 +121,25 @@ paddr_t pt_alloc_page(void)
         return PADDR_NONE;
     if (pt_fail_after > 0)
         pt_fail_after--;
-    return buddy_ready ? buddy_alloc_pages_zeroed(0) : early_alloc_pages(1);
+    paddr_t pa = buddy_ready ? buddy_alloc_pages_zeroed(0) : early_alloc_pages(1);
+
+    /* The zeroes must reach the table walker before the entry that points
+     * at this table does: on AArch64 stores are not ordered for the walker
+     * without a barrier (Arm ARM D8.2.6, "Ordering of memory accesses from
+     * translation table walks"): DSB ISHST. On x86 a no-op. */
+    arch_pte_sync();
+    return pa;
 }
+
+/* Poison for freed table pages: 0x6b in every byte (Linux's POISON_FREE)
+ * makes each entry valid with an address far outside RAM, so a walk
+ * through a table freed too early faults at once instead of reading what
+ * the page held. */
+#define PT_POISON 0x6b
 
 void pt_free_page(paddr_t pa)
 {
+    memset(phys_to_virt(pa), PT_POISON, PAGE_SIZE);
     /* A table the early allocator made stays reserved: the buddy allocator
      * never owned it. */
     if (memmap_type_at(&kernel_memmap, pa) != MEM_EARLY_ALLOC)

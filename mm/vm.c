@@ -109,12 +109,22 @@ static void replace_live_entry(pte_t *slot, pte_t e, vaddr_t va, u64 size)
 }
 
 /* Turn the leaf at `slot` (level >= 1) into a table of 512 leaves one
- * level down, with the same attributes, mapping the same memory. */
+ * level down, with the same attributes, mapping the same memory.
+ *
+ * Refused (VM_ERR_INVALID) when the leaf maps the table that holds `slot`:
+ * the kernel reaches that table through the PMO, that is, through this
+ * very leaf, and break-before-make unmaps it just before writing the new
+ * entry into it. (A PMO huge page can map its own table: the first tables
+ * come from the first RAM.) */
 static int split_leaf(struct vm_space *s, pte_t *slot, unsigned level, vaddr_t base)
 {
     pte_t e = *slot;
     paddr_t pa = pte_address(e);
     unsigned flags = pte_leaf_flags(e, level);
+    paddr_t holder = ALIGN_DOWN(pmo_virt_to_phys(slot), (paddr_t)PAGE_SIZE);
+
+    if (holder >= pa && holder - pa < pt_level_size(level))
+        return VM_ERR_INVALID;
     paddr_t t = pt_alloc_page();
 
     if (t == PADDR_NONE)
@@ -279,6 +289,36 @@ int vm_unmap(struct vm_space *s, vaddr_t va, u64 size)
 
 /* --- protect -------------------------------------------------------------------------- */
 
+/*
+ * What vm_protect may change: the permissions (VM_READ, VM_WRITE, VM_EXEC),
+ * which a live entry may take without break-before-make. The memory type
+ * (VM_DEVICE), the global bit and VM_USER may not: the Arm ARM requires
+ * break-before-make for a change of memory type or of nG (D8.14.1, "Using
+ * break-before-make when updating translation table entries"), and x86 has
+ * the same rule for the memory type of a page (SDM Vol. 3A 11.12.4).
+ * Changing them is unmapping and mapping again.
+ */
+#define VM_FIXED_AT_MAP (VM_DEVICE | VM_GLOBAL | VM_USER)
+
+static bool range_has_attributes(pte_t *table, unsigned level, vaddr_t va, u64 left,
+                                 unsigned fixed)
+{
+    while (left) {
+        u64 chunk = chunk_at(va, level, left);
+        pte_t e = table[pt_index(va, level)];
+
+        if (pte_is_table(e, level)) {
+            if (!range_has_attributes(child_table(e), level - 1, va, chunk, fixed))
+                return false;
+        } else if ((pte_leaf_flags(e, level) & VM_FIXED_AT_MAP) != fixed) {
+            return false;
+        }
+        va += chunk;
+        left -= chunk;
+    }
+    return true;
+}
+
 static bool range_fully_mapped(pte_t *table, unsigned level, vaddr_t va, u64 left)
 {
     while (left) {
@@ -318,6 +358,8 @@ int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags)
         return VM_ERR_INVALID;
     if (!range_fully_mapped(root_table(s), PT_ROOT_LEVEL, va, size))
         return VM_ERR_NOT_MAPPED;
+    if (!range_has_attributes(root_table(s), PT_ROOT_LEVEL, va, size, flags & VM_FIXED_AT_MAP))
+        return VM_ERR_INVALID;
     int err = split_edges(s, va, size);
     if (err)
         return err;

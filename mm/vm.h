@@ -39,10 +39,15 @@ const char *vm_err_name(long err);
 int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
            unsigned max_level);
 /* Unmap [va, va + size): huge pages that straddle its ends are split, and
- * tables left empty are freed. Unmapped holes inside the range are fine. */
+ * tables left empty are freed. Unmapped holes inside the range are fine.
+ * A huge page that maps the very table holding its entry is not split
+ * (VM_ERR_INVALID): break-before-make would unmap the table it writes. */
 int vm_unmap(struct vm_space *s, vaddr_t va, u64 size);
-/* Set the flags of every page in [va, va + size), splitting huge pages
- * that straddle its ends. The whole range must be mapped. */
+/* Set the permissions of every page in [va, va + size), splitting huge
+ * pages that straddle its ends. The whole range must be mapped, and
+ * `flags` must keep each page's memory type, global bit and VM_USER
+ * (VM_ERR_INVALID otherwise: those change only by unmapping and mapping
+ * again, since a live entry cannot take them without break-before-make). */
 int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags);
 
 struct vm_translation {

@@ -174,3 +174,14 @@ def test_aarch64_entry_at_el2(arch, boot, cpu):
     boots_to_monitor(r, arch)
     line = cpu_line(r)
     assert "entered at EL2" in line, r.report(f"the cpu line {line!r} does not say EL2")
+
+
+@pytest.mark.aarch64
+def test_a_cpu_that_is_not_cpu0_says_why_it_stops(arch, boot):
+    """With two CPUs, the devices suite sends the second to the kernel's
+    entry (PSCI CPU_ON): boot.S stops it with a line that says why, instead
+    of parking it silently, and the boot CPU goes on."""
+    r = boot(arch, "ktest=devices", smp=2)
+    harness.check(r, "ok")
+    harness.require(r, "duet: this CPU's MPIDR affinity is not 0, so it stops here",
+                    "the second CPU did not say why it stops")

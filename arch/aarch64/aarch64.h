@@ -37,6 +37,11 @@ u64 aarch64_smc(u64 fn, u64 a1, u64 a2, u64 a3);
 
 /* power.c: how to reach PSCI, from the device tree's /psci "method". */
 void psci_set_conduit(const char *method);
+/* A PSCI call through the conduit the device tree named; PSCI_NOT_SUPPORTED
+ * when it named none. */
+long psci_call(u64 fn, u64 a1, u64 a2, u64 a3);
+#define PSCI_NOT_SUPPORTED      (-1)
+#define PSCI_INVALID_PARAMETERS (-2)
 /* power.c: true when a semihosting call trapped as undefined (QEMU without
  * -semihosting-config); traps.c steps over it and reports it here. */
 void semihosting_unavailable(void);

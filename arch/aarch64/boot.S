@@ -47,11 +47,17 @@ _start:
     msr     daifset, #0xf
     mov     x19, x0
 
-    /* Secondary CPUs (if any were started) wait here for good. */
+    /*
+     * Duet runs on the CPU whose affinity (MPIDR_EL1.Aff3..Aff0, Arm ARM
+     * D23.2 MPIDR_EL1) is 0. Under PSCI (QEMU virt, KVM, Apple's
+     * hypervisor) only the boot CPU enters the image; a loader that starts
+     * every CPU here, or a machine whose boot CPU has another affinity,
+     * gets a line that says why this CPU stops, instead of silence.
+     */
     mrs     x0, mpidr_el1
     ldr     x1, =MPIDR_AFFINITY_MASK
     tst     x0, x1
-    b.ne    park
+    b.ne    not_cpu0
 
     mrs     x0, CurrentEL
     lsr     x24, x0, #CURRENT_EL_SHIFT
@@ -285,6 +291,9 @@ dtb_or_zero:
 early_tables_exhausted:
     adr     x0, msg_tables
     b       early_fatal
+not_cpu0:
+    adr     x0, msg_not_cpu0
+    b       early_fatal
 entered_at_el3:
     adr     x0, msg_el3
 early_fatal:
@@ -305,6 +314,8 @@ msg_tables:
     .asciz  " (EARLY_TABLES, arch/aarch64/early_map.h)\r\n"
 msg_el3:
     .asciz  "\r\nduet: entered at EL3; Duet must be started at EL2 or EL1\r\n"
+msg_not_cpu0:
+    .asciz  "\r\nduet: this CPU's MPIDR affinity is not 0, so it stops here: Duet runs on the CPU with affinity 0 only\r\n"
 
 /* --- the higher half: the MMU is on, this runs at its linked address --- */
     .text

@@ -38,6 +38,15 @@ void psci_set_conduit(const char *method)
         psci_conduit = PSCI_SMC;
 }
 
+long psci_call(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+    if (psci_conduit == PSCI_HVC)
+        return (long)aarch64_hvc(fn, a1, a2, a3);
+    if (psci_conduit == PSCI_SMC)
+        return (long)aarch64_smc(fn, a1, a2, a3);
+    return PSCI_NOT_SUPPORTED;
+}
+
 void semihosting_unavailable(void)
 {
     semihosting_off = true;
@@ -55,10 +64,7 @@ __noreturn void arch_poweroff(int status)
         printf("poweroff: no semihosting (-semihosting-config enable=on), "
                "so QEMU will not exit with status %d\n",
                status);
-    if (psci_conduit == PSCI_HVC)
-        aarch64_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
-    else if (psci_conduit == PSCI_SMC)
-        aarch64_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
+    psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
     printf("poweroff: no semihosting and no PSCI; halting\n");
     arch_halt();
 }

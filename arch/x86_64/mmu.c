@@ -53,7 +53,9 @@ void arch_tlb_invalidate(vaddr_t va, size_t size)
         arch_tlb_invalidate_all();
         return;
     }
-    for (vaddr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + size; p += PAGE_SIZE)
+    /* Counted in pages: a range that ends at 2^64 has va + size == 0. */
+    vaddr_t p = ALIGN_DOWN(va, PAGE_SIZE);
+    for (u64 n = size ? (va + size - 1 - p) / PAGE_SIZE + 1 : 0; n; n--, p += PAGE_SIZE)
         __asm__ volatile("invlpg (%0)" : : "r"(p) : "memory");
 }
 

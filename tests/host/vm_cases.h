@@ -608,7 +608,7 @@ static void running_out_of_memory_leaves_no_trace(void)
     CHECK_EQ(vm_map(&kspace, KVA, 0x40000000, 0x200000, KRW, 2), VM_OK);
     fail_after = 0;
     CHECK_EQ(vm_unmap(&kspace, KVA, PAGE_SIZE), VM_ERR_NO_MEMORY);
-    CHECK_EQ(vm_protect(&kspace, KVA, PAGE_SIZE, VM_READ), VM_ERR_NO_MEMORY);
+    CHECK_EQ(vm_protect(&kspace, KVA, PAGE_SIZE, VM_READ | VM_GLOBAL), VM_ERR_NO_MEMORY);
     fail_after = -1;
     EXPECT_MAPS(&kspace, KVA + PAGE_SIZE, 0x40001000, 0x200000, KRW);
 }

@@ -59,7 +59,10 @@ static inline pte_t pte_make_leaf(paddr_t pa, unsigned level, unsigned vm_flags)
         e |= X86_PTE_RW;
     if (vm_flags & VM_USER)
         e |= X86_PTE_US;
-    if (vm_flags & VM_GLOBAL)
+    /* Never a global user page: it would stay in the TLB across the switch
+     * to another address space (a CR3 load keeps global entries, SDM Vol.
+     * 3A 4.10.2.4). AArch64 forces nG on user pages the same way. */
+    if ((vm_flags & VM_GLOBAL) && !(vm_flags & VM_USER))
         e |= X86_PTE_G;
     if (!(vm_flags & VM_EXEC))
         e |= X86_PTE_NX;
