@@ -6,6 +6,10 @@
  * drain checks blocks for overlap in a shadow bitmap instead of writing
  * into them, and threads its list of blocks through their first pages,
  * which freeing them writes anyway.
+ *
+ * Every block a case holds is recorded (below), and the suite's exit gives
+ * back what a case that failed half-way left: the next case then starts
+ * from the allocator as it was, and fails only for its own reasons.
  */
 #include <duet/cmdline.h>
 #include <duet/ktest.h>
@@ -20,17 +24,61 @@ struct held_block {
     unsigned order;
 };
 
+/*
+ * What a case holds, so that the suite's exit can give it back when the
+ * case stops early: the blocks of `held` (linked through their first
+ * pages), the churn's live blocks (their table in `live_pa`) and the
+ * shadow bitmap of the drain or the churn.
+ */
+static paddr_t held = PADDR_NONE;
+static paddr_t shadow_pa = PADDR_NONE, live_pa = PADDR_NONE;
+static unsigned shadow_blocks_order, live_order;
+static int nlive;
+
+static void hold(paddr_t pa, unsigned order)
+{
+    struct held_block *h = phys_to_virt(pa);
+
+    h->next = held;
+    h->order = order;
+    held = pa;
+}
+
+static void free_what_a_case_held(void)
+{
+    while (held != PADDR_NONE) {
+        struct held_block *h = phys_to_virt(held);
+        paddr_t next = h->next;
+        buddy_free_pages(held, h->order);
+        held = next;
+    }
+    if (live_pa != PADDR_NONE) {
+        const struct held_block *live = phys_to_virt(live_pa);
+        while (nlive > 0) {
+            nlive--;
+            buddy_free_pages(live[nlive].next, live[nlive].order);
+        }
+        buddy_free_pages(live_pa, live_order);
+        live_pa = PADDR_NONE;
+    }
+    if (shadow_pa != PADDR_NONE) {
+        buddy_free_pages(shadow_pa, shadow_blocks_order);
+        shadow_pa = PADDR_NONE;
+    }
+}
+
 static void blocks_are_aligned_usable_and_sized(struct ktest *t)
 {
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {
         paddr_t pa = buddy_alloc_pages(o);
 
         KASSERT_NE(t, pa, PADDR_NONE);
+        hold(pa, o);
         KEXPECT_EQ(t, pa % (PAGE_SIZE << o), 0ULL);
         KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, pa), MEM_USABLE);
         KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, pa + (PAGE_SIZE << o) - 1), MEM_USABLE);
         KEXPECT_EQ(t, buddy_block_order(pa), o);
-        buddy_free_pages(pa, o);
+        free_what_a_case_held();
     }
 }
 
@@ -77,35 +125,39 @@ static bool mark_once(u64 *shadow, u64 first, u64 n)
     return fresh;
 }
 
-static void drain_then_free_restores_every_order(struct ktest *t)
+/*
+ * Allocate blocks of `top` and below, largest first, until memory is empty
+ * (or, when `bounded` or the command line does not ask for all of it, the
+ * bound is reached), check them, then free every other block and then the
+ * rest, so that merges happen in both orders: the free blocks of every
+ * order must be as before.
+ */
+static void drain_then_free(struct ktest *t, unsigned top, bool bounded)
 {
     u64 start[BUDDY_MAX_ORDER + 1];
-    paddr_t held = PADDR_NONE, lo, hi;
+    paddr_t lo, hi;
     u64 pages = 0, misplaced = 0, overlapping = 0;
-    paddr_t shadow_pa = buddy_alloc_pages_zeroed(shadow_order());
 
+    shadow_blocks_order = shadow_order();
+    shadow_pa = buddy_alloc_pages_zeroed(shadow_blocks_order);
     KASSERT_NE(t, shadow_pa, PADDR_NONE);
     u64 *shadow = phys_to_virt(shadow_pa);
     buddy_span(&lo, &hi);
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         start[o] = buddy_free_blocks(o);
     u64 free_before = buddy_free_pages_count();
-    bool to_empty = drain_all_ram() || free_before <= DRAIN_BOUND_PAGES;
+    bool to_empty = (!bounded && drain_all_ram()) || free_before <= DRAIN_BOUND_PAGES;
     u64 limit = to_empty ? free_before : DRAIN_BOUND_PAGES;
 
-    /* Largest blocks first: empties memory with the fewest blocks. */
-    for (unsigned o = BUDDY_MAX_ORDER + 1; o-- > 0;) {
+    for (unsigned o = top + 1; o-- > 0;) {
         paddr_t pa;
         while (pages < limit && (pa = buddy_alloc_pages(o)) != PADDR_NONE) {
-            struct held_block *h = phys_to_virt(pa);
             if (pa % (PAGE_SIZE << o) || memmap_type_at(&kernel_memmap, pa) != MEM_USABLE ||
                 memmap_type_at(&kernel_memmap, pa + (PAGE_SIZE << o) - 1) != MEM_USABLE)
                 misplaced++;
             if (!mark_once(shadow, (pa - lo) / PAGE_SIZE, 1ULL << o))
                 overlapping++;
-            h->next = held;
-            h->order = o;
-            held = pa;
+            hold(pa, o);
             pages += 1ULL << o;
         }
     }
@@ -135,7 +187,19 @@ static void drain_then_free_restores_every_order(struct ktest *t)
     KEXPECT_EQ(t, buddy_free_pages_count(), free_before);
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         KEXPECT_EQ(t, buddy_free_blocks(o), start[o]);
-    buddy_free_pages(shadow_pa, shadow_order());
+}
+
+/* Largest blocks first: empties memory with the fewest blocks. */
+static void drain_then_free_restores_every_order(struct ktest *t)
+{
+    drain_then_free(t, BUDDY_MAX_ORDER, false);
+}
+
+/* Blocks of 1 MiB and less (at most DRAIN_BOUND_PAGES of them): freeing
+ * them must merge them up to 4 MiB blocks again. */
+static void small_blocks_merge_back_to_the_largest(struct ktest *t)
+{
+    drain_then_free(t, BUDDY_MAX_ORDER - 2, true);
 }
 
 /* A freed single page counts as free at once and is the next one handed
@@ -150,8 +214,10 @@ static void a_freed_page_is_counted_and_reused(struct ktest *t)
     buddy_free_pages(pa, 0);
     KEXPECT_EQ(t, buddy_free_pages_count(), free_before + 1);
     KEXPECT_EQ(t, buddy_block_containing(pa, &order), PADDR_NONE);
-    KEXPECT_EQ(t, buddy_alloc_pages(0), pa);
-    buddy_free_pages(pa, 0);
+    paddr_t again = buddy_alloc_pages(0);
+    KASSERT_NE(t, again, PADDR_NONE);
+    hold(again, 0);
+    KEXPECT_EQ(t, again, pa);
 }
 
 /* Single pages handed out (the cache refills by splitting a block) and
@@ -159,16 +225,15 @@ static void a_freed_page_is_counted_and_reused(struct ktest *t)
 static void freed_pages_merge_back(struct ktest *t)
 {
     u64 start[BUDDY_MAX_ORDER + 1];
-    paddr_t pages[100];
 
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         start[o] = buddy_free_blocks(o);
-    for (size_t i = 0; i < ARRAY_SIZE(pages); i++) {
-        pages[i] = buddy_alloc_pages(0);
-        KASSERT_NE(t, pages[i], PADDR_NONE);
+    for (int i = 0; i < 100; i++) {
+        paddr_t pa = buddy_alloc_pages(0);
+        KASSERT_NE(t, pa, PADDR_NONE);
+        hold(pa, 0);
     }
-    for (size_t i = 0; i < ARRAY_SIZE(pages); i++)
-        buddy_free_pages(pages[i], 0);
+    free_what_a_case_held();
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         KEXPECT_EQ(t, buddy_free_blocks(o), start[o]);
 }
@@ -191,19 +256,20 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
 
     buddy_span(&lo, &hi);
     u64 span_pages = (hi - lo) / PAGE_SIZE;
-    unsigned shadow_order = 0, live_order = 0;
-    while ((PAGE_SIZE << shadow_order) * 8 < span_pages)
-        shadow_order++;
+    shadow_blocks_order = 0;
+    live_order = 0;
+    while ((PAGE_SIZE << shadow_blocks_order) * 8 < span_pages)
+        shadow_blocks_order++;
     while ((PAGE_SIZE << live_order) < max_live * sizeof(struct held_block))
         live_order++;
-    paddr_t shadow_pa = buddy_alloc_pages_zeroed(shadow_order);
-    paddr_t live_pa = buddy_alloc_pages(live_order);
+    shadow_pa = buddy_alloc_pages_zeroed(shadow_blocks_order);
     KASSERT_NE(t, shadow_pa, PADDR_NONE);
+    live_pa = buddy_alloc_pages(live_order);
+    nlive = 0;
     KASSERT_NE(t, live_pa, PADDR_NONE);
     u8 *shadow = phys_to_virt(shadow_pa);
     struct held_block *live = phys_to_virt(live_pa);
     u64 free_start = buddy_free_pages_count(), held_pages = 0;
-    int nlive = 0;
 
     rng_state = seed;
     for (int i = 0; i < ops; i++) {
@@ -212,26 +278,28 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
             paddr_t pa = buddy_alloc_pages(order);
             if (pa == PADDR_NONE)
                 continue;
+            live[nlive++] = (struct held_block){ .next = pa, .order = order };
             for (u64 p = (pa - lo) / PAGE_SIZE, n = 1ULL << order; n--; p++) {
                 if (shadow[p / 8] & (1 << (p % 8))) {
                     ktest_fail(t, __FILE__, __LINE__,
                                "seed 0x%llx op %d: 0x%llx (order %u) "
                                "overlaps a live block",
                                (unsigned long long)seed, i, (unsigned long long)pa, order);
+                    nlive--; /* the exit must not free it twice */
                     return;
                 }
                 shadow[p / 8] |= (u8)(1 << (p % 8));
             }
-            live[nlive++] = (struct held_block){ .next = pa, .order = order };
             held_pages += 1ULL << order;
         } else {
             int k = (int)(rng() % (u64)nlive);
             paddr_t pa = live[k].next;
             for (u64 p = (pa - lo) / PAGE_SIZE, n = 1ULL << live[k].order; n--; p++)
                 shadow[p / 8] &= (u8) ~(1 << (p % 8));
-            buddy_free_pages(pa, live[k].order);
             held_pages -= 1ULL << live[k].order;
+            unsigned order = live[k].order;
             live[k] = live[--nlive];
+            buddy_free_pages(pa, order);
         }
         if (buddy_free_pages_count() + held_pages != free_start) {
             ktest_fail(t, __FILE__, __LINE__, "seed 0x%llx op %d: free pages do not add up",
@@ -239,12 +307,9 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
             return;
         }
     }
-    while (nlive--)
-        buddy_free_pages(live[nlive].next, live[nlive].order);
-    buddy_free_pages(live_pa, live_order);
-    buddy_free_pages(shadow_pa, shadow_order);
+    free_what_a_case_held();
     KEXPECT_EQ(t, buddy_free_pages_count() + 0,
-               free_start + (1ULL << live_order) + (1ULL << shadow_order));
+               free_start + (1ULL << live_order) + (1ULL << shadow_blocks_order));
 }
 
 static void zeroed_blocks_are_zero(struct ktest *t)
@@ -255,21 +320,23 @@ static void zeroed_blocks_are_zero(struct ktest *t)
     memset(phys_to_virt(pa), 0xee, 2 * PAGE_SIZE);
     buddy_free_pages(pa, 1);
     paddr_t z = buddy_alloc_pages_zeroed(1);
+    KASSERT_NE(t, z, PADDR_NONE);
     const u64 *w = phys_to_virt(z);
     u64 nonzero = 0;
     for (size_t i = 0; i < 2 * PAGE_SIZE / sizeof(u64); i++)
         nonzero += w[i] != 0;
     KEXPECT_EQ(t, nonzero, 0ULL);
-    buddy_free_pages(z, 1);
+    hold(z, 1);
 }
 
 static const struct ktest_case buddy_cases[] = {
     KTEST_CASE(blocks_are_aligned_usable_and_sized),
     KTEST_CASE(drain_then_free_restores_every_order),
+    KTEST_CASE(small_blocks_merge_back_to_the_largest),
     KTEST_CASE(a_freed_page_is_counted_and_reused),
     KTEST_CASE(freed_pages_merge_back),
     KTEST_CASE(churn_matches_a_shadow_bitmap),
     KTEST_CASE(zeroed_blocks_are_zero),
     { 0 },
 };
-KTEST_SUITE(buddy, buddy_cases);
+KTEST_SUITE_EXIT(buddy, buddy_cases, free_what_a_case_held);

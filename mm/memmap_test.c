@@ -11,6 +11,20 @@
 #include <mm/physmem.h>
 #include <mm/pmo.h>
 
+/* A memory type by name in a failure ("kernel (8)"), 0 as "no region". */
+static const char *type_name(long type)
+{
+    return type == 0 ? "no region" : mem_type_name((enum mem_type)type);
+}
+#define KEXPECT_TYPE(t, a, b) KTEST_CODE_(t, a, b, type_name, #a " == " #b, (void)0)
+
+/* A MEMMAP_ERR_* code by what it means. */
+static const char *memmap_error(long err)
+{
+    return memmap_strerror((int)err);
+}
+#define KASSERT_MEMMAP(t, a, b) KTEST_CODE_(t, a, b, memmap_error, #a " == " #b, return )
+
 static void is_sorted_disjoint_and_aligned(struct ktest *t)
 {
     const struct memmap *m = &kernel_memmap;
@@ -32,10 +46,9 @@ static void is_sorted_disjoint_and_aligned(struct ktest *t)
 
 static void kernel_image_is_reserved(struct ktest *t)
 {
-    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, virt_to_phys(__text_start)), MEM_KERNEL);
-    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, virt_to_phys(__bss_start)), MEM_KERNEL);
-    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, (paddr_t)(uintptr_t)__boot_start),
-               MEM_KERNEL);
+    KEXPECT_TYPE(t, memmap_type_at(&kernel_memmap, virt_to_phys(__text_start)), MEM_KERNEL);
+    KEXPECT_TYPE(t, memmap_type_at(&kernel_memmap, virt_to_phys(__bss_start)), MEM_KERNEL);
+    KEXPECT_TYPE(t, memmap_type_at(&kernel_memmap, (paddr_t)(uintptr_t)__boot_start), MEM_KERNEL);
 }
 
 static void boot_tables_went_to_the_buddy_allocator(struct ktest *t)
@@ -46,8 +59,8 @@ static void boot_tables_went_to_the_buddy_allocator(struct ktest *t)
     struct vm_translation tr;
 
     KASSERT_GT(t, size, 0ULL);
-    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, first), MEM_USABLE);
-    KEXPECT_EQ(t, (int)memmap_type_at(&kernel_memmap, last), MEM_USABLE);
+    KEXPECT_TYPE(t, memmap_type_at(&kernel_memmap, first), MEM_USABLE);
+    KEXPECT_TYPE(t, memmap_type_at(&kernel_memmap, last), MEM_USABLE);
     /* Every usable page, these included, is the buddy allocator's... */
     KEXPECT_EQ(t, buddy_managed_pages() * PAGE_SIZE, memmap_total(&kernel_memmap, MEM_USABLE));
     /* ...and no longer reachable through the kernel image's addresses. */
@@ -67,12 +80,12 @@ static void normalising_again_changes_nothing(struct ktest *t)
     static struct memmap copy;
 
     copy = kernel_memmap;
-    KASSERT_EQ(t, memmap_normalize(&copy), 0);
+    KASSERT_MEMMAP(t, memmap_normalize(&copy), 0);
     KASSERT_EQ(t, copy.count, kernel_memmap.count);
     for (size_t i = 0; i < copy.count; i++) {
         KEXPECT_EQ(t, copy.regions[i].base, kernel_memmap.regions[i].base);
         KEXPECT_EQ(t, copy.regions[i].size, kernel_memmap.regions[i].size);
-        KEXPECT_EQ(t, copy.regions[i].type, kernel_memmap.regions[i].type);
+        KEXPECT_TYPE(t, copy.regions[i].type, kernel_memmap.regions[i].type);
     }
 }
 

@@ -24,6 +24,104 @@ static u64 usable_pages_after_init(void)
     return memmap_total(&arena_map, MEM_USABLE) / PAGE_SIZE;
 }
 
+/*
+ * The allocator's structure, checked against itself: every page of the
+ * span is unmanaged, the head of an uncut lazy block, or in exactly one
+ * block whose first page is a head (allocated or free) and whose other
+ * pages are tails; a block is aligned to its order and lies in usable RAM;
+ * each free block (except a cached page) is on the list of its order with its
+ * magic, and each list holds only such blocks, as many as it counts; and
+ * the free pages of lists, cache and lazy ranges are buddy.free_pages.
+ * Returns false (after a failure naming the page) when it is broken.
+ */
+static bool check_structure(const struct memmap *m, const char *when)
+{
+    u64 listed[BUDDY_MAX_ORDER + 1] = { 0 }, free_pages = 0;
+    paddr_t pa = buddy.span_lo;
+
+#define BROKEN(fmt, ...)                                                                     \
+    do {                                                                                     \
+        host_fail(__FILE__, __LINE__, "%s: page 0x%llx: " fmt, when, (unsigned long long)pa, \
+                  ##__VA_ARGS__);                                                            \
+        return false;                                                                        \
+    } while (0)
+    while (pa < buddy.span_hi) {
+        enum page_state st = get_state(pa);
+        bool lazy = false;
+        for (size_t r = 0; r < buddy.nlazy; r++)
+            lazy |= pa >= buddy.lazy[r].next && pa < buddy.lazy[r].end;
+        if (lazy) {
+            if (st != PAGE_UNMANAGED || tail_order(pa, BUDDY_MAX_ORDER) != BUDDY_MAX_ORDER)
+                BROKEN("an uncut lazy block is not U followed by tails");
+            free_pages += 1ULL << BUDDY_MAX_ORDER;
+            pa += block_bytes(BUDDY_MAX_ORDER);
+            continue;
+        }
+        if (st == PAGE_UNMANAGED) {
+            if (memmap_type_at(m, pa) == MEM_USABLE)
+                BROKEN("usable RAM is marked unmanaged");
+            pa += PAGE_SIZE;
+            continue;
+        }
+        if (st == PAGE_TAIL)
+            BROKEN("a tail where a block should start");
+        unsigned order = tail_order(pa, BUDDY_MAX_ORDER);
+        if (!IS_ALIGNED(pa, block_bytes(order)))
+            BROKEN("an order-%u block is not aligned to its size", order);
+        for (paddr_t p = pa; p < pa + block_bytes(order); p += PAGE_SIZE)
+            if (memmap_type_at(m, p) != MEM_USABLE)
+                BROKEN("an order-%u block covers 0x%llx, which is not usable RAM", order,
+                       (unsigned long long)p);
+        if (st == PAGE_FREE_HEAD) {
+            bool cached = false;
+            for (unsigned i = 0; i < buddy.ncached; i++)
+                cached |= buddy.cache[i] == pa;
+            const struct free_block *b = block_at(pa);
+            if (cached && order != 0)
+                BROKEN("a cached page heads a block of order %u", order);
+            if (!cached && (b->magic != FREE_BLOCK_MAGIC || b->order != order))
+                BROKEN("a free order-%u block whose node says magic 0x%x, order %u", order,
+                       b->magic, b->order);
+            if (!cached)
+                listed[order]++;
+            free_pages += 1ULL << order;
+        }
+        pa += block_bytes(order);
+    }
+    pa = buddy.span_hi;
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {
+        u64 n = 0;
+        for (const struct free_block *b = buddy.lists[o].next; b != &buddy.lists[o]; b = b->next) {
+            pa = pmo_virt_to_phys(b);
+            if (++n > listed[o] || get_state(pa) != PAGE_FREE_HEAD || !is_free_block(pa, o))
+                BROKEN("list %u holds a block that is not a free block of order %u", o, o);
+        }
+        if (n != listed[o] || n != buddy.free_blocks[o])
+            BROKEN("list %u holds %llu blocks, the bitmap has %llu free ones, the count says %llu",
+                   o, (unsigned long long)n, (unsigned long long)listed[o],
+                   (unsigned long long)buddy.free_blocks[o]);
+    }
+    if (free_pages != buddy.free_pages)
+        BROKEN("%llu free pages in free blocks, %llu counted", (unsigned long long)free_pages,
+               (unsigned long long)buddy.free_pages);
+#undef BROKEN
+    return true;
+}
+
+/* Allocate the largest blocks until there are none: how many there were. Freed again. */
+static u64 largest_blocks_that_fit(void)
+{
+    static paddr_t got[ARENA_PAGES >> BUDDY_MAX_ORDER];
+    u64 n = 0;
+    paddr_t pa;
+
+    while (n < ARRAY_SIZE(got) && (pa = buddy_alloc_pages(BUDDY_MAX_ORDER)) != PADDR_NONE)
+        got[n++] = pa;
+    for (u64 i = 0; i < n; i++)
+        buddy_free_pages(got[i], BUDDY_MAX_ORDER);
+    return n;
+}
+
 static void manages_every_usable_page(void)
 {
     setup();
@@ -72,6 +170,8 @@ static void alloc_until_empty_then_free_all(void)
         /* What is left is only smaller blocks than `order`. */
         for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++)
             CHECK_EQ(buddy_free_blocks(o), 0);
+        if (!check_structure(&arena_map, "drained"))
+            return;
         /* No two blocks overlapped: each still holds its own pattern. */
         for (size_t i = 0; i < n; i++) {
             const u8 *p = phys_to_virt(got[i]);
@@ -84,8 +184,62 @@ static void alloc_until_empty_then_free_all(void)
         }
         for (size_t i = n; i-- > 0;) /* reverse order: merges in every pattern */
             buddy_free_pages(got[i], order);
+        if (!check_structure(&arena_map, "freed again"))
+            return;
         for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
-            CHECK_EQ(buddy_free_blocks(o), start[o]);
+            CHECK_MSG(buddy_free_blocks(o) == start[o],
+                      "after order-%u blocks: %llu free blocks of order %u, %llu at start", order,
+                      (unsigned long long)buddy_free_blocks(o), o, (unsigned long long)start[o]);
+        /* Every page is whole again: as many 4 MiB blocks as at the start. */
+        CHECK_EQ(largest_blocks_that_fit(), start[BUDDY_MAX_ORDER]);
+    }
+}
+
+/* A machine of `pages` pages at ARENA_PA; its bitmap is the arena's last
+ * page, outside the window, so the allocator owns exactly those pages. */
+static struct memmap small_map;
+
+static void small_boot(u64 pages)
+{
+    arena_boot(); /* maps the arena */
+    small_map.count = 0;
+    memmap_add(&small_map, ARENA_PA, pages * PAGE_SIZE, MEM_USABLE);
+    memmap_add(&small_map, ARENA_PA + ARENA_SIZE - PAGE_SIZE, PAGE_SIZE, MEM_USABLE);
+    memmap_normalize(&small_map);
+    early_init(&small_map, ARENA_PA + ARENA_SIZE - PAGE_SIZE, ARENA_PA + ARENA_SIZE);
+    buddy_init(&small_map, ARENA_PA, ARENA_PA + pages * PAGE_SIZE);
+}
+
+/*
+ * Two 4 MiB blocks of RAM, nothing else. Two blocks of each order are
+ * handed out, written whole, and given back (the lower first, or the
+ * upper): they merge all the way up, so both 4 MiB blocks can be handed out
+ * again, at their own addresses, and no third. Two 4 MiB buddies never
+ * merge into a larger block.
+ */
+static void freed_blocks_merge_back_to_4_mib(void)
+{
+    for (unsigned k = 0; k <= BUDDY_MAX_ORDER; k++) {
+        small_boot(2ULL << BUDDY_MAX_ORDER);
+        paddr_t a = buddy_alloc_pages(k), b = buddy_alloc_pages(k);
+        CHECK_MSG(a != PADDR_NONE && b != PADDR_NONE && a != b, "order %u: 0x%llx and 0x%llx", k,
+                  (unsigned long long)a, (unsigned long long)b);
+        if (a == PADDR_NONE || b == PADDR_NONE || a == b)
+            return;
+        memset(phys_to_virt(a), 0xa5, block_bytes(k));
+        memset(phys_to_virt(b), 0x5a, block_bytes(k));
+        if (!check_structure(&small_map, "two blocks out"))
+            return;
+        buddy_free_pages(k % 2 ? a : b, k);
+        buddy_free_pages(k % 2 ? b : a, k);
+        if (!check_structure(&small_map, "both back"))
+            return;
+        paddr_t x = buddy_alloc_pages(BUDDY_MAX_ORDER), y = buddy_alloc_pages(BUDDY_MAX_ORDER);
+        CHECK_MSG(MIN(x, y) == ARENA_PA && MAX(x, y) == ARENA_PA + block_bytes(BUDDY_MAX_ORDER),
+                  "after two order-%u blocks: 4 MiB blocks at 0x%llx and 0x%llx", k,
+                  (unsigned long long)x, (unsigned long long)y);
+        CHECK_MSG(buddy_alloc_pages(0) == PADDR_NONE, "after two order-%u blocks: a third block",
+                  k);
     }
 }
 
@@ -268,6 +422,7 @@ static void the_cache_overflows_into_the_lists(void)
         buddy_free_pages(got[i], 0);
     CHECK(buddy.ncached <= CACHE_PAGES);
     CHECK_EQ(buddy_free_pages_count(), total);
+    check_structure(&arena_map, "after the overflow");
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         CHECK_EQ(buddy_free_blocks(o), start[o]);
 }
@@ -350,6 +505,8 @@ static void random_churn_matches_the_shadow(void)
             allocated_pages -= 1ULL << live[k].order;
             live[k] = live[--nlive];
         }
+        if (i % 100000 == 0 && !check_structure(&arena_map, "during the churn"))
+            return;
         if (buddy_free_pages_count() + allocated_pages != total) {
             host_fail(__FILE__, __LINE__, "seed 0x%llx op %ld: %llu free + %llu allocated != %llu",
                       seed, i, (unsigned long long)buddy_free_pages_count(),
@@ -362,6 +519,7 @@ static void random_churn_matches_the_shadow(void)
         buddy_free_pages(live[nlive].pa, live[nlive].order);
     }
     CHECK_EQ(buddy_free_pages_count(), total);
+    check_structure(&arena_map, "after the churn");
     /* Everything merged back: the free blocks are exactly those of a fresh start. */
     u64 now[BUDDY_MAX_ORDER + 1];
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
@@ -375,8 +533,8 @@ static void random_churn_matches_the_shadow(void)
 }
 
 HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,
-           alloc_until_empty_then_free_all, zeroed_allocation_is_zero,
-           misuse_panics_with_the_address, wrong_order_at_the_end_of_ram,
+           alloc_until_empty_then_free_all, freed_blocks_merge_back_to_4_mib,
+           zeroed_allocation_is_zero, misuse_panics_with_the_address, wrong_order_at_the_end_of_ram,
            a_block_right_below_an_uncut_range, use_after_free_is_caught,
            a_cached_page_is_free_counted_and_checked, merges_never_read_a_cached_page,
            a_large_allocation_drains_the_cache, the_cache_overflows_into_the_lists,

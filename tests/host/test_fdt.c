@@ -1084,6 +1084,28 @@ static void cells_default_to_2_and_1(void)
                       2);
 }
 
+/*
+ * One address cell and two size cells: each pair is 12 bytes, the size
+ * read as 64 bits after a 32-bit address; sizes of 4 GiB and more, and
+ * several pairs in one reg.
+ */
+static void one_address_cell_and_two_size_cells(void)
+{
+    reset();
+    root(1, 2);
+    node("memory@40000000");
+    prop_str("device_type", "memory");
+    prop_cells("reg", 6, 0x40000000, 0x1, 0x0, 0x80000000, 0x0, 0x200000);
+    end();
+    finish();
+    if (accepted())
+        check_regions("1 + 2 cells",
+                      (struct mem_region[]){ { PA, blob_size, MEM_FIRMWARE_INFO },
+                                             USABLE(0x40000000, 0x100000000),
+                                             USABLE(0x80000000, 0x200000) },
+                      3);
+}
+
 /* Only what the tree says is RAM, in the root's address space, is usable. */
 static void only_memory_nodes_are_ram(void)
 {
@@ -1267,6 +1289,7 @@ static void memreserve_ends_at_zero_zero(void)
 
 HOST_TESTS(real_blobs_parse_to_their_regions, qemu_blob_as_loaded, three_address_cells_are_refused,
            truncated_blobs_are_refused, standard_tree_parses, nops_are_skipped,
-           malformed_blobs_are_refused, cells_default_to_2_and_1, only_memory_nodes_are_ram,
-           reservations, other_nodes_cells_are_not_read, deepest_tree_is_read,
-           long_bootargs_are_cut, bootargs_end_at_their_nul, memreserve_ends_at_zero_zero)
+           malformed_blobs_are_refused, cells_default_to_2_and_1,
+           one_address_cell_and_two_size_cells, only_memory_nodes_are_ram, reservations,
+           other_nodes_cells_are_not_read, deepest_tree_is_read, long_bootargs_are_cut,
+           bootargs_end_at_their_nul, memreserve_ends_at_zero_zero)

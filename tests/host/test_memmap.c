@@ -91,6 +91,50 @@ static void top_of_the_address_space(void)
     add(0xffffffffffffe000ULL, 0x1000, MEM_USABLE);
     CHECK_EQ(memmap_normalize(&map), 0);
     EXPECT_REGIONS(&map, { 0xffffffffffffe000ULL, 0x1000, MEM_USABLE });
+
+    /* A reservation up to the last byte keeps its exact bounds. */
+    reset();
+    add(0xfffffffffff00000ULL, 0xfffff, MEM_RESERVED);
+    add(0xffffffffffe00000ULL, 0x100000, MEM_USABLE);
+    CHECK_EQ(memmap_normalize(&map), 0);
+    EXPECT_REGIONS(&map, { 0xffffffffffe00000ULL, 0x100000, MEM_USABLE },
+                   { 0xfffffffffff00000ULL, 0xfffff, MEM_RESERVED });
+}
+
+/*
+ * A usable region that starts inside the last page: rounding its base up
+ * to a page goes past 2^64 and wraps to 0. It holds no whole page, so it
+ * is dropped; it must not become usable RAM from address 0.
+ */
+static void a_usable_region_in_the_last_page_does_not_wrap(void)
+{
+    reset();
+    add(0x100000, 0x1000, MEM_RESERVED);
+    add(0xfffffffffffff800ULL, 0x7ff, MEM_USABLE);
+    add(0xfffffffffffff001ULL, 0x10, MEM_USABLE);
+    CHECK_EQ(memmap_normalize(&map), 0);
+    EXPECT_REGIONS(&map, { 0x100000, 0x1000, MEM_RESERVED });
+}
+
+/* Nothing in, nothing out. */
+static void an_empty_map_stays_empty(void)
+{
+    reset();
+    CHECK_EQ(memmap_normalize(&map), 0);
+    CHECK_EQ(map.count, 0);
+}
+
+/* A region at address 0, touching regions of other types on both sides. */
+static void touching_regions_keep_their_types(void)
+{
+    reset();
+    add(0x3000, 0x1000, MEM_USABLE);
+    add(0x0, 0x1000, MEM_USABLE);
+    add(0x1000, 0x2000, MEM_ACPI_RECLAIMABLE);
+    add(0x4000, 0x1000, MEM_RESERVED);
+    CHECK_EQ(memmap_normalize(&map), 0);
+    EXPECT_REGIONS(&map, { 0x0, 0x1000, MEM_USABLE }, { 0x1000, 0x2000, MEM_ACPI_RECLAIMABLE },
+                   { 0x3000, 0x1000, MEM_USABLE }, { 0x4000, 0x1000, MEM_RESERVED });
 }
 
 static void add_refuses_bad_regions(void)
@@ -107,6 +151,21 @@ static void add_refuses_bad_regions(void)
     CHECK_STR(memmap_strerror(MEMMAP_ERR_FULL), "too many memory regions");
 }
 
+/* MEMMAP_MAX_REGIONS results fit: pages of alternating types, none merging. */
+static void exactly_max_regions_fit(void)
+{
+    reset();
+    for (int i = 0; i < MEMMAP_MAX_REGIONS; i++)
+        add((paddr_t)i * 0x1000, 0x1000, i % 2 ? MEM_RESERVED : MEM_USABLE);
+    CHECK_EQ(memmap_normalize(&map), 0);
+    CHECK_EQ(map.count, MEMMAP_MAX_REGIONS);
+    for (size_t i = 0; i < map.count; i++) {
+        CHECK_EQ(map.regions[i].base, i * 0x1000);
+        CHECK_EQ(map.regions[i].size, 0x1000);
+        CHECK_EQ(map.regions[i].type, i % 2 ? MEM_RESERVED : MEM_USABLE);
+    }
+}
+
 static void too_many_results_leave_the_map_alone(void)
 {
     /* 128 usable pages, each cut in two by a reservation: 384 results. */
@@ -116,6 +175,17 @@ static void too_many_results_leave_the_map_alone(void)
         add((paddr_t)i * 0x10000 + 0x1000, 0x1000, MEM_RESERVED);
     }
     struct memmap before = map;
+    CHECK_EQ(memmap_normalize(&map), MEMMAP_ERR_FULL);
+    CHECK(memcmp(&before, &map, sizeof(map)) == 0);
+
+    /* One more than fits: a usable range cut in three by the kernel, then
+     * pages of alternating types. */
+    reset();
+    add(0x0, 0x3000, MEM_USABLE);
+    add(0x1000, 0x1000, MEM_KERNEL);
+    for (int i = 0; i < MEMMAP_MAX_REGIONS - 2; i++)
+        add(0x3000 + (paddr_t)i * 0x1000, 0x1000, i % 2 ? MEM_USABLE : MEM_RESERVED);
+    before = map;
     CHECK_EQ(memmap_normalize(&map), MEMMAP_ERR_FULL);
     CHECK(memcmp(&before, &map, sizeof(map)) == 0);
 }
@@ -153,49 +223,92 @@ static void release_turns_a_type_back_into_usable_ram(void)
 #define SPACE    0x40000 /* 64 pages */
 #define GRANULES (SPACE / GRANULE)
 
-/* The model: type of each granule = strongest type covering it; a usable
- * granule survives only if its whole page is usable. */
-static void model(const struct memmap *raw, enum mem_type *out)
+/* Does r cover the byte at pa? (Written so that nothing wraps at 2^64.) */
+static bool covers(const struct mem_region *r, paddr_t pa)
 {
+    return pa >= r->base && pa - r->base < r->size;
+}
+
+/* The strongest type covering the byte at pa, 0 for none. */
+static enum mem_type model_type(const struct memmap *raw, paddr_t pa)
+{
+    enum mem_type t = 0;
+
+    for (size_t i = 0; i < raw->count; i++)
+        if (covers(&raw->regions[i], pa) && raw->regions[i].type > t)
+            t = raw->regions[i].type;
+    return t;
+}
+
+/*
+ * The model, for granules of [origin, origin + SPACE): the type of each
+ * granule's first and last byte is the strongest type covering it, and a
+ * usable byte survives only if its whole page is usable. Regions start and
+ * end on granules, except one that ends at 2^64 - 1: its last granule's
+ * last byte is not covered, and the model sees that.
+ */
+static void model(const struct memmap *raw, paddr_t origin, enum mem_type *first,
+                  enum mem_type *last)
+{
+    const int per_page = (int)(PAGE_SIZE / GRANULE);
+
     for (int g = 0; g < GRANULES; g++) {
-        enum mem_type t = 0;
-        for (size_t i = 0; i < raw->count; i++) {
-            const struct mem_region *r = &raw->regions[i];
-            paddr_t a = (paddr_t)g * GRANULE;
-            if (r->base <= a && a < r->base + r->size && r->type > t)
-                t = r->type;
-        }
-        out[g] = t;
+        first[g] = model_type(raw, origin + (paddr_t)g * GRANULE);
+        last[g] = model_type(raw, origin + (paddr_t)g * GRANULE + GRANULE - 1);
     }
     for (int p = 0; p < (int)(SPACE / PAGE_SIZE); p++) {
-        int per_page = (int)(PAGE_SIZE / GRANULE);
         bool whole = true;
-        for (int k = 0; k < per_page; k++)
-            whole &= out[p * per_page + k] == MEM_USABLE;
-        for (int k = 0; k < per_page && !whole; k++)
-            if (out[p * per_page + k] == MEM_USABLE)
-                out[p * per_page + k] = 0;
+        for (int k = p * per_page; k < (p + 1) * per_page; k++)
+            whole &= first[k] == MEM_USABLE && last[k] == MEM_USABLE;
+        for (int k = p * per_page; k < (p + 1) * per_page && !whole; k++) {
+            if (first[k] == MEM_USABLE)
+                first[k] = 0;
+            if (last[k] == MEM_USABLE)
+                last[k] = 0;
+        }
     }
 }
 
-static void random_maps_match_the_model(void)
+/* Regions of random types, sizes and places, all inside [origin, origin + SPACE) and below 2^64. */
+static void random_raw_map(struct memmap *raw, paddr_t origin)
 {
-    static enum mem_type want[GRANULES];
-    unsigned seed = 12345;
+    int n = 1 + rand() % 12;
+
+    raw->count = 0;
+    for (int i = 0; i < n; i++) {
+        u64 offset = (u64)(rand() % GRANULES) * GRANULE;
+        u64 size = (u64)(1 + rand() % (GRANULES / 4)) * GRANULE;
+        if (offset + size > SPACE)
+            size = SPACE - offset;
+        if (origin + offset + size == 0) /* ends at 2^64: stop a byte short */
+            size--;
+        enum mem_type type = rand() % 3 ? MEM_USABLE : 1 + rand() % (MEM_TYPE_COUNT - 1);
+        CHECK_EQ(memmap_add(raw, origin + offset, size, type), 0);
+    }
+}
+
+/* The same regions in another order. */
+static void shuffle(struct memmap *m)
+{
+    for (size_t i = m->count; i > 1; i--) {
+        size_t j = (size_t)rand() % i;
+        struct mem_region r = m->regions[i - 1];
+        m->regions[i - 1] = m->regions[j];
+        m->regions[j] = r;
+    }
+}
+
+/* 3000 random raw maps in [origin, origin + SPACE), each normalised and checked. */
+static void random_maps_at(paddr_t origin, unsigned seed)
+{
+    static enum mem_type first[GRANULES], last[GRANULES];
+    static struct memmap raw, again;
+    int failures_before = host_failures;
 
     srand(seed);
     for (int round = 0; round < 3000; round++) {
-        struct memmap raw = { .count = 0 };
-        int n = 1 + rand() % 12;
-        for (int i = 0; i < n; i++) {
-            paddr_t base = (paddr_t)(rand() % GRANULES) * GRANULE;
-            u64 size = (u64)(1 + rand() % (GRANULES / 4)) * GRANULE;
-            if (base + size > SPACE)
-                size = SPACE - base;
-            enum mem_type type = rand() % 3 ? MEM_USABLE : 1 + rand() % (MEM_TYPE_COUNT - 1);
-            memmap_add(&raw, base, size, type);
-        }
-        model(&raw, want);
+        random_raw_map(&raw, origin);
+        model(&raw, origin, first, last);
         map = raw;
         CHECK_EQ(memmap_normalize(&map), 0);
 
@@ -203,6 +316,7 @@ static void random_maps_match_the_model(void)
         for (size_t i = 0; i < map.count; i++) {
             const struct mem_region *r = &map.regions[i];
             CHECK(r->size > 0);
+            CHECK(r->size - 1 <= UINT64_MAX - r->base); /* ends at 2^64 at most */
             if (r->type == MEM_USABLE)
                 CHECK((r->base | r->size) % PAGE_SIZE == 0);
             if (i) {
@@ -211,25 +325,55 @@ static void random_maps_match_the_model(void)
                 CHECK(!(p->base + p->size == r->base && p->type == r->type));
             }
         }
-        /* Content: every granule as the model says. */
+        /* Content: the first and last byte of every granule as the model says,
+         * and nothing outside [origin, origin + SPACE). */
         for (int g = 0; g < GRANULES; g++) {
-            enum mem_type got = memmap_type_at(&map, (paddr_t)g * GRANULE);
-            if (got != want[g]) {
-                host_fail(__FILE__, __LINE__, "seed %u round %d: granule 0x%x is %s, model says %s",
-                          seed, round, g * GRANULE, mem_type_name(got), mem_type_name(want[g]));
+            paddr_t a = origin + (paddr_t)g * GRANULE, z = a + GRANULE - 1;
+            enum mem_type got_a = memmap_type_at(&map, a), got_z = memmap_type_at(&map, z);
+            if (got_a != first[g] || got_z != last[g]) {
+                host_fail(__FILE__, __LINE__,
+                          "seed %u round %d: granule 0x%llx is %s ... %s, model says %s ... %s",
+                          seed, round, (unsigned long long)a, mem_type_name(got_a),
+                          mem_type_name(got_z), mem_type_name(first[g]), mem_type_name(last[g]));
                 memmap_print(&raw, "raw input");
+                memmap_print(&map, "normalised");
                 return;
             }
         }
+        for (size_t i = 0; i < map.count; i++)
+            CHECK_MSG(map.regions[i].base - origin < SPACE,
+                      "seed %u round %d: region %zu at 0x%llx, outside the input", seed, round, i,
+                      (unsigned long long)map.regions[i].base);
         /* Normalising a normalised map changes nothing. */
-        struct memmap again = map;
+        again = map;
         CHECK_EQ(memmap_normalize(&again), 0);
         CHECK(memcmp(&again, &map, sizeof(map)) == 0);
+        /* The input's order does not matter. */
+        again = raw;
+        shuffle(&again);
+        CHECK_EQ(memmap_normalize(&again), 0);
+        CHECK(again.count == map.count &&
+              memcmp(again.regions, map.regions, map.count * sizeof(map.regions[0])) == 0);
+        if (host_failures != failures_before)
+            return;
     }
+}
+
+static void random_maps_match_the_model(void)
+{
+    random_maps_at(0, 12345);
+}
+
+/* The same at the very top of the address space, where rounding up wraps. */
+static void random_maps_at_the_top_match_the_model(void)
+{
+    random_maps_at(0ULL - SPACE, 54321);
 }
 
 HOST_TESTS(the_documented_example, sorts_unsorted_input, reserved_wins_over_usable,
            stronger_reservation_wins, merges_neighbours_of_one_type, aligns_usable_inward,
-           top_of_the_address_space, add_refuses_bad_regions, too_many_results_leave_the_map_alone,
+           top_of_the_address_space, a_usable_region_in_the_last_page_does_not_wrap,
+           an_empty_map_stays_empty, touching_regions_keep_their_types, add_refuses_bad_regions,
+           exactly_max_regions_fit, too_many_results_leave_the_map_alone,
            reserve_keeps_it_normalised, release_turns_a_type_back_into_usable_ram,
-           random_maps_match_the_model)
+           random_maps_match_the_model, random_maps_at_the_top_match_the_model)

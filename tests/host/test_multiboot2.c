@@ -368,6 +368,16 @@ static void keeps_every_memory_type(void)
                    { 0x8003000, 0x1000, MEM_RESERVED }, { PA, 0x110, MEM_FIRMWARE_INFO });
 }
 
+/* An entry of length 0 adds nothing; the entries after it are read all the same. */
+static void skips_empty_entries(void)
+{
+    PARSE_OK(8 + 16 + 5 * 24 + 8, 0, 6, 16 + 5 * 24, 24, 0, U64(0x0), U64(0), 1, 0, U64(0x0),
+             U64(0x9f000), 1, 0, U64(0x9f000), U64(0), 2, 0, U64(0x100000), U64(0x1000000), 1, 0,
+             U64(0xfffffffffffff000), U64(0), 2, 0, END);
+    EXPECT_REGIONS(&bi.raw, { 0x0, 0x9f000, MEM_USABLE }, { 0x100000, 0x1000000, MEM_USABLE },
+                   { PA, 0x98, MEM_FIRMWARE_INFO });
+}
+
 /* entry_size 32: a later version's longer entries; the first 24 bytes are read. */
 static void reads_longer_entries(void)
 {
@@ -562,8 +572,9 @@ static void refuses_every_truncated_capture(void)
 
 HOST_TESTS(refuses_each_malformed_block, refuses_an_empty_buffer, refuses_a_block_above_1_mib,
            refuses_a_memory_map_too_large_for_the_raw_map, records_the_block_itself,
-           reads_only_total_size, keeps_every_memory_type, reads_longer_entries,
-           uses_basic_meminfo_without_a_memory_map, ignores_basic_meminfo_with_a_memory_map,
-           reserves_modules, reserves_the_elf_sections_grub_loaded, reserves_the_framebuffer,
-           skips_other_tags, unescapes_the_command_line, cuts_a_long_command_line, parses_grub_128m,
-           parses_grub_3g, parses_grub_4g, refuses_every_truncated_capture)
+           reads_only_total_size, keeps_every_memory_type, skips_empty_entries,
+           reads_longer_entries, uses_basic_meminfo_without_a_memory_map,
+           ignores_basic_meminfo_with_a_memory_map, reserves_modules,
+           reserves_the_elf_sections_grub_loaded, reserves_the_framebuffer, skips_other_tags,
+           unescapes_the_command_line, cuts_a_long_command_line, parses_grub_128m, parses_grub_3g,
+           parses_grub_4g, refuses_every_truncated_capture)
