@@ -54,7 +54,8 @@ void kmap_init(const struct memmap *m)
 
     pmo_expand(&kernel_space, m);
     /* LAB 4 BEGIN: kmap_init (segment permissions) */
-    /* LAB 4 STUB: map_segment("the kernel image", __kernel_start, __boot_tables_start, VM_READ | VM_WRITE | VM_EXEC); */
+    /* LAB 4 STUB: map_segment("the kernel image", __kernel_start, __boot_tables_start, */
+    /* LAB 4 STUB:             VM_READ | VM_WRITE | VM_EXEC); */
     map_segment("the boot stack", __boot_stack_bottom, __boot_stack_top, VM_READ | VM_WRITE);
     map_segment(".text", __text_start, __text_end, VM_READ | VM_EXEC);
     map_segment(".rodata", __rodata_start, __rodata_end, VM_READ);
