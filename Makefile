@@ -6,7 +6,7 @@
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"]  boot-time benchmark
 #   make deps                                   install the Debian packages Duet needs
-#   make check / make format                    static checks (clang-format, cppcheck, clang-tidy) / format the C files
+#   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
 #   make grade-many LAB=n SUBMISSIONS=dir [GRADE_JOBS=n]  grade every submission under dir
 #   make mutants [LAB=n] [MUTANTS=a,b] [SAMPLE=k] [MUTANT_JOBS=n] [MIN_RATE=r]  the mutation suite
@@ -89,7 +89,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: check format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
+.PHONY: check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
         compile_commands.json
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
@@ -203,12 +203,16 @@ mutants:
 	    $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(MUTANT_JOBS),-j $(MUTANT_JOBS)) \
 	    $(if $(MIN_RATE),--min-rate $(MIN_RATE))
 
-# --- static checks (tools/check.sh, .clang-format, .clang-tidy) -------------
-# clang-tidy reads the compile database of the LLVM=1 builds.
-check: deps-check
-	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 LLVM=1 all
-	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 LLVM=1 all
-	$(Q)tools/check.sh
+# --- static checks (tools/check.py, .clang-format, .clang-tidy) -------------
+# Only the files changed since the last run are checked again (the results
+# are kept in build/check/); FULL=1 checks everything, as CI does.
+check:
+	$(Q)python3 tools/check.py $(if $(filter 1,$(FULL)),--full)
+
+# The compile command of each kernel C source, one a line, and nothing
+# built: tools/check.py runs clang-tidy with those of `LLVM=1`.
+print-compile-commands:
+	@:$(foreach s,$(filter %.c,$(SRCS)),$(info $(CC) $(CFLAGS) -c $(s) -o $(BUILD)/obj/$(s).o))
 
 format:
 	$(Q)find arch boot include kernel lib mm tests user -name build -prune -o \

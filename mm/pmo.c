@@ -65,7 +65,8 @@ static __unused void count_pmo_leaf(vaddr_t va, paddr_t pa, unsigned level, unsi
 void pmo_expand(struct vm_space *kernel, const struct memmap *m)
 {
     /* LAB 3 BEGIN: pmo_expand */
-    /* LAB 3 STUB: printf("pmo: lab 3 not implemented (pmo_expand): no PMO in the kernel's new tables (boot.S's map the first GiB)\n"); */
+    /* LAB 3 STUB: printf("pmo: lab 3 not implemented (pmo_expand): no PMO in the kernel's new tables " */
+    /* LAB 3 STUB:        "(boot.S's map the first GiB)\n"); */
     /* LAB 3 STUB: return; */
     const unsigned flags = VM_KERNEL_RW;
     u64 tables_before = vm_table_pages(kernel), bytes = 0;

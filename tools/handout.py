@@ -22,6 +22,13 @@ assembler runs the C preprocessor, so C comments work in .S files):
   that compiles and degrades clearly in context (return an error, print and
   go on). Without a STUB line the stub is
       panic("lab n: not implemented: name");
+  A handout must pass `make check` untouched, so a stub is written as
+  .clang-format formats it: a statement too long for one line goes on
+  several STUB lines, and spaces after the one that follows `STUB:` are
+  kept, to indent a continuation line:
+      /* LAB 4 STUB: map_segment("the kernel image", __kernel_start, __boot_tables_start, */
+      /* LAB 4 STUB:             VM_READ | VM_WRITE | VM_EXEC); */
+  (tests/test_static_checks.py formats every handout's stubs.)
 - `//` comments work the same way as `/* */` ones.
 
 The handout of lab n replaces the regions of lab n and every later lab
@@ -48,7 +55,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Files the generator reads for markers. Others are copied byte for byte.
 MARKED_SUFFIXES = (".c", ".h", ".S", ".s", ".lds")
 MARKER_RE = re.compile(r"^(?P<indent>\s*)(?:/\*|//)\s*LAB\s+(?P<lab>\d+)\s+"
-                       r"(?P<kind>BEGIN|END|STUB|TODO)\b\s*:?\s*(?P<text>.*?)\s*(?:\*/)?\s*$")
+                       r"(?P<kind>BEGIN|END|STUB|TODO)\b\s*(?::[ ]?)?(?P<text>.*?)\s*(?:\*/)?\s*$")
 # Anything that looks like a marker but does not parse is refused too.
 LOOSE_RE = re.compile(r"(?:/\*|//)\s*LAB\s+\d+\s+(?:BEGIN|END|STUB)\b")
 CLASSROOM_LAB_FILE = ".github/classroom-lab"
@@ -72,7 +79,7 @@ class Region:
         where = f" (see {handout_doc})" if handout_doc else ""
         lines = [f"{ind}/* LAB {self.lab} TODO: {self.name}{where} */\n"]
         code = self.stub or [f'panic("lab {self.lab}: not implemented: {self.name}");']
-        return lines + [f"{ind}{c}\n" for c in code]
+        return lines + [f"{ind}{c}\n" if c.strip() else "\n" for c in code]
 
 
 def parse(path, text, rel=None):
@@ -91,6 +98,8 @@ def parse(path, text, rel=None):
                 open_region.body.append(line)
             continue
         lab, kind, text_ = int(m.group("lab")), m.group("kind"), m.group("text")
+        if kind != "STUB":                  # a STUB keeps its continuation indent
+            text_ = text_.lstrip()
         if kind == "BEGIN":
             if open_region:
                 raise MarkerError(f"{rel}:{no}: LAB {lab} BEGIN inside the LAB {open_region.lab} "
