@@ -14,6 +14,6 @@ extern struct memmap kernel_memmap;
 void physmem_init(struct boot_info *bi);
 
 /* The first bytes of physical memory, never handed out (physmem_init). */
-#define LOW_MEMORY_RESERVED (64 * 1024)
+#define LOW_MEMORY_RESERVED (64 * KiB)
 
 #endif

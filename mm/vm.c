@@ -300,8 +300,7 @@ int vm_unmap(struct vm_space *s, vaddr_t va, u64 size)
  */
 #define VM_FIXED_AT_MAP (VM_DEVICE | VM_GLOBAL | VM_USER)
 
-static bool range_has_attributes(pte_t *table, unsigned level, vaddr_t va, u64 left,
-                                 unsigned fixed)
+static bool range_has_attributes(pte_t *table, unsigned level, vaddr_t va, u64 left, unsigned fixed)
 {
     while (left) {
         u64 chunk = chunk_at(va, level, left);
