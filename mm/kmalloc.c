@@ -22,6 +22,7 @@
 #include <mm/buddy.h>
 #include <mm/kmalloc.h>
 #include <mm/pmo.h>
+#include <mm/poison.h>
 
 #define SLAB_MAGIC       0x51ab51abu
 #define SLAB_MAX_OBJECTS 256
@@ -196,6 +197,20 @@ static void slab_free(struct slab *s, void *p)
     /* LAB 2 END */
 }
 
+/* Fill a freed object with POISON_FREE, so that code which still reads it
+ * (a struct freed before its last use) finds poison, not its old values.
+ * Only a whole object inside the slab's block: a pointer into the middle
+ * of one is left for slab_free to refuse. Large allocations are not poisoned (a
+ * memset of up to 4 MiB a free); pt_free_page poisons table pages. */
+static void poison_object(const struct slab *s, void *p)
+{
+    size_t offset = (size_t)((u8 *)p - (const u8 *)s);
+
+    if (offset >= SLAB_HEADER_SIZE && (offset - SLAB_HEADER_SIZE) % s->object_size == 0 &&
+        offset + s->object_size <= (PAGE_SIZE << s->order))
+        memset(p, POISON_FREE, s->object_size);
+}
+
 void kfree(void *p)
 {
     unsigned order;
@@ -216,6 +231,7 @@ void kfree(void *p)
     struct slab *s = block;
     if (s->magic != SLAB_MAGIC || s->order != order)
         panic("kfree: %p lies in a block kmalloc did not make", p);
+    poison_object(s, p);
     slab_free(s, p);
 }
 

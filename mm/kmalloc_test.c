@@ -12,6 +12,7 @@
 #include <mm/buddy.h>
 #include <mm/kmalloc.h>
 #include <mm/pmo.h>
+#include <mm/poison.h>
 
 #define OBJECTS          512
 #define NCLASSES         8
@@ -214,12 +215,32 @@ static void zero_null_and_too_large(struct ktest *t)
     KEXPECT_TRUE(t, kmalloc((size_t)PAGE_SIZE << (BUDDY_MAX_ORDER + 1)) == NULL);
 }
 
+/* kfree fills the object with POISON_FREE and nothing else: its neighbour
+ * in the slab (held, so the slab stays) keeps what was written into it. */
+static void a_freed_object_is_poisoned(struct ktest *t)
+{
+    u8 *a = kmalloc(64), *b = held[1] = kmalloc(64);
+
+    KASSERT_TRUE(t, a != NULL && b != NULL);
+    memset(a, 0xa5, 64);
+    memset(b, 0x5a, 64);
+    kfree(a);
+    int poisoned = 0, intact = 0;
+    for (int i = 0; i < 64; i++) { /* reading freed memory on purpose */
+        poisoned += a[i] == POISON_FREE;
+        intact += b[i] == 0x5a;
+    }
+    KEXPECT_EQ(t, poisoned, 64);
+    KEXPECT_EQ(t, intact, 64);
+}
+
 static const struct ktest_case kmalloc_cases[] = {
     KTEST_CASE(objects_are_aligned_and_disjoint),
     KTEST_CASE(a_slab_holds_whole_objects),
     KTEST_CASE(a_freed_object_goes_back_to_its_own_class),
     KTEST_CASE(freed_objects_are_reused),
     KTEST_CASE(zero_null_and_too_large),
+    KTEST_CASE(a_freed_object_is_poisoned),
     { 0 },
 };
 KTEST_SUITE_EXIT(kmalloc, kmalloc_cases, free_held);

@@ -22,6 +22,7 @@
 #include <mm/buddy.h>
 #include <mm/early.h>
 #include <mm/kmap.h>
+#include <mm/poison.h>
 #include <mm/ptdump.h>
 #include <mm/physmem.h>
 #include <mm/pmo.h>
@@ -131,15 +132,11 @@ paddr_t pt_alloc_page(void)
     return pa;
 }
 
-/* Poison for freed table pages: 0x6b in every byte (Linux's POISON_FREE)
- * makes each entry valid with an address far outside RAM, so a walk
- * through a table freed too early faults at once instead of reading what
- * the page held. */
-#define PT_POISON 0x6b
-
+/* A freed table page is poisoned (mm/poison.h): a walk through a table
+ * freed too early faults at once instead of reading what the page held. */
 void pt_free_page(paddr_t pa)
 {
-    memset(phys_to_virt(pa), PT_POISON, PAGE_SIZE);
+    memset(phys_to_virt(pa), POISON_FREE, PAGE_SIZE);
     /* A table the early allocator made stays reserved: the buddy allocator
      * never owned it. */
     if (memmap_type_at(&kernel_memmap, pa) != MEM_EARLY_ALLOC)
