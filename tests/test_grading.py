@@ -416,3 +416,20 @@ def test_a_failed_case_shows_its_first_failed_check():
         "mm/vm_test.c:31: expected vm_translate(...) == VM_OK", "left:  VM_ERR_NOT_MAPPED (-4)",
         "right: VM_OK (0)", "and 2 more failed checks"]
     assert grade.first_failure(["some note"]) == ["some note"]
+
+
+def test_a_console_tail_in_a_report_hides_the_self_tests_failures():
+    """A boot that hung in a suite right after the framework's self-test:
+    the end of its console in the report shows the suite that hung, not
+    the self-test's cases that fail on purpose."""
+    class Run:
+        log = ("KTAP version 1\n1..3\n# ktest: run n\n    KTAP version 1\n"
+               "    # Subtest: ktest_selftest\n    1..2\n    ok 1 a_passing_case_is_ok\n"
+               "    not ok 2 a_failed_expectation_is_reported\nnot ok 1 ktest_selftest\n"
+               "    KTAP version 1\n    # Subtest: buddy\n    1..7\n"
+               "# harness: hang: no exit within 30 s; QEMU was killed (30.08 s)\n")
+    tail = grade.console_tail(Run(), lines=5)
+    assert "a_failed_expectation_is_reported" not in tail
+    assert tail.endswith("    # Subtest: buddy\n    1..7\n# harness: hang: no exit within 30 s; "
+                         "QEMU was killed (30.08 s)")
+    assert "ran here; its cases fail on purpose" in tail

@@ -169,3 +169,20 @@ def test_a_case_table_the_grader_cannot_read_is_refused(tmp_path):
         "KTEST_SUITE(x, c);\n")
     with pytest.raises(ktap_check.CatalogueError, match="preprocessor line"):
         ktap_check.kernel_suites(str(tmp_path), "x86_64")
+
+
+def test_the_self_test_is_folded_out_of_a_console_tail():
+    """A student's report shows the end of the console of a boot that hung
+    in a suite: the self-test's cases, which fail on purpose, are one line
+    there, and everything after them stays."""
+    console = "\n".join([
+        "KTAP version 1", "1..2", "# ktest: run abc",
+        "    KTAP version 1", "    # Subtest: ktest_selftest", "    1..2",
+        "    ok 1 a_passing_case_is_ok", "    # lib/ktest_test.c:22: expected 1 + 1 == 3",
+        "    not ok 2 a_failed_expectation_is_reported", "not ok 1 ktest_selftest",
+        "    KTAP version 1", "    # Subtest: buddy", "    1..7", "    ok 1 first"])
+    folded = ktap_check.fold_selftest(console)
+    assert "a_failed_expectation_is_reported" not in folded and "1 + 1" not in folded
+    assert "self-test (ktest_selftest) ran here" in folded
+    assert folded.endswith("    # Subtest: buddy\n    1..7\n    ok 1 first")
+    assert folded.startswith("KTAP version 1\n1..2\n# ktest: run abc\n    [the framework")
