@@ -10,22 +10,17 @@ import harness
 PMO_RE = re.compile(r"^pmo: (\d+) MiB of RAM at 0x[0-9a-f]+: (\d+) x 1 GiB, (\d+) x 2 MiB, "
                     r"(\d+) x 4 KiB pages; (\d+) table pages$", re.MULTILINE)
 
-# (arch, cpu) -> whether the PMO must use 1 GiB pages.
-CPUS = [("x86_64", "qemu64", False), ("x86_64", "max", True),
-        ("aarch64", "cortex-a53", True), ("aarch64", "cortex-a72", True),
-        ("aarch64", "max", True)]
+# The CPUs without 1 GiB pages: the PMO must use 2 MiB ones there.
+NO_GIGABYTE_PAGES = {("x86_64", "qemu64")}
 
 
-@pytest.mark.parametrize("cpu,gigabyte_pages",
-                         [pytest.param(c, g, id=c, marks=getattr(pytest.mark, a))
-                          for a, c, g in CPUS])
-def test_pmo_page_sizes_and_table_count(arch, boot, cpu, gigabyte_pages):
+@pytest.mark.cpus({"x86_64": ["qemu64", "max"], "aarch64": ["cortex-a53", "cortex-a72", "max"]})
+def test_pmo_page_sizes_and_table_count(arch, cpu, boot):
     """With MEM=64G the PMO maps all RAM with the largest pages the CPU has
     (1 GiB where it can, 2 MiB otherwise) and the fewest tables that allows:
     one more per GiB with 2 MiB pages, a handful for the unaligned low-memory
     edges of the PC."""
-    if cpu not in [c for a, c, _ in CPUS if a == arch]:
-        pytest.skip(f"{cpu} is not an {arch} CPU")
+    gigabyte_pages = (arch, cpu) not in NO_GIGABYTE_PAGES
     r = boot(arch, "ktest=vm", mem="64G", cpu=cpu, timeout=60)
     harness.check(r, "ok")
     m = harness.require(r, PMO_RE, "the pmo: boot line")
@@ -58,13 +53,11 @@ PROTECTIONS = {("x86_64", "qemu64"): ["WP", "NX"], ("x86_64", "max"): ["SMEP", "
                ("aarch64", "cortex-a72"): ["WXN"], ("aarch64", "max"): ["WXN", "PAN"]}
 
 
-@pytest.mark.parametrize("cpu", ["qemu64", "max", "cortex-a72"])
-def test_cpu_protections_are_on(arch, boot, cpu):
+@pytest.mark.cpus({"x86_64": ["qemu64", "max"], "aarch64": ["cortex-a72", "max"]})
+def test_cpu_protections_are_on(arch, cpu, boot):
     """Every protection the CPU offers is switched on once the kernel's
     tables are live (x86: SMEP and SMAP; AArch64: WXN, and PAN on CPUs that
     have it)."""
-    if (arch, cpu) not in PROTECTIONS:
-        pytest.skip(f"{cpu} is not checked on {arch}")
     r = boot(arch, "ktest=printf", cpu=cpu)
     harness.check(r, "ok")
     m = harness.require(r, re.compile(r"^kmap: kernel tables live; protections: (.*)$",

@@ -88,13 +88,11 @@ def test_monitor_runs_programs_and_lists_them(arch, boot):
     assert rows[2][3].startswith("killed: read at 0x0"), r.report(ps)
 
 
-@pytest.mark.parametrize("arch_cpu", [("x86_64", "max"), ("aarch64", "max")])
-def test_smap_pan_stop_the_kernel_touching_user_memory(arch, boot, arch_cpu):
+@pytest.mark.cpus({"x86_64": ["max"], "aarch64": ["max"]})
+def test_smap_pan_stop_the_kernel_touching_user_memory(arch, cpu, boot):
     """With a CPU that has SMAP (x86_64) or PAN (AArch64), the kernel's own
     direct read of a user page faults: the aspace suite's test runs, not skips."""
-    if arch != arch_cpu[0]:
-        pytest.skip(f"{arch_cpu[1]} is checked on {arch_cpu[0]}")
-    r = boot(arch, "ktest=aspace", cpu=arch_cpu[1])
+    r = boot(arch, "ktest=aspace", cpu=cpu)
     harness.check(r, "ok")
     harness.require(r, re.compile(r"^\s+ok \d+ the_kernel_cannot_touch_user_memory_directly$", re.M),
                     "the SMAP/PAN test did not run and pass")
