@@ -8,6 +8,7 @@
 #include <duet/bootinfo.h>
 #include <duet/cmdline.h>
 #include <duet/kernel.h>
+#include <duet/printk.h>
 #include <duet/ktest.h>
 #include <duet/monitor.h>
 #include <mm/kprotect_test.h>
@@ -23,6 +24,7 @@ void kmain(struct boot_info *bi)
      * run: a stale translation shows only before the next switch of roots. */
     kprotect_remove_identity_map();
     banner_print();
+    printf("  boot:    %s at PA 0x%llx\n", bi->fw_name, (unsigned long long)bi->fw_info);
     physmem_init(bi);
 
     if (cmdline_get("crash", arg, sizeof(arg)))

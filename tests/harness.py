@@ -43,6 +43,7 @@ import ktap_check  # noqa: E402
 import sandbox  # noqa: E402
 
 ALL_ARCHES = tuple(ARCHES)          # ("x86_64", "aarch64")
+ARCH_BOOTS = {a: ARCHES[a]["boots"] for a in ARCHES}   # each arch's boot methods, default first
 LOG_DIR = os.path.join(REPO, "build", "test-logs")
 DEFAULT_TIMEOUT = 30.0              # seconds per boot, before TIMEOUT_SCALE
 TAIL_LINES = 40
@@ -354,7 +355,7 @@ def _pump(stream, sink):
 
 
 def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
-         timeout=DEFAULT_TIMEOUT, send=None, log_name=None, direct_kernel=False):
+         timeout=DEFAULT_TIMEOUT, send=None, log_name=None, boot_method="direct"):
     """Boot Duet once under QEMU and return a BootResult; never raises for a
     kernel problem (a hang, crash or bad exit is in the result).
 
@@ -366,7 +367,10 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
     QEMU is stopped and the log is saved.
     timeout: seconds for the whole boot, multiplied by TIMEOUT_SCALE.
     log_name: name of the saved log (usually the pytest node id).
-    direct_kernel: boot the ELF with QEMU's -kernel (see RunConfig).
+    boot_method: "direct" (QEMU's -kernel; on x86_64 through the PVH entry,
+    with no firmware menu or GRUB: the fast way every test takes unless it
+    is about GRUB), "grub" (x86_64's ISO), or "" for the arch's `make run`
+    default (GRUB on x86_64, direct on AArch64). See tools/qemu.py.
     """
     limit = scaled(timeout)
     workdir = sandbox.scratch_dir("duet-test-")
@@ -379,7 +383,7 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
                        for f in ("duet.elf", "duet.iso") if os.path.exists(os.path.join(src, f))},
                       workdir)
     cfg = RunConfig(arch=arch, build=kernel, mem=mem, smp=smp, cpu=cpu, machine=machine,
-                    cmdline=cmdline, direct_kernel=direct_kernel)
+                    cmdline=cmdline, boot=boot_method)
     log_path = _log_path(log_name or f"{arch}-{cmdline or 'boot'}")
     stderr_chunks = []
     timed_out = False

@@ -322,7 +322,15 @@ def tampered(tests, arch, why, log):
     return {id(t): failed(t, arch, f"{why}\nconsole: {log}", tampered=True) for t in tests}
 
 
-def grade_ktests(tree, arch, tests, log_dir, clock):
+def boot_method(lab, arch):
+    """How the lab's kernels boot on `arch`: the catalogue's `boot` where the
+    arch has it (x86_64: "grub" for lab 1, whose Multiboot2 parser must read
+    GRUB's own information), else directly (QEMU's -kernel), the fast way."""
+    method = lab.get("boot", "direct")
+    return method if method in harness.ARCH_BOOTS[arch] else "direct"
+
+
+def grade_ktests(tree, arch, tests, log_dir, clock, method="direct"):
     """Run the lab's in-kernel suites on `arch` (already built); -> [Outcome].
 
     Each boot runs the framework's self-test, then the suites still to run,
@@ -342,7 +350,7 @@ def grade_ktests(tree, arch, tests, log_dir, clock):
             r = harness.boot(arch, f"ktest={','.join(plan)} ktest.nonce={nonce}",
                              build=os.path.join(tree, "build", arch),
                              timeout=clock.limit(BOOT_TIMEOUT),
-                             log_name=f"{arch}-boot{boots}")
+                             log_name=f"{arch}-boot{boots}", boot_method=method)
         except Exception as e:     # QEMU missing, ...
             why = f"could not boot QEMU for {arch}: {e}"
             if isinstance(e, FileNotFoundError):
@@ -697,7 +705,8 @@ def run_tests(lab, arches, tree, out, log_dir, jobs):
             why = f"the {arch} kernel did not build (`make ARCH={arch}`):\n" + trim_middle(output)
             return [failed(t, arch, why) for t in booted]
         found = []
-        for kind, run in (("ktest", lambda ts: grade_ktests(tree, arch, ts, log_dir, clock)),
+        for kind, run in (("ktest", lambda ts: grade_ktests(tree, arch, ts, log_dir, clock,
+                                                               boot_method(lab, arch))),
                           ("pytest", lambda ts: grade_pytest(tree, arch, ts, out, log_dir,
                                                              clock))):
             ts = [t for t in mine if t["kind"] == kind]

@@ -11,9 +11,14 @@ AArch64: semihosting SYS_EXIT, which exits with v). The bias keeps a kernel
 status apart from QEMU's own exits: 0 (the guest reset or powered off
 without a status) and 1 (QEMU itself failed).
 
-x86_64 boots the GRUB ISO. Its command line comes from a small FAT image,
-attached as an IDE disk, holding /duet/cmdline.cfg (boot/grub.cfg sources it).
-AArch64 boots the ELF directly and takes the command line through -append.
+Two ways to boot (`--boot`, `make run BOOT=...`):
+- grub (x86_64's default): the GRUB ISO, SeaBIOS then GRUB2 loading the
+  ELF as a Multiboot2 kernel. Its command line comes from a small FAT
+  image, attached as an IDE disk, holding /duet/cmdline.cfg (boot/grub.cfg
+  sources it).
+- direct: QEMU's -kernel loads the ELF itself and takes the command line
+  through -append: on x86_64 through the PVH entry (arch/x86_64/pvh.h), with
+  no GRUB; AArch64's only way.
 """
 import argparse
 import os
@@ -30,8 +35,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 ARCHES = {
-    "x86_64": {"qemu": "qemu-system-x86_64", "machine": "pc", "cpu": "qemu64"},
-    "aarch64": {"qemu": "qemu-system-aarch64", "machine": "virt", "cpu": "cortex-a72"},
+    "x86_64": {"qemu": "qemu-system-x86_64", "machine": "pc", "cpu": "qemu64",
+               "boots": ("grub", "direct")},
+    "aarch64": {"qemu": "qemu-system-aarch64", "machine": "virt", "cpu": "cortex-a72",
+                "boots": ("direct",)},
 }
 
 
@@ -47,14 +54,18 @@ class RunConfig:
     interactive: bool = False       # console on the terminal, Ctrl-A X quits
     gdb: bool = False
     gdb_port: int = GDB_PORT_DEFAULT
-    # x86_64: boot the ELF with QEMU's -kernel (a Multiboot 1 loader) instead
-    # of the GRUB ISO; Duet must refuse that with a message. AArch64 always
-    # boots this way.
-    direct_kernel: bool = False
+    boot: str = ""                  # "grub" or "direct"; "": the arch's first (ARCHES)
     extra: list = field(default_factory=list)
 
     def build_dir(self):
         return self.build or os.path.join(REPO, "build", self.arch)
+
+    def boot_method(self):
+        boots = ARCHES[self.arch]["boots"]
+        method = self.boot or boots[0]
+        if method not in boots:
+            raise ValueError(f"{self.arch} boots only {' or '.join(boots)}, not {method!r}")
+        return method
 
 
 def grub_quote(text):
@@ -100,18 +111,15 @@ def qemu_command(cfg, workdir):
 
     if cfg.arch == "x86_64":
         argv += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if cfg.direct_kernel:
-            argv += ["-kernel", os.path.join(build, "duet.elf")]
-            if cfg.cmdline:
-                argv += ["-append", cfg.cmdline]
-        else:
-            argv += ["-cdrom", os.path.join(build, "duet.iso"), "-boot", "d"]
-        if cfg.cmdline and not cfg.direct_kernel:
+    else:
+        argv += ["-semihosting-config", "enable=on,target=native"]
+    if cfg.boot_method() == "grub":
+        argv += ["-cdrom", os.path.join(build, "duet.iso"), "-boot", "d"]
+        if cfg.cmdline:
             disk = make_cmdline_disk(workdir, cfg.cmdline)
             argv += ["-drive", f"file={disk},format=raw,if=ide,index=0,media=disk"]
     else:
-        argv += ["-semihosting-config", "enable=on,target=native",
-                 "-kernel", os.path.join(build, "duet.elf")]
+        argv += ["-kernel", os.path.join(build, "duet.elf")]
         if cfg.cmdline:
             argv += ["-append", cfg.cmdline]
 
@@ -162,6 +170,9 @@ def main():
     p.add_argument("--cpu", default="")
     p.add_argument("--machine", default="")
     p.add_argument("--cmdline", default="")
+    p.add_argument("--boot", default="", choices=["", "grub", "direct"],
+                   help="grub: the GRUB ISO (x86_64's default); direct: QEMU's -kernel "
+                        "(x86_64 through its PVH entry; AArch64's only way)")
     p.add_argument("--interactive", action="store_true")
     p.add_argument("--gdb", action="store_true")
     p.add_argument("--gdb-port", type=int, default=GDB_PORT_DEFAULT)
@@ -171,9 +182,13 @@ def main():
                    help="print the command, do not run it (its files stay in <build>/qemu-print)")
     args = p.parse_args()
     cfg = RunConfig(arch=args.arch, build=args.build, mem=args.mem, smp=args.smp,
-                    cpu=args.cpu, machine=args.machine, cmdline=args.cmdline,
+                    cpu=args.cpu, machine=args.machine, cmdline=args.cmdline, boot=args.boot,
                     interactive=args.interactive, gdb=args.gdb, gdb_port=args.gdb_port,
                     extra=args.qemu_arg)
+    try:
+        cfg.boot_method()
+    except ValueError as e:
+        p.error(str(e))
     if args.print:
         # The printed command must still work later: keep its files.
         workdir = os.path.join(cfg.build_dir(), "qemu-print")

@@ -1,9 +1,12 @@
 /*
- * x86_64 entry from GRUB2 (Multiboot2) to C in the higher half.
+ * x86_64 entry to C in the higher half, from GRUB2 (Multiboot2) or from a
+ * loader that follows the PVH direct boot ABI (QEMU's -kernel: pvh.h).
  *
  * GRUB enters _start in 32-bit protected mode, paging off, with
  * EAX = 0x36d76289 and EBX = physical address of the Multiboot2 info
- * (Multiboot2 spec 3.3, "I386 machine state"). This file:
+ * (Multiboot2 spec 3.3, "I386 machine state"). A PVH loader enters
+ * pvh_start in the same mode with EBX = physical address of the start
+ * info; pvh_start joins _start with EAX = 0x336ec578. This file:
  *   1. checks the magic and that the CPU has long mode and NX,
  *   2. zeroes .bss and builds the early page tables (below),
  *   3. enables PAE and PGE, EFER.LME and EFER.NXE, paging and WP,
@@ -26,8 +29,8 @@
 #define MB2_HEADER_MAGIC    0xe85250d6  /* Multiboot2 spec 3.1.1 */
 #define MB2_ARCH_I386       0
 #define MB2_BOOT_MAGIC      0x36d76289  /* in EAX when a Multiboot2 loader jumps here */
-#define MB1_HEADER_MAGIC    0x1badb002  /* Multiboot (version 1) spec 3.1.1 */
-#define MB1_FLAG_ADDRESSES  0x00010000  /* the load addresses below are valid */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18     /* pvh.h */
+#define HVM_START_MAGIC     0x336ec578  /* pvh.h; in EAX when pvh_start jumps here */
 
 #define DEBUG_EXIT_PORT     0xf4        /* QEMU isa-debug-exit, see cpu.c */
 #define EARLY_FAIL_STATUS   (QEMU_EXIT_STATUS_BIAS + PANIC_EXIT_STATUS)
@@ -64,24 +67,40 @@ mb2_header:
 mb2_header_end:
 
 /*
- * A Multiboot 1 header too, only so that a Multiboot 1 loader (QEMU's
- * -kernel, the usual mistake) loads .boot and reaches the check of EAX in
- * _start, which explains what to do, instead of refusing the 64-bit ELF.
+ * The PVH entry (pvh.h): QEMU's -kernel, with no boot loader, finds this
+ * note and enters pvh_start. QEMU reads the entry as a 64-bit value in a
+ * 64-bit ELF, and finds the value after the name aligned to the note
+ * segment's alignment: 4 (the ELF gABI's note layout), hence .quad and
+ * .balign 4. Without a Multiboot 1 header here, which QEMU's -kernel would
+ * prefer to this note.
  */
+    .section .note.Xen, "a", @note
     .balign 4
-mb1_header:
-    .long MB1_HEADER_MAGIC
-    .long MB1_FLAG_ADDRESSES
-    .long -(MB1_HEADER_MAGIC + MB1_FLAG_ADDRESSES)
-    .long mb1_header                    /* header_addr */
-    .long __boot_start                  /* load_addr */
-    .long __boot_text_end               /* load_end_addr: the code, nothing after */
-    .long 0                             /* bss_end_addr: none */
-    .long _start                        /* entry_addr */
+    .long 4                             /* namesz: "Xen" and its NUL */
+    .long 8                             /* descsz */
+    .long XEN_ELFNOTE_PHYS32_ENTRY
+    .asciz "Xen"
+    .balign 4
+    .quad pvh_start
 
 /* ---------------------------------------------------------------------- */
     .section .boot.text, "ax"
     .code32
+/*
+ * The PVH ABI defines CS, DS and ES only (flat 32-bit segments): load
+ * boot.S's own GDT and a stack segment before anything uses the stack.
+ */
+    .globl pvh_start
+pvh_start:
+    cli
+    lgdt boot_gdt_ptr
+    movl $0x10, %eax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    movl $HVM_START_MAGIC, %eax
+    /* fall through, EBX untouched */
+
     .globl _start
 _start:
     cli
@@ -91,7 +110,10 @@ _start:
     movl %ebx, %esi
 
     cmpl $MB2_BOOT_MAGIC, %eax
+    je 5f
+    cmpl $HVM_START_MAGIC, %eax
     jne 1f
+5:
 
     /* Long mode and NX: CPUID 0x80000001 EDX (SDM Vol. 2A, CPUID). */
     movl $0x80000000, %eax
@@ -232,7 +254,7 @@ boot_gdt_ptr:
 
     .section .boot.text, "ax"
 msg_not_multiboot2:
-    .asciz "Duet: not started by a Multiboot2 loader (EAX is not 0x36d76289).\r\nDuet needs GRUB2's multiboot2 command: boot build/x86_64/duet.iso (make ARCH=x86_64 run).\r\n"
+    .asciz "Duet: not started by a Multiboot2 loader (EAX is not 0x36d76289) nor through the PVH entry.\r\nBoot build/x86_64/duet.iso (make ARCH=x86_64 run), or duet.elf with QEMU's -kernel (make ARCH=x86_64 run BOOT=direct).\r\n"
 msg_no_long_mode:
     .asciz "Duet: this CPU has no 64-bit long mode; Duet needs an x86_64 CPU.\r\n"
 msg_no_nx:

@@ -1,7 +1,8 @@
 /*
  * x86_64_main(): the first C code, called by boot.S in the higher half on
- * the boot stack. It brings up the console and the CPU tables, turns the
- * Multiboot2 information into a struct boot_info and calls kmain().
+ * the boot stack. It brings up the console and the CPU tables, turns what
+ * the loader left (the Multiboot2 information, or the PVH start info of a
+ * direct boot) into a struct boot_info and calls kmain().
  */
 #include <duet/arch.h>
 #include <duet/bootinfo.h>
@@ -11,6 +12,7 @@
 #include <arch/x86.h>
 #include <mm/pmo.h>
 #include "multiboot2.h"
+#include "pvh.h"
 #include "x86_64.h"
 
 static struct boot_info boot_info;
@@ -26,11 +28,16 @@ void x86_64_main(u32 magic, u32 info_pa)
     idt_init();
     x86_user_init();
 
-    /* GRUB places the block low; the parser may read up to the end of the
-     * early PMO, which maps the first GiB. */
-    if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE)
-        panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);
-    err = multiboot2_parse(phys_to_virt(info_pa), EARLY_PMO_SIZE - info_pa, info_pa, &boot_info);
+    /* Both loaders place their information low; the parsers may read up to
+     * the end of the early PMO, which maps the first GiB. */
+    if (magic == HVM_START_MAGIC) {
+        err = pvh_parse(phys_to_virt(0), EARLY_PMO_SIZE, info_pa, &boot_info);
+    } else {
+        if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE)
+            panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);
+        err =
+            multiboot2_parse(phys_to_virt(info_pa), EARLY_PMO_SIZE - info_pa, info_pa, &boot_info);
+    }
     if (err)
         panic("%s (information block at PA 0x%x)", err, info_pa);
     kmain(&boot_info);

@@ -13,6 +13,7 @@ ENTRY(_start)
 PHDRS
 {
     boot   PT_LOAD FLAGS(5);    /* entry code, used with paging off */
+    note   PT_NOTE FLAGS(4);    /* the PVH entry (boot.S) */
     bootdata PT_LOAD FLAGS(6);  /* its GDT */
     stack  PT_LOAD FLAGS(6);
     text   PT_LOAD FLAGS(5);
@@ -30,6 +31,9 @@ SECTIONS
         *(.boot.text)
         __boot_text_end = .;
     } :boot
+    .note.Xen : {
+        KEEP(*(.note.Xen))
+    } :boot :note
     .boot.data : {
         *(.boot.data)
     } :bootdata
