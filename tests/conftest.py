@@ -18,6 +18,10 @@
   the test with the compiler's output) and names the console log after the
   test: build/test-logs/<test>.log.
 """
+import os
+import shutil
+import tempfile
+
 import pytest
 
 import harness
@@ -31,6 +35,13 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # The run's directory for harness.once_per_run, made by the process that
+    # starts the run (not an xdist worker, not a pytest run nested in a test)
+    # before the workers start: they inherit the variable.
+    if not os.environ.get(harness.RUN_DIR_ENV):
+        config._duet_run_dir = tempfile.mkdtemp(prefix="duet-test-run-")
+        os.environ[harness.RUN_DIR_ENV] = config._duet_run_dir
+
     # Short tracebacks: the failing line and the message, which for a boot
     # already holds the outcome and the end of the console.
     if getattr(config.option, "tbstyle", None) == "auto":
@@ -40,6 +51,13 @@ def pytest_configure(config):
                                            f"(selected with --arch {arch})")
     config.addinivalue_line("markers", "cpus(table): the QEMU CPUs a test runs on, per arch "
                                        "({arch: [cpu, ...]}); the test takes `arch` and `cpu`")
+
+
+def pytest_unconfigure(config):
+    run_dir = getattr(config, "_duet_run_dir", None)
+    if run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        os.environ.pop(harness.RUN_DIR_ENV, None)
 
 
 def supported_arches(definition):

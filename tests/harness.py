@@ -25,7 +25,10 @@ QEMU's semihosting would let it reach the host. A console is kept up to
 MAX_CONSOLE bytes; a kernel that prints more is stopped (a crash).
 """
 import codecs
+import fcntl
+import hashlib
 import os
+import pickle
 import re
 import shlex
 import shutil
@@ -462,17 +465,47 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
     return result
 
 
-_cached_boots = {}
+# Work that every pytest-xdist worker would repeat (the ktest=all boots
+# that collection reads, the host test binaries' runs, boots shared by
+# several tests) is done once per pytest run: by the first process that
+# asks, under a lock, and read back from a file by the others. conftest.py
+# makes the run's directory and names it in this variable, which the
+# workers inherit; without it (harness used alone) nothing is shared.
+RUN_DIR_ENV = "DUET_TEST_RUN_DIR"
+_once = {}
+
+
+def once_per_run(key, compute):
+    """compute(), or what another process of this pytest run computed for
+    the same key (a tuple; this tree's path is added, so a nested run in
+    another tree never reads it). The value must pickle."""
+    key = (REPO,) + tuple(key)
+    if key in _once:
+        return _once[key]
+    run_dir = os.environ.get(RUN_DIR_ENV)
+    if not run_dir or not os.path.isdir(run_dir):
+        _once[key] = compute()
+        return _once[key]
+    path = os.path.join(run_dir, hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)        # released when the file closes
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                _once[key] = pickle.load(f)
+        else:
+            _once[key] = compute()
+            with open(path + ".tmp", "wb") as f:
+                pickle.dump(_once[key], f)
+            os.replace(path + ".tmp", path)
+    return _once[key]
 
 
 def cached_boot(arch, cmdline=""):
     """boot(arch, cmdline), once per test session: tests that only read the
     console of the same kind of boot share it. The log is saved as
     build/test-logs/session.<arch>.<cmdline>.log. The caller builds first."""
-    key = (arch, cmdline)
-    if key not in _cached_boots:
-        _cached_boots[key] = boot(arch, cmdline, log_name=f"session.{arch}.{cmdline or 'boot'}")
-    return _cached_boots[key]
+    return once_per_run(("boot", arch, cmdline),
+                        lambda: boot(arch, cmdline, log_name=f"session.{arch}.{cmdline or 'boot'}"))
 
 
 def _save_log(r):

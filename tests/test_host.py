@@ -52,6 +52,12 @@ class HostCase:
 
 
 def host_cases():
+    """Every case of every host test binary: run once per pytest run
+    (harness.once_per_run), however many workers collect."""
+    return harness.once_per_run(("host_cases",), run_host_binaries)
+
+
+def run_host_binaries():
     ok, output = build_host()
     cases = []
     for name, binary in host_binaries("test_"):
