@@ -50,6 +50,52 @@ void arch_tlb_invalidate(vaddr_t va, size_t size)
     __asm__ volatile("dsb ish\n\tisb" : : : "memory");
 }
 
+/*
+ * Code the kernel wrote (a program's text, copied through the PMO) must
+ * reach instruction fetches: the instruction cache is not coherent with
+ * data writes, and a frame reused from an earlier program can still have
+ * that program's instructions cached. The Arm ARM's sequence (DDI 0487,
+ * D7 "Synchronization and coherency issues between data and instruction
+ * accesses", and the CTR_EL0 register description):
+ *
+ *   DC CVAU each data cache line    clean to the Point of Unification,
+ *   DSB ISH                         where instruction fetches look;
+ *   IC IVAU each instruction line   drop stale instructions,
+ *   DSB ISH                         finished on every CPU,
+ *   ISB                             and none fetched early on this one.
+ *
+ * CTR_EL0.IDC = 1 says the clean is not needed, DIC = 1 the invalidation.
+ * Line sizes come from CTR_EL0, the smallest of any level. IC IVAU by the
+ * PMO's address does not reach a VIPT instruction cache's lines for the
+ * user's address (another index), so there the whole cache is invalidated
+ * (IC IALLUIS), as Linux does for an aliasing instruction cache.
+ */
+void arch_sync_icache(const void *va, u64 size)
+{
+    const u64 ctr = read_sysreg(ctr_el0);
+    const uintptr_t start = (uintptr_t)va, end = start + size;
+
+    if (!size)
+        return;
+    if (!(ctr & CTR_EL0_IDC)) {
+        const u64 line = 4UL << ((ctr >> CTR_EL0_DMINLINE_SHIFT) & 0xf);
+        for (uintptr_t p = ALIGN_DOWN(start, line); p < end; p += line)
+            __asm__ volatile("dc cvau, %0" : : "r"(p) : "memory");
+    }
+    __asm__ volatile("dsb ish" : : : "memory");
+    if (!(ctr & CTR_EL0_DIC)) {
+        if (((ctr >> CTR_EL0_L1IP_SHIFT) & 3) == CTR_EL0_L1IP_VIPT) {
+            __asm__ volatile("ic ialluis" : : : "memory");
+        } else {
+            const u64 line = 4UL << ((ctr >> CTR_EL0_IMINLINE_SHIFT) & 0xf);
+            for (uintptr_t p = ALIGN_DOWN(start, line); p < end; p += line)
+                __asm__ volatile("ic ivau, %0" : : "r"(p) : "memory");
+        }
+        __asm__ volatile("dsb ish" : : : "memory");
+    }
+    __asm__ volatile("isb" : : : "memory");
+}
+
 paddr_t arch_mmu_kernel_root(void)
 {
     return read_sysreg(ttbr1_el1) & A64_ADDR;

@@ -47,6 +47,19 @@ void arch_tlb_invalidate_all(void)
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
 }
 
+/*
+ * Nothing to do: x86's instruction fetches see data writes to the same
+ * physical memory, through any linear address (SDM Vol. 3A 11.6,
+ * "Self-Modifying Code": the check is made on physical addresses). Code
+ * written by one processor and run by another needs a serializing
+ * instruction on the runner (SDM Vol. 3A 8.1.3, "Handling Self- and
+ * Cross-Modifying Code"); Duet runs on one CPU, which enters a program
+ * by IRETQ, serializing anyway.
+ */
+void arch_sync_icache(const void *va, u64 size)
+{
+}
+
 void arch_tlb_invalidate(vaddr_t va, size_t size)
 {
     if (size / PAGE_SIZE > INVLPG_MAX_PAGES) {
