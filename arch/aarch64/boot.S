@@ -317,6 +317,44 @@ msg_el3:
 msg_not_cpu0:
     .asciz  "\r\nduet: this CPU's MPIDR affinity is not 0, so it stops here: Duet runs on the CPU with affinity 0 only\r\n"
 
+/*
+ * aarch64_switch_ttbr1(x0 = the kernel's new root, x1 = an all-invalid
+ * level-0 table): kmap_init's switch from boot.S's tables to its own
+ * (arch_mmu_set_kernel_root in mmu.c). The same kernel addresses change
+ * from 2 MiB blocks to 4 KiB pages, and TLB entries of both sizes for one
+ * address may give a TLB conflict abort (Arm ARM DDI 0487, D8 "TLB
+ * conflict aborts" and "Using break-before-make when updating translation
+ * table entries"). So the whole upper half is broken first: TTBR1 points
+ * at the empty table, every cached entry is invalidated, and only then
+ * are the new tables made live. Nothing in the upper half is mapped in
+ * between, so this runs from TTBR0 (mmu.c maps this code there, VA == PA)
+ * and touches no memory: no stack, no data, exceptions masked.
+ * Clobbers x2; returns to x30 with the new tables live.
+ */
+    .section .boot.text, "ax"
+    .balign 4
+    .globl  aarch64_switch_ttbr1
+aarch64_switch_ttbr1:
+    mrs     x2, daif
+    msr     daifset, #0xf
+    dsb     ishst                           // the new tables reach the walker
+    msr     ttbr1_el1, x1                   // break: nothing mapped above
+    isb
+    tlbi    vmalle1is                       // forget every old translation
+    dsb     ish
+    isb
+    msr     ttbr1_el1, x0                   // make: the kernel's own tables
+    isb
+    msr     daif, x2
+    ret
+
+/* Its address for C, which cannot reach .boot.text with ADRP from the higher half. */
+    .section .rodata, "a"
+    .balign 8
+    .globl  aarch64_switch_ttbr1_pa
+aarch64_switch_ttbr1_pa:
+    .quad   aarch64_switch_ttbr1
+
 /* --- the higher half: the MMU is on, this runs at its linked address --- */
     .text
     .balign 4
@@ -351,3 +389,9 @@ aarch64_boot_el:
 __early_tables_start:
     .skip   EARLY_TABLES * PAGE_SIZE
 __early_tables_end:
+/* Four more for the switch to the kernel's tables (mmu.c): the empty
+ * level-0 table, and a level-0, 1 and 2 table mapping
+ * aarch64_switch_ttbr1 in TTBR0. Freed with the pool. */
+    .globl  aarch64_switch_tables
+aarch64_switch_tables:
+    .skip   AARCH64_SWITCH_TABLES * PAGE_SIZE

@@ -108,4 +108,7 @@
      EARLY_RANGE_TABLES(EARLY_KIMAGE_START, EARLY_KIMAGE_END) +   \
      EARLY_RANGE_TABLES(EARLY_MMIO_START, EARLY_MMIO_END))
 
+/* Pages after the pool for arch_mmu_set_kernel_root's switch (boot.S). */
+#define AARCH64_SWITCH_TABLES 4
+
 #endif

@@ -11,7 +11,9 @@
 #include <duet/compiler.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
+#include <duet/string.h>
 #include <mm/ioremap.h>
+#include <mm/pmo.h>
 #include <mm/vm.h>
 #include "aarch64.h"
 #include "early_map.h"
@@ -101,15 +103,50 @@ paddr_t arch_mmu_kernel_root(void)
     return read_sysreg(ttbr1_el1) & A64_ADDR;
 }
 
+/* boot.S: the switch, in .boot.text, and AARCH64_SWITCH_TABLES zeroed pages for it. */
+extern const u64 aarch64_switch_ttbr1_pa;
+extern char aarch64_switch_tables[];
+
+/*
+ * The switch breaks the whole upper half before making it again (boot.S,
+ * aarch64_switch_ttbr1, has the Arm ARM's reasons), so it runs from a
+ * mapping in TTBR0 that the switch leaves alone: one 2 MiB block, VA ==
+ * PA, over the code (.boot is smaller than a block: kernel.lds.S). The
+ * lower half is turned off and invalidated before that block goes in and
+ * after it goes out, so none of its translations meets another for the
+ * same address; TTBR0 and TCR_EL1.EPD0 are left as they were (boot.S's
+ * identity map until arch_remove_identity_map).
+ */
 void arch_mmu_set_kernel_root(paddr_t root)
 {
-    __asm__ volatile("dsb ishst\n\t"
-                     "msr ttbr1_el1, %0\n\t"
-                     "isb"
-                     :
-                     : "r"(root)
-                     : "memory");
+    pte_t *empty = (pte_t *)aarch64_switch_tables;
+    pte_t *l0 = empty + PT_ENTRIES, *l1 = l0 + PT_ENTRIES, *l2 = l1 + PT_ENTRIES;
+    const paddr_t code = aarch64_switch_ttbr1_pa;
+    const paddr_t block = ALIGN_DOWN(code, pt_level_size(1));
+    const u64 tcr = read_sysreg(tcr_el1), ttbr0 = read_sysreg(ttbr0_el1);
+    void (*switch_ttbr1)(paddr_t root, paddr_t empty) = (void (*)(paddr_t, paddr_t))code;
+
+    memset(aarch64_switch_tables, 0, AARCH64_SWITCH_TABLES * PAGE_SIZE);
+    l0[pt_index(block, 3)] = pte_make_table(virt_to_phys(l1), false);
+    l1[pt_index(block, 2)] = pte_make_table(virt_to_phys(l2), false);
+    l2[pt_index(block, 1)] = pte_make_leaf(block, 1, VM_READ | VM_EXEC);
+
+    write_sysreg(tcr_el1, tcr | TCR_EPD0);
+    isb();
     arch_tlb_invalidate_all();
+    write_sysreg(ttbr0_el1, virt_to_phys(l0));
+    isb();
+    write_sysreg(tcr_el1, tcr & ~TCR_EPD0);
+    isb();
+
+    switch_ttbr1(root, virt_to_phys(empty));
+
+    write_sysreg(tcr_el1, tcr | TCR_EPD0);
+    isb();
+    arch_tlb_invalidate_all();
+    write_sysreg(ttbr0_el1, ttbr0);
+    write_sysreg(tcr_el1, tcr);
+    isb();
 }
 
 /*
