@@ -110,6 +110,20 @@ el1_entry:
     bl      dtb_or_zero
 1:  mov     x19, x0
 
+    /*
+     * .bss, the early tables included, is written below with the MMU
+     * off, straight to memory, and read later through Write-Back
+     * cacheable mappings. Its lines are invalidated before the writes as
+     * well as after (Linux's head.S does the same): under a hypervisor
+     * (HCR_EL2.VM = 1) DC IVAC at EL1 is performed as clean and invalidate
+     * (Arm ARM, HCR_EL2.VM and DC IVAC), so a dirty line left by firmware
+     * would otherwise be written back over what we wrote, and one could
+     * be evicted on its own at any time in between.
+     */
+    kimage_pa x0, __bss_start
+    kimage_pa x1, __bss_end
+    bl      dcache_inval_range
+
     /* Zero .bss through its physical address: the tables live there. */
     kimage_pa x0, __bss_start
     kimage_pa x1, __bss_end
@@ -164,28 +178,16 @@ el1_entry:
      * .bss, tables included, was written with the MMU off, so straight to
      * memory; from now on it is read through Write-Back cacheable
      * mappings, by table walks and by C. A stale line for those addresses
-     * (left by firmware, or speculatively fetched) would hide what we
-     * wrote. The Arm ARM's rule for memory written with non-cacheable
-     * accesses and then read as cacheable ("Data and unified caches",
-     * cache maintenance requirements) is to invalidate those lines to the
-     * Point of Coherency first. Invalidate, not clean: cleaning a stale
-     * dirty line would write it over the tables. The DMB orders the
-     * stores above before the invalidations.
+     * (speculatively fetched since the first invalidation) would hide
+     * what we wrote. The Arm ARM's rule for memory written with
+     * non-cacheable accesses and then read as cacheable ("Data and
+     * unified caches", cache maintenance requirements) is to invalidate
+     * those lines to the Point of Coherency. Invalidate, not clean:
+     * cleaning a stale dirty line would write it over the tables.
      */
-    dmb     sy
     kimage_pa x0, __bss_start
     kimage_pa x1, __bss_end
-    mrs     x2, ctr_el0
-    ubfx    x2, x2, #CTR_EL0_DMINLINE_SHIFT, #4
-    mov     x3, #4
-    lsl     x3, x3, x2                      // smallest D-cache line, in bytes
-    sub     x4, x3, #1
-    bic     x0, x0, x4
-4:  dc      ivac, x0
-    add     x0, x0, x3
-    cmp     x0, x1
-    b.lo    4b
-    dsb     sy
+    bl      dcache_inval_range
 
     /* --- the MMU --- */
     ldr     x0, =MAIR_EL1_VALUE
@@ -220,6 +222,26 @@ el1_entry:
     /* Still running through the identity map; jump to the linked address. */
     ldr     x0, =higher_half
     br      x0
+
+/*
+ * dcache_inval_range: invalidate the data cache lines of PA [x0, x1) to
+ * the Point of Coherency. The DMB orders earlier stores before the
+ * invalidations, the DSB finishes them. Clobbers x0, x2-x4.
+ */
+dcache_inval_range:
+    dmb     sy
+    mrs     x2, ctr_el0
+    ubfx    x2, x2, #CTR_EL0_DMINLINE_SHIFT, #4
+    mov     x3, #4
+    lsl     x3, x3, x2                      // smallest D-cache line, in bytes
+    sub     x4, x3, #1
+    bic     x0, x0, x4
+1:  dc      ivac, x0
+    add     x0, x0, x3
+    cmp     x0, x1
+    b.lo    1b
+    dsb     sy
+    ret
 
 /*
  * map_blocks: map VA [x1, x2) to PA x3 onward with 2 MiB blocks carrying
