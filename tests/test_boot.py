@@ -177,6 +177,21 @@ def test_aarch64_entry_at_el2(arch, boot, cpu):
 
 
 @pytest.mark.aarch64
+@pytest.mark.parametrize("mem, blocks, pages", [("129M", 62, 256), ("2G", 510, 0)])
+def test_aarch64_early_pmo_maps_only_ram(arch, boot, mem, blocks, pages):
+    """boot.S maps only the DTB's and the image's 2 MiB blocks in the PMO;
+    entry.c adds the first GiB's RAM from the device tree: 2 MiB blocks,
+    4 KiB pages in the block where 129 MiB of RAM ends, nothing past the
+    end of RAM. The early allocator takes the kernel's tables from the top
+    of RAM, so an edge left unmapped crashes the boot."""
+    r = boot(arch, "ktest=pmo", mem=mem)
+    harness.check(r, "ok")
+    harness.require(r, f"aarch64: early PMO: the DTB and the image, and {blocks} x 2 MiB, "
+                       f"{pages} x 4 KiB of RAM",
+                    "the early PMO did not map exactly the RAM of the first GiB")
+
+
+@pytest.mark.aarch64
 def test_a_cpu_that_is_not_cpu0_says_why_it_stops(arch, boot):
     """With two CPUs, the devices suite sends the second to the kernel's
     entry (PSCI CPU_ON): boot.S stops it with a line that says why, instead

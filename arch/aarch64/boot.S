@@ -27,6 +27,7 @@
 /* Where QEMU puts the DTB for an ELF kernel: the start of RAM. */
 #define QEMU_DTB_PHYS           EARLY_PMO_PHYS
 #define FDT_MAGIC               0xd00dfeed
+#define FDT_TOTALSIZE           4           /* the header's totalsize field */
 
 /* \reg = physical address of the higher-half symbol \sym. */
 .macro kimage_pa reg, sym
@@ -148,11 +149,36 @@ el1_entry:
     ldr     x4, =EARLY_BLOCK_KERNEL
     bl      map_blocks
 
-    /* TTBR1: the first GiB of RAM in the PMO, never executable. */
+    /*
+     * TTBR1, the PMO (never executable): only what is RAM for certain
+     * before the device tree says where RAM is, the DTB and the image.
+     * A Normal cacheable mapping lets the CPU read speculatively, so it
+     * must not cover absent memory or a no-map carve-out (Arm ARM B2,
+     * "Normal memory": speculative accesses); entry.c adds the rest of
+     * the first GiB's RAM once the DTB is read (early_map_ram). The DTB's
+     * 2 MiB blocks are mapped whole, as Linux's boot protocol allows (its
+     * 2 MiB region must need no other attributes).
+     */
+    cbz     x19, 1f
+    ldr     w2, [x19, #FDT_TOTALSIZE]
+    rev     w2, w2                          // big-endian
+    add     x2, x19, x2
+    ldr     x1, =EARLY_PMO_PHYS + EARLY_PMO_SIZE
+    cmp     x2, x1                          // fdt_parse refuses a DTB that
+    csel    x2, x2, x1, ls                  // ends past the window
+    ldr     x5, =PHYS_OFFSET
+    add     x1, x19, x5
+    add     x2, x2, x5
     mov     x0, x23
-    ldr     x1, =EARLY_PMO_START
-    ldr     x2, =EARLY_PMO_END
-    ldr     x3, =EARLY_PMO_PHYS
+    mov     x3, x19
+    ldr     x4, =EARLY_BLOCK_PMO
+    bl      map_blocks
+1:  mov     x0, x23
+    kimage_pa x3, __kernel_start
+    ldr     x5, =PHYS_OFFSET
+    add     x1, x3, x5
+    kimage_pa x2, __kernel_end
+    add     x2, x2, x5
     ldr     x4, =EARLY_BLOCK_PMO
     bl      map_blocks
 
@@ -417,3 +443,8 @@ __early_tables_end:
     .globl  aarch64_switch_tables
 aarch64_switch_tables:
     .skip   AARCH64_SWITCH_TABLES * PAGE_SIZE
+/* Level-3 tables for the early PMO's 2 MiB blocks that are RAM only in
+ * part (entry.c, early_map_ram). Freed with the pool. */
+    .globl  aarch64_edge_tables
+aarch64_edge_tables:
+    .skip   AARCH64_EDGE_TABLES * PAGE_SIZE

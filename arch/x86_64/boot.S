@@ -11,7 +11,7 @@
  *      x86_64_main(magic, info) on the boot stack.
  *
  * Early page tables (all 2 MiB pages, docs/boot.md draws them):
- *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA 0..1 GiB   = PA 0..1 GiB  (the switch only)
+ *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA = PA for .boot to the image's end (the switch only)
  *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA 0..1 GiB, NX, global
  *   PML4[511] -> pdpt_kernel[510]-> pd_kernel: KERNEL_VIRT_BASE + PA for the image, global
  * pd_kernel maps only [KERNEL_IMAGE_PHYS, __kernel_end): the 2 MiB page
@@ -153,18 +153,41 @@ build_early_tables:
     movl $PHYS(pd_pmo) + PTE_P + PTE_RW, PHYS(pdpt_pmo) + 0 * 8
     movl $PHYS(pd_kernel) + PTE_P + PTE_RW, PHYS(pdpt_kernel) + 510 * 8
 
-    /* Identity and PMO: every 2 MiB page of the first GiB. */
+    /*
+     * PMO: every 2 MiB page of the first GiB, whatever is there: the
+     * Multiboot2 block, the early allocator and the kernel's first tables
+     * are somewhere in it, and only C reads the memory map. The legacy
+     * VGA and ROM range (0xa0000-0xfffff) is uncacheable anyway: the
+     * firmware's MTRRs make it UC, and UC in an MTRR wins over a WB page
+     * (SDM Vol. 3A 11.5.2.2, Table 11-7), and UC memory is never read
+     * speculatively (SDM Vol. 3A 11.3). docs/boot.md says what is left.
+     */
     xorl %ecx, %ecx
 1:  movl %ecx, %eax
     shll $21, %eax
-    orl $PTE_P + PTE_RW + PTE_PS, %eax
-    movl %eax, PHYS(pd_ident)(, %ecx, 8)
-    orl $PTE_G, %eax
+    orl $PTE_P + PTE_RW + PTE_PS + PTE_G, %eax
     movl %eax, PHYS(pd_pmo)(, %ecx, 8)
     movl $PTE_NX_HIGH, PHYS(pd_pmo) + 4(, %ecx, 8)
     incl %ecx
     cmpl $512, %ecx
     jb 1b
+
+    /*
+     * Identity: only what runs or is read at its physical address while
+     * paging comes on, .boot up to the image's end (its boot stack), not
+     * the first GiB: nothing else needs it, and the 2 MiB page at 0 holds
+     * the legacy VGA window, memory-mapped I/O.
+     */
+    movl $(__boot_start >> 21), %ecx
+    movl $(PHYS(__kernel_end) + PAGE_2M - 1), %edx
+    shrl $21, %edx
+3:  movl %ecx, %eax
+    shll $21, %eax
+    orl $PTE_P + PTE_RW + PTE_PS, %eax
+    movl %eax, PHYS(pd_ident)(, %ecx, 8)
+    incl %ecx
+    cmpl %edx, %ecx
+    jb 3b
 
     /* Kernel image: from KERNEL_IMAGE_PHYS up to the 2 MiB page holding its end. */
     movl $(KERNEL_IMAGE_PHYS >> 21), %ecx
