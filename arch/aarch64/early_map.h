@@ -118,8 +118,8 @@
  * 2 MiB boundary, a reservation inside a block). QEMU virt needs at most
  * one; the boot stops, saying so, if a device tree needs more.
  */
-#define AARCH64_EDGE_TABLES 4
+#define AARCH64_EDGE_TABLES   4
 /* A level-3 page descriptor: [1:0] = 0b11, else the early PMO's block's bits. */
-#define EARLY_PAGE_PMO      (EARLY_BLOCK_PMO | PTE_TYPE_TABLE)
+#define EARLY_PAGE_PMO        (EARLY_BLOCK_PMO | PTE_TYPE_TABLE)
 
 #endif
