@@ -12,7 +12,9 @@
  *
  * Early page tables (all 2 MiB pages, docs/boot.md draws them):
  *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA = PA for .boot to the image's end (the switch only)
- *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA 0..1 GiB, NX, global
+ *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA 0..1 GiB, NX, global; its
+ *                                             first 2 MiB in 4 KiB pages (pt_pmo_low), less
+ *                                             the legacy window 0xa0000-0xfffff
  *   PML4[511] -> pdpt_kernel[510]-> pd_kernel: KERNEL_VIRT_BASE + PA for the image, global
  * pd_kernel maps only [KERNEL_IMAGE_PHYS, __kernel_end): the 2 MiB page
  * below the image stays unmapped and guards the boot stack.
@@ -41,6 +43,8 @@
 #define PTE_G               0x100
 #define PTE_NX_HIGH         0x80000000  /* bit 63, in the upper dword */
 #define PAGE_2M             0x200000
+#define LEGACY_HOLE_START   0xa0000     /* VGA window, option and BIOS ROMs: */
+#define LEGACY_HOLE_END     0x100000    /* not RAM on any PC */
 
 #define CR0_PG_WP           0x80010000
 #define CR4_PAE_PGE         0x000000a0
@@ -154,15 +158,32 @@ build_early_tables:
     movl $PHYS(pd_kernel) + PTE_P + PTE_RW, PHYS(pdpt_kernel) + 510 * 8
 
     /*
-     * PMO: every 2 MiB page of the first GiB, whatever is there: the
-     * Multiboot2 block, the early allocator and the kernel's first tables
-     * are somewhere in it, and only C reads the memory map. The legacy
-     * VGA and ROM range (0xa0000-0xfffff) is uncacheable anyway: the
-     * firmware's MTRRs make it UC, and UC in an MTRR wins over a WB page
-     * (SDM Vol. 3A 11.5.2.2, Table 11-7), and UC memory is never read
-     * speculatively (SDM Vol. 3A 11.3). docs/boot.md says what is left.
+     * PMO: the first GiB, whatever is there: the Multiboot2 block, the
+     * early allocator and the kernel's first tables are somewhere in it,
+     * and only C reads the memory map (docs/boot.md says what that
+     * leaves). Except the legacy VGA and ROM window, 0xa0000-0xfffff,
+     * which is I/O and ROM, not RAM: the first 2 MiB are 4 KiB pages
+     * (pt_pmo_low) with that window left out. A 2 MiB page there would
+     * also span the fixed-range MTRRs' different memory types, which the
+     * SDM leaves undefined (Vol. 3A 11.11.9, "Large Page Size
+     * Considerations"; Linux maps the first 2 MiB with 4 KiB pages too).
      */
+    movl $PHYS(pt_pmo_low) + PTE_P + PTE_RW, PHYS(pd_pmo)
     xorl %ecx, %ecx
+1:  cmpl $(LEGACY_HOLE_START >> 12), %ecx
+    jb 2f
+    cmpl $(LEGACY_HOLE_END >> 12), %ecx
+    jb 4f
+2:  movl %ecx, %eax
+    shll $12, %eax
+    orl $PTE_P + PTE_RW + PTE_G, %eax
+    movl %eax, PHYS(pt_pmo_low)(, %ecx, 8)
+    movl $PTE_NX_HIGH, PHYS(pt_pmo_low) + 4(, %ecx, 8)
+4:  incl %ecx
+    cmpl $512, %ecx
+    jb 1b
+
+    movl $1, %ecx                       /* pd_pmo[0] is pt_pmo_low */
 1:  movl %ecx, %eax
     shll $21, %eax
     orl $PTE_P + PTE_RW + PTE_PS + PTE_G, %eax
@@ -178,7 +199,8 @@ build_early_tables:
      * the first GiB: nothing else needs it, and the 2 MiB page at 0 holds
      * the legacy VGA window, memory-mapped I/O.
      */
-    movl $(__boot_start >> 21), %ecx
+    movl $__boot_start, %ecx
+    shrl $21, %ecx
     movl $(PHYS(__kernel_end) + PAGE_2M - 1), %edx
     shrl $21, %edx
 3:  movl %ecx, %eax
@@ -285,3 +307,4 @@ pdpt_kernel:    .skip 4096
 pd_ident:       .skip 4096
 pd_pmo:         .skip 4096
 pd_kernel:      .skip 4096
+pt_pmo_low:     .skip 4096
