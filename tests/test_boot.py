@@ -176,18 +176,32 @@ def test_aarch64_entry_at_el2(arch, boot, cpu):
     assert "entered at EL2" in line, r.report(f"the cpu line {line!r} does not say EL2")
 
 
-@pytest.mark.aarch64
-@pytest.mark.parametrize("mem, blocks, pages", [("129M", 62, 256), ("2G", 510, 0)])
-def test_aarch64_early_pmo_maps_only_ram(arch, boot, mem, blocks, pages):
-    """boot.S maps only the DTB's and the image's 2 MiB blocks in the PMO;
-    entry.c adds the first GiB's RAM from the device tree: 2 MiB blocks,
-    4 KiB pages in the block where 129 MiB of RAM ends, nothing past the
-    end of RAM. The early allocator takes the kernel's tables from the top
-    of RAM, so an edge left unmapped crashes the boot."""
+# The early PMO per arch and RAM size: what boot.S maps before the memory
+# map is read, and the 2 MiB and 4 KiB pages C adds from it.
+EARLY_PMO = {
+    "aarch64": ("aarch64: early PMO: the DTB and the image, and",
+                {"129M": (62, 256), "2G": (510, 0)}),
+    "x86_64": ("x86_64: early PMO: the first 2 MiB, the image, the Multiboot2 block, and",
+               {"256M": (125, 480), "129M": (62, 224), "2G": (510, 0)}),
+}
+
+
+@pytest.mark.parametrize("mem", ["129M", "256M", "2G"])
+def test_early_pmo_maps_only_ram(arch, boot, mem):
+    """boot.S maps in the PMO only what is RAM for certain (AArch64: the
+    DTB and the image; x86_64: the first 2 MiB less the legacy VGA/ROM
+    window, the image and the Multiboot2 block); C then adds the first
+    GiB's RAM from the firmware's map: 2 MiB pages, 4 KiB pages in the
+    2 MiB where RAM ends or a reservation begins, nothing past the end of
+    RAM. The early allocator takes the kernel's tables from the top of
+    RAM, so an edge left unmapped crashes the boot."""
+    prefix, sizes = EARLY_PMO[arch]
+    if mem not in sizes:
+        pytest.skip(f"{mem} adds nothing to the other sizes on {arch}")
+    blocks, pages = sizes[mem]
     r = boot(arch, "ktest=pmo", mem=mem)
     harness.check(r, "ok")
-    harness.require(r, f"aarch64: early PMO: the DTB and the image, and {blocks} x 2 MiB, "
-                       f"{pages} x 4 KiB of RAM",
+    harness.require(r, f"{prefix} {blocks} x 2 MiB, {pages} x 4 KiB of RAM",
                     "the early PMO did not map exactly the RAM of the first GiB")
 
 

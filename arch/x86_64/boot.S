@@ -12,9 +12,10 @@
  *
  * Early page tables (all 2 MiB pages, docs/boot.md draws them):
  *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA = PA for .boot to the image's end (the switch only)
- *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA 0..1 GiB, NX, global; its
- *                                             first 2 MiB in 4 KiB pages (pt_pmo_low), less
- *                                             the legacy window 0xa0000-0xfffff
+ *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA, NX, global: the first 2 MiB
+ *                                             in 4 KiB pages (pt_pmo_low) less the legacy
+ *                                             window 0xa0000-0xfffff, the image, the Multiboot2
+ *                                             block; mmu.c adds the first GiB's other RAM
  *   PML4[511] -> pdpt_kernel[510]-> pd_kernel: KERNEL_VIRT_BASE + PA for the image, global
  * pd_kernel maps only [KERNEL_IMAGE_PHYS, __kernel_end): the 2 MiB page
  * below the image stays unmapped and guards the boot stack.
@@ -158,14 +159,15 @@ build_early_tables:
     movl $PHYS(pd_kernel) + PTE_P + PTE_RW, PHYS(pdpt_kernel) + 510 * 8
 
     /*
-     * PMO: the first GiB, whatever is there: the Multiboot2 block, the
-     * early allocator and the kernel's first tables are somewhere in it,
-     * and only C reads the memory map (docs/boot.md says what that
-     * leaves). Except the legacy VGA and ROM window, 0xa0000-0xfffff,
-     * which is I/O and ROM, not RAM: the first 2 MiB are 4 KiB pages
-     * (pt_pmo_low) with that window left out. A 2 MiB page there would
-     * also span the fixed-range MTRRs' different memory types, which the
-     * SDM leaves undefined (Vol. 3A 11.11.9, "Large Page Size
+     * PMO: only what is RAM for certain before C reads the memory map.
+     * A write-back mapping lets the CPU read speculatively, so it must not
+     * cover absent memory or I/O (SDM Vol. 3A 11.3: only UC memory is
+     * never read speculatively; the MTRRs' types are the firmware's).
+     *
+     * The first 2 MiB in 4 KiB pages (pt_pmo_low), less the legacy window
+     * 0xa0000-0xfffff, VGA memory and ROMs, never RAM: a 2 MiB page there
+     * would also span the fixed-range MTRRs' different memory types,
+     * which the SDM leaves undefined (Vol. 3A 11.11.9, "Large Page Size
      * Considerations"; Linux maps the first 2 MiB with 4 KiB pages too).
      */
     movl $PHYS(pt_pmo_low) + PTE_P + PTE_RW, PHYS(pd_pmo)
@@ -183,16 +185,34 @@ build_early_tables:
     cmpl $512, %ecx
     jb 1b
 
-    movl $1, %ecx                       /* pd_pmo[0] is pt_pmo_low */
-1:  movl %ecx, %eax
-    shll $21, %eax
-    orl $PTE_P + PTE_RW + PTE_PS + PTE_G, %eax
-    movl %eax, PHYS(pd_pmo)(, %ecx, 8)
-    movl $PTE_NX_HIGH, PHYS(pd_pmo) + 4(, %ecx, 8)
-    incl %ecx
-    cmpl $512, %ecx
-    jb 1b
+    /* The image's 2 MiB pages (the boot stack, .bss, these tables). */
+    movl $(KERNEL_IMAGE_PHYS >> 21), %ecx
+    movl $(PHYS(__kernel_end) + PAGE_2M - 1), %edx
+    shrl $21, %edx
+    call pmo_blocks
 
+    /*
+     * The Multiboot2 block's (ESI), [info, info + total_size) inside the
+     * first GiB; x86_64_main refuses a block outside it. The rest of the
+     * GiB's RAM is x86_64_early_map_ram's (mmu.c), once C has read the
+     * memory map from this block.
+     */
+    testl %esi, %esi
+    jz 5f
+    cmpl $EARLY_PMO_SIZE, %esi
+    jae 5f
+    movl (%esi), %edx                   /* total_size */
+    addl %esi, %edx
+    jc 6f
+    cmpl $EARLY_PMO_SIZE, %edx
+    jbe 7f
+6:  movl $EARLY_PMO_SIZE, %edx
+7:  addl $PAGE_2M - 1, %edx
+    shrl $21, %edx
+    movl %esi, %ecx
+    shrl $21, %ecx
+    call pmo_blocks
+5:
     /*
      * Identity: only what runs or is read at its physical address while
      * paging comes on, .boot up to the image's end (its boot stack), not
@@ -223,6 +243,25 @@ build_early_tables:
     cmpl %edx, %ecx
     jb 2b
     ret
+
+/*
+ * pmo_blocks: pd_pmo[i] = a 2 MiB PMO page, global and NX, for i in
+ * [ECX, EDX), except i = 0 (pt_pmo_low's). Clobbers EAX, ECX.
+ */
+pmo_blocks:
+    testl %ecx, %ecx
+    jnz 1f
+    incl %ecx
+1:  cmpl %edx, %ecx
+    jae 2f
+    movl %ecx, %eax
+    shll $21, %eax
+    orl $PTE_P + PTE_RW + PTE_PS + PTE_G, %eax
+    movl %eax, PHYS(pd_pmo)(, %ecx, 8)
+    movl $PTE_NX_HIGH, PHYS(pd_pmo) + 4(, %ecx, 8)
+    incl %ecx
+    jmp 1b
+2:  ret
 
 /*
  * Print the message at %ebx on COM1 and stop: under QEMU by powering off
@@ -305,6 +344,11 @@ pdpt_ident:     .skip 4096
 pdpt_pmo:       .skip 4096
 pdpt_kernel:    .skip 4096
 pd_ident:       .skip 4096
+    .globl pd_pmo, x86_edge_tables, x86_edge_tables_end
 pd_pmo:         .skip 4096
 pd_kernel:      .skip 4096
 pt_pmo_low:     .skip 4096
+/* Page tables for the early PMO's 2 MiB pages that are RAM only in part
+ * (mmu.c, x86_64_early_map_ram). Freed with the rest. */
+x86_edge_tables: .skip 4 * 4096
+x86_edge_tables_end:

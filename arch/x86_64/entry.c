@@ -26,13 +26,14 @@ void x86_64_main(u32 magic, u32 info_pa)
     idt_init();
     x86_user_init();
 
-    /* GRUB places the block low; the parser may read up to the end of the
-     * early PMO, which maps the first GiB. */
+    /* GRUB places the block low; boot.S maps it in the early PMO, and the
+     * parser reads no further than its total_size. */
     if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE)
         panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);
     err = multiboot2_parse(phys_to_virt(info_pa), EARLY_PMO_SIZE - info_pa, info_pa, &boot_info);
     if (err)
         panic("%s (information block at PA 0x%x)", err, info_pa);
+    x86_64_early_map_ram(&boot_info.raw);
     kmain(&boot_info);
 }
 
