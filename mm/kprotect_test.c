@@ -655,33 +655,6 @@ static void a_writable_page_never_executes_where_the_cpu_can_refuse(struct ktest
     EXPECT_FAULT(t, "a W+X scratch page", call_address, KTEST_SCRATCH_VA, FAULT_EXEC, true);
 }
 
-/*
- * One frame holds new code three times over, each time written through the
- * PMO and run at KTEST_SCRATCH_VA: every run must return what was written
- * last. On AArch64 hardware this needs arch_sync_icache (the instruction
- * cache keeps the old code otherwise); QEMU's TCG notices the writes by
- * itself, so there it shows only that the hook leaves the code runnable.
- */
-static void a_frame_rewritten_with_code_runs_the_new_code(struct ktest *t)
-{
-    paddr_t pa = scratch_page();
-
-    KASSERT_NE(t, pa, PADDR_NONE);
-    for (u16 round = 1; round <= 3; round++) {
-        arch_code_return(phys_to_virt(pa), round);
-        arch_sync_icache(phys_to_virt(pa), PAGE_SIZE);
-        KASSERT_VM(t,
-                   vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE,
-                          VM_READ | VM_EXEC | VM_GLOBAL, 0),
-                   VM_OK);
-        scratch.kernel_mapped = PAGE_SIZE;
-        int (*fn)(void) = OPAQUE((int (*)(void))KTEST_SCRATCH_VA);
-        KEXPECT_EQ(t, fn(), (int)round);
-        KASSERT_VM(t, vm_unmap(&kernel_space, KTEST_SCRATCH_VA, PAGE_SIZE), VM_OK);
-        scratch.kernel_mapped = 0;
-    }
-}
-
 static void a_function_that_does_not_fault_is_reported_as_such(struct ktest *t)
 {
     struct fault_info info;
@@ -714,7 +687,6 @@ static const struct ktest_case kprotect_cases[] = {
     KTEST_CASE(the_wx_audit_counts_every_page_of_every_size),
     KTEST_CASE(the_wx_audit_covers_the_user_half),
     KTEST_CASE(a_writable_page_never_executes_where_the_cpu_can_refuse),
-    KTEST_CASE(a_frame_rewritten_with_code_runs_the_new_code),
     KTEST_CASE(a_function_that_does_not_fault_is_reported_as_such),
     { 0 },
 };
