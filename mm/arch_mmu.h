@@ -53,6 +53,17 @@
  *   bool arch_mmu_user_access_blocked(void);
  *           true when the kernel faults on touching user memory directly
  *           (x86 SMAP, AArch64 PAN are on)
+ *   void arch_sync_icache(const void *va, u64 size);
+ *           the kernel wrote [va, va + size) (a kernel address, usually the
+ *           PMO's alias of the pages) and the bytes are about to be run as
+ *           code, at that or any other address: make instruction fetches
+ *           see the writes. Called after the writes and before the first
+ *           instruction is fetched from them, for every page whose contents
+ *           are written and then mapped executable (mm/aspace.c). AArch64:
+ *           clean the data cache to the point of unification, invalidate
+ *           the instruction cache (Arm ARM, "Synchronization and coherency
+ *           issues between data and instruction accesses"); x86_64: nothing
+ *           (SDM Vol. 3A 11.6)
  */
 #ifndef MM_ARCH_MMU_H
 #define MM_ARCH_MMU_H
@@ -104,5 +115,6 @@ void arch_mmu_init_user_root(paddr_t root);
 void arch_mmu_switch_user(paddr_t root);
 paddr_t arch_mmu_user_root(void);
 bool arch_mmu_user_access_blocked(void);
+void arch_sync_icache(const void *va, u64 size);
 
 #endif

@@ -19,6 +19,7 @@
 
 static struct aspace *current_aspace;
 static struct aspace kernel_aspace;
+u64 aspace_icache_synced_bytes;
 
 /*
  * The buddy order of the block that a user leaf at `level` (vm.h's
@@ -155,6 +156,27 @@ static bool writable_and_executable(unsigned flags)
     return (flags & (VM_WRITE | VM_EXEC)) == (VM_WRITE | VM_EXEC);
 }
 
+/*
+ * [va, va + size) is becoming executable and its pages were written
+ * through the PMO (a loader's copy, or zeroing): let instruction fetches
+ * see that, page by page through the same alias. The lock is held.
+ */
+static void sync_icache_locked(struct aspace *as, vaddr_t va, u64 size)
+{
+    struct vm_translation tr;
+
+    for (vaddr_t addr = va; addr < va + size;) {
+        if (vm_translate(&as->vm, addr, &tr) != VM_OK) {
+            addr += PAGE_SIZE;
+            continue;
+        }
+        u64 n = MIN(tr.page_size - (addr & (tr.page_size - 1)), va + size - addr);
+        arch_sync_icache(phys_to_virt(tr.pa), n);
+        aspace_icache_synced_bytes += n;
+        addr += n;
+    }
+}
+
 /* Unmap and free what lies in [va, va + size); the lock is held. */
 static int unmap_locked(struct aspace *as, vaddr_t va, u64 size)
 {
@@ -223,6 +245,8 @@ int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
     }
     if (err && done > va)
         unmap_locked(as, va, done - va);
+    else if (!err && (flags & VM_EXEC))
+        sync_icache_locked(as, va, size); /* zeroed through the PMO */
     spin_unlock_irqrestore(&as->lock, irq);
     return err;
 }
@@ -233,6 +257,8 @@ int aspace_protect(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
         return -EINVAL;
     unsigned long irq = spin_lock_irqsave(&as->lock);
     int err = vm_protect(&as->vm, va, size, flags | VM_USER);
+    if (!err && (flags & VM_EXEC))
+        sync_icache_locked(as, va, size);
     spin_unlock_irqrestore(&as->lock, irq);
     return err ? errno_of(err) : 0;
 }

@@ -61,6 +61,15 @@ struct aspace *aspace_current(void);
 int aspace_map_zeroed(struct aspace *as, vaddr_t va, u64 size, unsigned flags);
 /* Change the permissions of [va, va + size), all mapped. 0 or -EINVAL / -ENOMEM. */
 int aspace_protect(struct aspace *as, vaddr_t va, u64 size, unsigned flags);
+
+/*
+ * Both of the above hand every page they make executable to
+ * arch_sync_icache (mm/arch_mmu.h) first: its contents were written
+ * through the PMO. The bytes handed over so far, for the tests: no
+ * emulator here shows a missing instruction cache flush, so the proc
+ * suite checks that the loader's executable segments go through.
+ */
+extern u64 aspace_icache_synced_bytes;
 /* Unmap [va, va + size) and free the pages (holes are fine). 0 or -EINVAL. */
 int aspace_unmap(struct aspace *as, vaddr_t va, u64 size);
 

@@ -1,6 +1,7 @@
 /*
  * ktest suite `tlb`: the arch's TLB maintenance (arch_tlb_invalidate) and
- * the walker's break-before-make rules, seen from what the CPU does. QEMU's TCG keeps a software TLB,
+ * the walker's break-before-make rules, seen from what the CPU does, and
+ * the instruction cache hook (arch_sync_icache). QEMU's TCG keeps a software TLB,
  * so a translation that was not invalidated still works there, as on
  * hardware: each case makes the CPU cache a translation by touching it,
  * changes the mapping, and touches it again under fault_expect. Not a
@@ -114,6 +115,33 @@ static void a_huge_page_that_maps_its_own_table_is_not_split(struct ktest *t)
     ktest_skip(t, "no PMO huge page maps its own table here");
 }
 
+/*
+ * One frame holds new code three times over, each time written through the
+ * PMO and run at KTEST_SCRATCH_VA: every run must return what was written
+ * last. On AArch64 hardware this needs arch_sync_icache (the instruction
+ * cache keeps the old code otherwise); QEMU's TCG notices the writes by
+ * itself, so there it shows only that the hook leaves the code runnable.
+ */
+static void a_frame_rewritten_with_code_runs_the_new_code(struct ktest *t)
+{
+    paddr_t pa = buddy_alloc_pages_zeroed(0);
+
+    KASSERT_NE(t, pa, PADDR_NONE);
+    for (u16 round = 1; round <= 3; round++) {
+        arch_code_return(phys_to_virt(pa), round);
+        arch_sync_icache(phys_to_virt(pa), PAGE_SIZE);
+        KASSERT_VM(t,
+                   vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, PAGE_SIZE,
+                          VM_READ | VM_EXEC | VM_GLOBAL, 0),
+                   VM_OK);
+        /* Through a volatile pointer: the compiler must not assume the code. */
+        int (*volatile fn)(void) = (int (*)(void))KTEST_SCRATCH_VA;
+        KEXPECT_EQ(t, fn(), (int)round);
+        KASSERT_VM(t, vm_unmap(&kernel_space, KTEST_SCRATCH_VA, PAGE_SIZE), VM_OK);
+    }
+    buddy_free_pages(pa, 0);
+}
+
 static void tlb_exit(void)
 {
     vm_unmap(&kernel_space, TOP_PAGE - PAGE_SIZE, 2 * PAGE_SIZE);
@@ -125,6 +153,7 @@ static const struct ktest_case tlb_cases[] = {
     KTEST_CASE(a_user_page_is_never_global),
     KTEST_CASE(protect_changes_permissions_only),
     KTEST_CASE(a_huge_page_that_maps_its_own_table_is_not_split),
+    KTEST_CASE(a_frame_rewritten_with_code_runs_the_new_code),
     { 0 },
 };
 KTEST_SUITE_EXIT(tlb, tlb_cases, tlb_exit);

@@ -8,10 +8,10 @@
   `-m x86_64` both select. A test decorated `@pytest.mark.x86_64` (or
   aarch64) supports only that arch. Tests of arches not selected with
   --arch are deselected.
-- A test that takes `arch` and `cpu` and is decorated
-  `@pytest.mark.cpus({"x86_64": ["qemu64", "max"], "aarch64": ["max"]})`
-  runs once per arch and each of that arch's CPUs (`test_x[x86_64-max]`):
-  only the pairs that exist, never an arch x CPU cross product whose
+- A test that takes `arch` and, say, `cpu`, decorated
+  `@pytest.mark.per_arch("cpu", {"x86_64": ["qemu64", "max"], "aarch64": ["max"]})`,
+  runs once per arch and each of that arch's values (`test_x[x86_64-max]`):
+  only the pairs that exist, never an arch x value cross product whose
   wrong half would have to skip.
 - The `boot` fixture boots QEMU through tests/harness.py after building
   the arch once per session (`make ARCH=<arch> all`; a failed build fails
@@ -49,8 +49,8 @@ def pytest_configure(config):
     for arch in ALL_ARCHES:
         config.addinivalue_line("markers", f"{arch}: a test of the {arch} kernel "
                                            f"(selected with --arch {arch})")
-    config.addinivalue_line("markers", "cpus(table): the QEMU CPUs a test runs on, per arch "
-                                       "({arch: [cpu, ...]}); the test takes `arch` and `cpu`")
+    config.addinivalue_line("markers", "per_arch(name, table): the values of the test's argument "
+                                       "`name` on each arch ({arch: [value, ...]})")
 
 
 def pytest_unconfigure(config):
@@ -68,20 +68,20 @@ def supported_arches(definition):
 
 def pytest_generate_tests(metafunc):
     """Parametrize every test that takes `arch` by the arches it supports,
-    and a test marked `cpus` by the (arch, cpu) pairs of its table."""
+    and a test marked `per_arch` by the (arch, value) pairs of its table."""
     if "arch" not in metafunc.fixturenames:
         return
     arches = supported_arches(metafunc.definition)
-    cpus = metafunc.definition.get_closest_marker("cpus")
-    if cpus:
-        table = cpus.args[0]
+    per_arch = metafunc.definition.get_closest_marker("per_arch")
+    if per_arch:
+        name, table = per_arch.args
         unknown = set(table) - set(ALL_ARCHES)
-        if unknown or "cpu" not in metafunc.fixturenames:
-            raise pytest.UsageError(f"{metafunc.definition.nodeid}: cpus() needs a `cpu` argument "
-                                    f"and arches of {ALL_ARCHES}, not {sorted(unknown)}")
-        params = [pytest.param(a, c, id=f"{a}-{c}", marks=getattr(pytest.mark, a))
-                  for a in arches for c in table.get(a, ())]
-        metafunc.parametrize(("arch", "cpu"), params)
+        if unknown or name not in metafunc.fixturenames:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: per_arch() needs a `{name}` "
+                                    f"argument and arches of {ALL_ARCHES}, not {sorted(unknown)}")
+        params = [pytest.param(a, v, id=f"{a}-{v}", marks=getattr(pytest.mark, a))
+                  for a in arches for v in table.get(a, ())]
+        metafunc.parametrize(("arch", name), params)
         return
     params = [pytest.param(a, id=a, marks=getattr(pytest.mark, a)) for a in arches]
     metafunc.parametrize("arch", params)

@@ -177,6 +177,33 @@ def test_aarch64_entry_at_el2(arch, boot, cpu):
     assert "entered at EL2" in line, r.report(f"the cpu line {line!r} does not say EL2")
 
 
+# The early PMO per arch and RAM size: what boot.S maps before the memory
+# map is read, and the 2 MiB and 4 KiB pages C adds from it.
+EARLY_PMO = {
+    "aarch64": ("aarch64: early PMO: the DTB and the image, and",
+                {"129M": (62, 256), "2G": (510, 0)}),
+    "x86_64": ("x86_64: early PMO: the first 2 MiB, the image, the loader's block, and",
+               {"256M": (125, 480), "129M": (62, 224), "2G": (510, 0)}),
+}
+
+
+@pytest.mark.per_arch("mem", {a: list(sizes) for a, (_, sizes) in EARLY_PMO.items()})
+def test_early_pmo_maps_only_ram(arch, mem, boot):
+    """boot.S maps in the PMO only what is RAM for certain (AArch64: the
+    DTB and the image; x86_64: the first 2 MiB less the legacy VGA/ROM
+    window, the image and GRUB's Multiboot2 block); C then adds the first
+    GiB's RAM from the firmware's map: 2 MiB pages, 4 KiB pages in the
+    2 MiB where RAM ends or a reservation begins, nothing past the end of
+    RAM. The early allocator takes the kernel's tables from the top of
+    RAM, so an edge left unmapped crashes the boot."""
+    prefix, sizes = EARLY_PMO[arch]
+    blocks, pages = sizes[mem]
+    r = boot(arch, "ktest=pmo", mem=mem)
+    harness.check(r, "ok")
+    harness.require(r, f"{prefix} {blocks} x 2 MiB, {pages} x 4 KiB of RAM",
+                    "the early PMO did not map exactly the RAM of the first GiB")
+
+
 @pytest.mark.aarch64
 def test_a_cpu_that_is_not_cpu0_says_why_it_stops(arch, boot):
     """With two CPUs, the devices suite sends the second to the kernel's

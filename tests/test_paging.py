@@ -14,7 +14,7 @@ PMO_RE = re.compile(r"^pmo: (\d+) MiB of RAM at 0x[0-9a-f]+: (\d+) x 1 GiB, (\d+
 NO_GIGABYTE_PAGES = {("x86_64", "qemu64")}
 
 
-@pytest.mark.cpus({"x86_64": ["qemu64", "max"], "aarch64": ["cortex-a53", "cortex-a72", "max"]})
+@pytest.mark.per_arch("cpu", {"x86_64": ["qemu64", "max"], "aarch64": ["cortex-a53", "cortex-a72", "max"]})
 def test_pmo_page_sizes_and_table_count(arch, cpu, boot):
     """With MEM=64G the PMO maps all RAM with the largest pages the CPU has
     (1 GiB where it can, 2 MiB otherwise) and the fewest tables that allows:
@@ -53,7 +53,7 @@ PROTECTIONS = {("x86_64", "qemu64"): ["WP", "NX"], ("x86_64", "max"): ["SMEP", "
                ("aarch64", "cortex-a72"): ["WXN"], ("aarch64", "max"): ["WXN", "PAN"]}
 
 
-@pytest.mark.cpus({"x86_64": ["qemu64", "max"], "aarch64": ["cortex-a72", "max"]})
+@pytest.mark.per_arch("cpu", {"x86_64": ["qemu64", "max"], "aarch64": ["cortex-a72", "max"]})
 def test_cpu_protections_are_on(arch, cpu, boot):
     """Every protection the CPU offers is switched on once the kernel's
     tables are live (x86: SMEP and SMAP; AArch64: WXN, and PAN on CPUs that

@@ -88,7 +88,7 @@ def test_monitor_runs_programs_and_lists_them(arch, boot):
     assert rows[2][3].startswith("killed: read at 0x0"), r.report(ps)
 
 
-@pytest.mark.cpus({"x86_64": ["max"], "aarch64": ["max"]})
+@pytest.mark.per_arch("cpu", {"x86_64": ["max"], "aarch64": ["max"]})
 def test_smap_pan_stop_the_kernel_touching_user_memory(arch, cpu, boot):
     """With a CPU that has SMAP (x86_64) or PAN (AArch64), the kernel's own
     direct read of a user page faults: the aspace suite's test runs, not skips."""

@@ -27,6 +27,7 @@
 /* Where QEMU puts the DTB for an ELF kernel: the start of RAM. */
 #define QEMU_DTB_PHYS           EARLY_PMO_PHYS
 #define FDT_MAGIC               0xd00dfeed
+#define FDT_TOTALSIZE           4           /* the header's totalsize field */
 
 /* \reg = physical address of the higher-half symbol \sym. */
 .macro kimage_pa reg, sym
@@ -110,6 +111,20 @@ el1_entry:
     bl      dtb_or_zero
 1:  mov     x19, x0
 
+    /*
+     * .bss, the early tables included, is written below with the MMU
+     * off, straight to memory, and read later through Write-Back
+     * cacheable mappings. Its lines are invalidated before the writes as
+     * well as after (Linux's head.S does the same): under a hypervisor
+     * (HCR_EL2.VM = 1) DC IVAC at EL1 is performed as clean and invalidate
+     * (Arm ARM, HCR_EL2.VM and DC IVAC), so a dirty line left by firmware
+     * would otherwise be written back over what we wrote, and one could
+     * be evicted on its own at any time in between.
+     */
+    kimage_pa x0, __bss_start
+    kimage_pa x1, __bss_end
+    bl      dcache_inval_range
+
     /* Zero .bss through its physical address: the tables live there. */
     kimage_pa x0, __bss_start
     kimage_pa x1, __bss_end
@@ -134,11 +149,36 @@ el1_entry:
     ldr     x4, =EARLY_BLOCK_KERNEL
     bl      map_blocks
 
-    /* TTBR1: the first GiB of RAM in the PMO, never executable. */
+    /*
+     * TTBR1, the PMO (never executable): only what is RAM for certain
+     * before the device tree says where RAM is, the DTB and the image.
+     * A Normal cacheable mapping lets the CPU read speculatively, so it
+     * must not cover absent memory or a no-map carve-out (Arm ARM B2,
+     * "Normal memory": speculative accesses); entry.c adds the rest of
+     * the first GiB's RAM once the DTB is read (early_map_ram). The DTB's
+     * 2 MiB blocks are mapped whole, as Linux's boot protocol allows (its
+     * 2 MiB region must need no other attributes).
+     */
+    cbz     x19, 1f
+    ldr     w2, [x19, #FDT_TOTALSIZE]
+    rev     w2, w2                          // big-endian
+    add     x2, x19, x2
+    ldr     x1, =EARLY_PMO_PHYS + EARLY_PMO_SIZE
+    cmp     x2, x1                          // fdt_parse refuses a DTB that
+    csel    x2, x2, x1, ls                  // ends past the window
+    ldr     x5, =PHYS_OFFSET
+    add     x1, x19, x5
+    add     x2, x2, x5
     mov     x0, x23
-    ldr     x1, =EARLY_PMO_START
-    ldr     x2, =EARLY_PMO_END
-    ldr     x3, =EARLY_PMO_PHYS
+    mov     x3, x19
+    ldr     x4, =EARLY_BLOCK_PMO
+    bl      map_blocks
+1:  mov     x0, x23
+    kimage_pa x3, __kernel_start
+    ldr     x5, =PHYS_OFFSET
+    add     x1, x3, x5
+    kimage_pa x2, __kernel_end
+    add     x2, x2, x5
     ldr     x4, =EARLY_BLOCK_PMO
     bl      map_blocks
 
@@ -164,28 +204,16 @@ el1_entry:
      * .bss, tables included, was written with the MMU off, so straight to
      * memory; from now on it is read through Write-Back cacheable
      * mappings, by table walks and by C. A stale line for those addresses
-     * (left by firmware, or speculatively fetched) would hide what we
-     * wrote. The Arm ARM's rule for memory written with non-cacheable
-     * accesses and then read as cacheable ("Data and unified caches",
-     * cache maintenance requirements) is to invalidate those lines to the
-     * Point of Coherency first. Invalidate, not clean: cleaning a stale
-     * dirty line would write it over the tables. The DMB orders the
-     * stores above before the invalidations.
+     * (speculatively fetched since the first invalidation) would hide
+     * what we wrote. The Arm ARM's rule for memory written with
+     * non-cacheable accesses and then read as cacheable ("Data and
+     * unified caches", cache maintenance requirements) is to invalidate
+     * those lines to the Point of Coherency. Invalidate, not clean:
+     * cleaning a stale dirty line would write it over the tables.
      */
-    dmb     sy
     kimage_pa x0, __bss_start
     kimage_pa x1, __bss_end
-    mrs     x2, ctr_el0
-    ubfx    x2, x2, #CTR_EL0_DMINLINE_SHIFT, #4
-    mov     x3, #4
-    lsl     x3, x3, x2                      // smallest D-cache line, in bytes
-    sub     x4, x3, #1
-    bic     x0, x0, x4
-4:  dc      ivac, x0
-    add     x0, x0, x3
-    cmp     x0, x1
-    b.lo    4b
-    dsb     sy
+    bl      dcache_inval_range
 
     /* --- the MMU --- */
     ldr     x0, =MAIR_EL1_VALUE
@@ -220,6 +248,26 @@ el1_entry:
     /* Still running through the identity map; jump to the linked address. */
     ldr     x0, =higher_half
     br      x0
+
+/*
+ * dcache_inval_range: invalidate the data cache lines of PA [x0, x1) to
+ * the Point of Coherency. The DMB orders earlier stores before the
+ * invalidations, the DSB finishes them. Clobbers x0, x2-x4.
+ */
+dcache_inval_range:
+    dmb     sy
+    mrs     x2, ctr_el0
+    ubfx    x2, x2, #CTR_EL0_DMINLINE_SHIFT, #4
+    mov     x3, #4
+    lsl     x3, x3, x2                      // smallest D-cache line, in bytes
+    sub     x4, x3, #1
+    bic     x0, x0, x4
+1:  dc      ivac, x0
+    add     x0, x0, x3
+    cmp     x0, x1
+    b.lo    1b
+    dsb     sy
+    ret
 
 /*
  * map_blocks: map VA [x1, x2) to PA x3 onward with 2 MiB blocks carrying
@@ -317,6 +365,44 @@ msg_el3:
 msg_not_cpu0:
     .asciz  "\r\nduet: this CPU's MPIDR affinity is not 0, so it stops here: Duet runs on the CPU with affinity 0 only\r\n"
 
+/*
+ * aarch64_switch_ttbr1(x0 = the kernel's new root, x1 = an all-invalid
+ * level-0 table): kmap_init's switch from boot.S's tables to its own
+ * (arch_mmu_set_kernel_root in mmu.c). The same kernel addresses change
+ * from 2 MiB blocks to 4 KiB pages, and TLB entries of both sizes for one
+ * address may give a TLB conflict abort (Arm ARM DDI 0487, D8 "TLB
+ * conflict aborts" and "Using break-before-make when updating translation
+ * table entries"). So the whole upper half is broken first: TTBR1 points
+ * at the empty table, every cached entry is invalidated, and only then
+ * are the new tables made live. Nothing in the upper half is mapped in
+ * between, so this runs from TTBR0 (mmu.c maps this code there, VA == PA)
+ * and touches no memory: no stack, no data, exceptions masked.
+ * Clobbers x2; returns to x30 with the new tables live.
+ */
+    .section .boot.text, "ax"
+    .balign 4
+    .globl  aarch64_switch_ttbr1
+aarch64_switch_ttbr1:
+    mrs     x2, daif
+    msr     daifset, #0xf
+    dsb     ishst                           // the new tables reach the walker
+    msr     ttbr1_el1, x1                   // break: nothing mapped above
+    isb
+    tlbi    vmalle1is                       // forget every old translation
+    dsb     ish
+    isb
+    msr     ttbr1_el1, x0                   // make: the kernel's own tables
+    isb
+    msr     daif, x2
+    ret
+
+/* Its address for C, which cannot reach .boot.text with ADRP from the higher half. */
+    .section .rodata, "a"
+    .balign 8
+    .globl  aarch64_switch_ttbr1_pa
+aarch64_switch_ttbr1_pa:
+    .quad   aarch64_switch_ttbr1
+
 /* --- the higher half: the MMU is on, this runs at its linked address --- */
     .text
     .balign 4
@@ -351,3 +437,14 @@ aarch64_boot_el:
 __early_tables_start:
     .skip   EARLY_TABLES * PAGE_SIZE
 __early_tables_end:
+/* Four more for the switch to the kernel's tables (mmu.c): the empty
+ * level-0 table, and a level-0, 1 and 2 table mapping
+ * aarch64_switch_ttbr1 in TTBR0. Freed with the pool. */
+    .globl  aarch64_switch_tables
+aarch64_switch_tables:
+    .skip   AARCH64_SWITCH_TABLES * PAGE_SIZE
+/* Level-3 tables for the early PMO's 2 MiB blocks that are RAM only in
+ * part (entry.c, early_map_ram). Freed with the pool. */
+    .globl  aarch64_edge_tables
+aarch64_edge_tables:
+    .skip   AARCH64_EDGE_TABLES * PAGE_SIZE

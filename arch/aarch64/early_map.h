@@ -72,7 +72,9 @@
 /*
  * What boot.S maps, as [start, end) virtual ranges, each with 2 MiB blocks:
  *   TTBR0  identity map of the image, .boot to __kernel_end (VA == PA)
- *   TTBR1  PMO: the first GiB of RAM at PHYS_OFFSET + PA (never executable)
+ *   TTBR1  PMO at PHYS_OFFSET + PA (never executable): the DTB and the image;
+ *          entry.c adds the first GiB's RAM from the DTB (the range below is
+ *          the most it may be)
  *          the kernel image at KERNEL_VIRT_BASE + (PA - KERNEL_PHYS_BASE)
  *          the 2 MiB block holding the PL011, at MMIO_BASE, Device-nGnRE
  * The ranges below are the largest each may be; the pool is sized for them.
@@ -107,5 +109,17 @@
      EARLY_RANGE_TABLES(EARLY_PMO_START, EARLY_PMO_END) +         \
      EARLY_RANGE_TABLES(EARLY_KIMAGE_START, EARLY_KIMAGE_END) +   \
      EARLY_RANGE_TABLES(EARLY_MMIO_START, EARLY_MMIO_END))
+
+/* Pages after the pool for arch_mmu_set_kernel_root's switch (boot.S). */
+#define AARCH64_SWITCH_TABLES 4
+/*
+ * Level-3 tables for the early PMO (entry.c, early_map_ram): one for each
+ * 2 MiB block of the first GiB that is RAM in part only (RAM ending off a
+ * 2 MiB boundary, a reservation inside a block). QEMU virt needs at most
+ * one; the boot stops, saying so, if a device tree needs more.
+ */
+#define AARCH64_EDGE_TABLES   4
+/* A level-3 page descriptor: [1:0] = 0b11, else the early PMO's block's bits. */
+#define EARLY_PAGE_PMO        (EARLY_BLOCK_PMO | PTE_TYPE_TABLE)
 
 #endif

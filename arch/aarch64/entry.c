@@ -3,16 +3,19 @@
  * boot stack with the MMU on. Starts the console, turns the device tree
  * into a struct boot_info and hands over to kmain().
  *
- * The DTB is read through the early PMO (PHYS_OFFSET + PA), which boot.S
- * maps for the first GiB of RAM; for a DTB outside it boot.S passes 0, and
- * the boot stops: the DTB is the only description of RAM there is.
+ * The DTB is read through the early PMO (PHYS_OFFSET + PA), where boot.S
+ * maps it; for a DTB outside the first GiB of RAM boot.S passes 0, and the
+ * boot stops: the DTB is the only description of RAM there is. Then the
+ * rest of that GiB's RAM joins the early PMO (early_map_ram).
  */
 #include <duet/bootinfo.h>
 #include <duet/layout.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <arch/layout.h>
+#include <mm/memmap.h>
 #include "aarch64.h"
+#include "early_map.h"
 #include "fdt.h"
 
 static struct boot_info boot_info;
@@ -44,10 +47,91 @@ static void read_device_tree(struct boot_info *bi, paddr_t dtb_pa)
         psci_set_conduit(psci_method);
 }
 
+/* boot.S: zeroed level-3 tables for early_map_ram (early_map.h). */
+extern char aarch64_edge_tables[];
+
+/* A table of boot.S's, from its descriptor: the tables are in the image. */
+static u64 *boot_table(u64 desc)
+{
+    return (u64 *)(uintptr_t)((desc & PTE_ADDR_MASK) + KIMAGE_VA_PA_DELTA);
+}
+
+enum early_ram { NOT_RAM, ALL_RAM, PART_RAM };
+
+/* Is [pa, pa + size) RAM the device tree lists and reserves none of? */
+static enum early_ram early_ram_in(const struct memmap *raw, paddr_t pa, u64 size)
+{
+    bool all = false, some = false;
+
+    for (size_t i = 0; i < raw->count; i++) {
+        const struct mem_region *r = &raw->regions[i];
+        if (pa + size <= r->base || r->base + r->size <= pa)
+            continue;
+        if (!mem_type_is_ram(r->type))
+            return r->base <= pa && pa + size <= r->base + r->size ? NOT_RAM : PART_RAM;
+        some = true;
+        all = all || (r->base <= pa && pa + size <= r->base + r->size);
+    }
+    return all ? ALL_RAM : some ? PART_RAM : NOT_RAM;
+}
+
+/*
+ * boot.S mapped only the DTB and the image in the PMO: it could not know
+ * where RAM is. Now the DTB has said: map the rest of the first GiB's RAM
+ * (what the early allocator hands out), 2 MiB blocks where a whole block
+ * is RAM, 4 KiB pages at the edges, and nothing that is not RAM or is
+ * reserved, since a Normal cacheable mapping may be read speculatively
+ * (Arm ARM B2, "Normal memory"). Only invalid entries become valid, so
+ * no TLB maintenance is needed; the DSB makes each level-3 table visible
+ * to the walker before the entry that links it (Arm ARM D8, ordering of
+ * translation table updates).
+ */
+static void early_map_ram(const struct memmap *raw)
+{
+    const vaddr_t va = PHYS_OFFSET + EARLY_PMO_PHYS;
+    u64 *l0 = boot_table(read_sysreg(ttbr1_el1));
+    u64 *l1 = boot_table(l0[(va >> L0_SHIFT) & 511]);
+    u64 *l2 = boot_table(l1[(va >> L1_SHIFT) & 511]);
+    unsigned edges = 0;
+    u64 blocks = 0, pages = 0;
+
+    for (unsigned i = 0; i < 512; i++) {
+        paddr_t pa = EARLY_PMO_PHYS + (u64)i * BLOCK_SIZE;
+        enum early_ram kind = early_ram_in(raw, pa, BLOCK_SIZE);
+
+        if ((l2[i] & PTE_VALID) || kind == NOT_RAM)
+            continue; /* boot.S's (the DTB, the image), or nothing to map */
+        if (kind == ALL_RAM) {
+            l2[i] = pa | EARLY_BLOCK_PMO;
+            blocks++;
+            continue;
+        }
+        if (edges == AARCH64_EDGE_TABLES)
+            panic("aarch64: more than %u 2 MiB blocks of the first GiB are RAM only in part "
+                  "(AARCH64_EDGE_TABLES, arch/aarch64/early_map.h)",
+                  AARCH64_EDGE_TABLES);
+        u64 *l3 = (u64 *)(aarch64_edge_tables + edges++ * PAGE_SIZE);
+        for (unsigned j = 0; j < 512; j++) {
+            paddr_t p = pa + (u64)j * PAGE_SIZE;
+            if (early_ram_in(raw, p, PAGE_SIZE) == ALL_RAM) {
+                l3[j] = p | EARLY_PAGE_PMO;
+                pages++;
+            }
+        }
+        dsb(ishst);
+        l2[i] = ((uintptr_t)l3 - KIMAGE_VA_PA_DELTA) | PTE_TYPE_TABLE;
+    }
+    dsb(ishst);
+    isb();
+    printf("aarch64: early PMO: the DTB and the image, and %llu x 2 MiB, %llu x 4 KiB of RAM\n",
+           (unsigned long long)blocks, (unsigned long long)pages);
+}
+
 __noreturn void aarch64_main(u64 dtb_pa)
 {
     pl011_init();
     boot_info.fw_name = "device tree";
     read_device_tree(&boot_info, dtb_pa);
+    early_map_ram(&boot_info.raw);
     kmain(&boot_info);
 }

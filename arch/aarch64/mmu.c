@@ -11,7 +11,9 @@
 #include <duet/compiler.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
+#include <duet/string.h>
 #include <mm/ioremap.h>
+#include <mm/pmo.h>
 #include <mm/vm.h>
 #include "aarch64.h"
 #include "early_map.h"
@@ -50,20 +52,101 @@ void arch_tlb_invalidate(vaddr_t va, size_t size)
     __asm__ volatile("dsb ish\n\tisb" : : : "memory");
 }
 
+/*
+ * Code the kernel wrote (a program's text, copied through the PMO) must
+ * reach instruction fetches: the instruction cache is not coherent with
+ * data writes, and a frame reused from an earlier program can still have
+ * that program's instructions cached. The Arm ARM's sequence (DDI 0487,
+ * D7 "Synchronization and coherency issues between data and instruction
+ * accesses", and the CTR_EL0 register description):
+ *
+ *   DC CVAU each data cache line    clean to the Point of Unification,
+ *   DSB ISH                         where instruction fetches look;
+ *   IC IVAU each instruction line   drop stale instructions,
+ *   DSB ISH                         finished on every CPU,
+ *   ISB                             and none fetched early on this one.
+ *
+ * CTR_EL0.IDC = 1 says the clean is not needed, DIC = 1 the invalidation.
+ * Line sizes come from CTR_EL0, the smallest of any level. IC IVAU by the
+ * PMO's address does not reach a VIPT instruction cache's lines for the
+ * user's address (another index), so there the whole cache is invalidated
+ * (IC IALLUIS), as Linux does for an aliasing instruction cache.
+ */
+void arch_sync_icache(const void *va, u64 size)
+{
+    const u64 ctr = read_sysreg(ctr_el0);
+    const uintptr_t start = (uintptr_t)va, end = start + size;
+
+    if (!size)
+        return;
+    if (!(ctr & CTR_EL0_IDC)) {
+        const u64 line = 4UL << ((ctr >> CTR_EL0_DMINLINE_SHIFT) & 0xf);
+        for (uintptr_t p = ALIGN_DOWN(start, line); p < end; p += line)
+            __asm__ volatile("dc cvau, %0" : : "r"(p) : "memory");
+    }
+    __asm__ volatile("dsb ish" : : : "memory");
+    if (!(ctr & CTR_EL0_DIC)) {
+        if (((ctr >> CTR_EL0_L1IP_SHIFT) & 3) == CTR_EL0_L1IP_VIPT) {
+            __asm__ volatile("ic ialluis" : : : "memory");
+        } else {
+            const u64 line = 4UL << ((ctr >> CTR_EL0_IMINLINE_SHIFT) & 0xf);
+            for (uintptr_t p = ALIGN_DOWN(start, line); p < end; p += line)
+                __asm__ volatile("ic ivau, %0" : : "r"(p) : "memory");
+        }
+        __asm__ volatile("dsb ish" : : : "memory");
+    }
+    __asm__ volatile("isb" : : : "memory");
+}
+
 paddr_t arch_mmu_kernel_root(void)
 {
     return read_sysreg(ttbr1_el1) & A64_ADDR;
 }
 
+/* boot.S: the switch, in .boot.text, and AARCH64_SWITCH_TABLES zeroed pages for it. */
+extern const u64 aarch64_switch_ttbr1_pa;
+extern char aarch64_switch_tables[];
+
+/*
+ * The switch breaks the whole upper half before making it again (boot.S,
+ * aarch64_switch_ttbr1, has the Arm ARM's reasons), so it runs from a
+ * mapping in TTBR0 that the switch leaves alone: one 2 MiB block, VA ==
+ * PA, over the code (.boot is smaller than a block: kernel.lds.S). The
+ * lower half is turned off and invalidated before that block goes in and
+ * after it goes out, so none of its translations meets another for the
+ * same address; TTBR0 and TCR_EL1.EPD0 are left as they were (boot.S's
+ * identity map until arch_remove_identity_map).
+ */
 void arch_mmu_set_kernel_root(paddr_t root)
 {
-    __asm__ volatile("dsb ishst\n\t"
-                     "msr ttbr1_el1, %0\n\t"
-                     "isb"
-                     :
-                     : "r"(root)
-                     : "memory");
+    pte_t *empty = (pte_t *)aarch64_switch_tables;
+    pte_t *l0 = empty + PT_ENTRIES, *l1 = l0 + PT_ENTRIES, *l2 = l1 + PT_ENTRIES;
+    const paddr_t code = aarch64_switch_ttbr1_pa;
+    const paddr_t block = ALIGN_DOWN(code, pt_level_size(1));
+    const u64 tcr = read_sysreg(tcr_el1), ttbr0 = read_sysreg(ttbr0_el1);
+    void (*switch_ttbr1)(paddr_t root, paddr_t empty) = (void (*)(paddr_t, paddr_t))code;
+
+    memset(aarch64_switch_tables, 0, AARCH64_SWITCH_TABLES * PAGE_SIZE);
+    l0[pt_index(block, 3)] = pte_make_table(virt_to_phys(l1), false);
+    l1[pt_index(block, 2)] = pte_make_table(virt_to_phys(l2), false);
+    l2[pt_index(block, 1)] = pte_make_leaf(block, 1, VM_READ | VM_EXEC);
+
+    write_sysreg(tcr_el1, tcr | TCR_EPD0);
+    isb();
     arch_tlb_invalidate_all();
+    write_sysreg(ttbr0_el1, virt_to_phys(l0));
+    isb();
+    write_sysreg(tcr_el1, tcr & ~TCR_EPD0);
+    isb();
+
+    switch_ttbr1(root, virt_to_phys(empty));
+
+    write_sysreg(tcr_el1, tcr | TCR_EPD0);
+    isb();
+    arch_tlb_invalidate_all();
+    write_sysreg(ttbr0_el1, ttbr0);
+    write_sysreg(tcr_el1, tcr);
+    isb();
 }
 
 /*

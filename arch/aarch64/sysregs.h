@@ -103,8 +103,21 @@
     (TCR_T0SZ(64 - 48) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | \
      TCR_T1SZ(64 - 48) | TCR_IRGN1_WBWA | TCR_ORGN1_WBWA | TCR_SH1_INNER | TCR_TG1_4K)
 
-/* CTR_EL0.DminLine [19:16]: log2 of the smallest data cache line, in 4-byte words. */
+/*
+ * CTR_EL0, the cache type register (Arm ARM, CTR_EL0 register description):
+ *   IminLine [3:0]   log2 of the smallest instruction cache line, in 4-byte words
+ *   L1Ip [15:14]     the level 1 instruction cache's indexing: 0b10 VIPT, 0b11 PIPT
+ *   DminLine [19:16] log2 of the smallest data cache line, in 4-byte words
+ *   IDC [28]         1: no data cache clean to the PoU needed for instruction fetches
+ *                    to see data writes
+ *   DIC [29]         1: no instruction cache invalidation to the PoU needed for that
+ */
+#define CTR_EL0_IMINLINE_SHIFT 0
+#define CTR_EL0_L1IP_SHIFT     14
+#define CTR_EL0_L1IP_VIPT      2
 #define CTR_EL0_DMINLINE_SHIFT 16
+#define CTR_EL0_IDC            (_UL(1) << 28)
+#define CTR_EL0_DIC            (_UL(1) << 29)
 
 /* --- C helpers ------------------------------------------------------------------ */
 #ifndef __ASSEMBLER__

@@ -14,8 +14,11 @@
  *      x86_64_main(magic, info) on the boot stack.
  *
  * Early page tables (all 2 MiB pages, docs/boot.md draws them):
- *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA 0..1 GiB   = PA 0..1 GiB  (the switch only)
- *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA 0..1 GiB, NX, global
+ *   PML4[0]   -> pdpt_ident[0]   -> pd_ident:  VA = PA for .boot to the image's end (the switch only)
+ *   PML4[256] -> pdpt_pmo[0]     -> pd_pmo:    PHYS_OFFSET + PA, NX, global: the first 2 MiB
+ *                                             in 4 KiB pages (pt_pmo_low) less the legacy
+ *                                             window 0xa0000-0xfffff, the image, the Multiboot2
+ *                                             block; mmu.c adds the first GiB's other RAM
  *   PML4[511] -> pdpt_kernel[510]-> pd_kernel: KERNEL_VIRT_BASE + PA for the image, global
  * pd_kernel maps only [KERNEL_IMAGE_PHYS, __kernel_end): the 2 MiB page
  * below the image stays unmapped and guards the boot stack.
@@ -44,6 +47,8 @@
 #define PTE_G               0x100
 #define PTE_NX_HIGH         0x80000000  /* bit 63, in the upper dword */
 #define PAGE_2M             0x200000
+#define LEGACY_HOLE_START   0xa0000     /* VGA window, option and BIOS ROMs: */
+#define LEGACY_HOLE_END     0x100000    /* not RAM on any PC */
 
 #define CR0_PG_WP           0x80010000
 #define CR4_PAE_PGE         0x000000a0
@@ -175,18 +180,82 @@ build_early_tables:
     movl $PHYS(pd_pmo) + PTE_P + PTE_RW, PHYS(pdpt_pmo) + 0 * 8
     movl $PHYS(pd_kernel) + PTE_P + PTE_RW, PHYS(pdpt_kernel) + 510 * 8
 
-    /* Identity and PMO: every 2 MiB page of the first GiB. */
+    /*
+     * PMO: only what is RAM for certain before C reads the memory map.
+     * A write-back mapping lets the CPU read speculatively, so it must not
+     * cover absent memory or I/O (SDM Vol. 3A 11.3: only UC memory is
+     * never read speculatively; the MTRRs' types are the firmware's).
+     *
+     * The first 2 MiB in 4 KiB pages (pt_pmo_low), less the legacy window
+     * 0xa0000-0xfffff, VGA memory and ROMs, never RAM: a 2 MiB page there
+     * would also span the fixed-range MTRRs' different memory types,
+     * which the SDM leaves undefined (Vol. 3A 11.11.9, "Large Page Size
+     * Considerations"; Linux maps the first 2 MiB with 4 KiB pages too).
+     */
+    movl $PHYS(pt_pmo_low) + PTE_P + PTE_RW, PHYS(pd_pmo)
     xorl %ecx, %ecx
-1:  movl %ecx, %eax
+1:  cmpl $(LEGACY_HOLE_START >> 12), %ecx
+    jb 2f
+    cmpl $(LEGACY_HOLE_END >> 12), %ecx
+    jb 4f
+2:  movl %ecx, %eax
+    shll $12, %eax
+    orl $PTE_P + PTE_RW + PTE_G, %eax
+    movl %eax, PHYS(pt_pmo_low)(, %ecx, 8)
+    movl $PTE_NX_HIGH, PHYS(pt_pmo_low) + 4(, %ecx, 8)
+4:  incl %ecx
+    cmpl $512, %ecx
+    jb 1b
+
+    /* The image's 2 MiB pages (the boot stack, .bss, these tables). */
+    movl $(KERNEL_IMAGE_PHYS >> 21), %ecx
+    movl $(PHYS(__kernel_end) + PAGE_2M - 1), %edx
+    shrl $21, %edx
+    call pmo_blocks
+
+    /*
+     * The Multiboot2 block's (ESI), [info, info + total_size) inside the
+     * first GiB; x86_64_main refuses a block outside it. The rest of the
+     * GiB's RAM is x86_64_early_map_ram's (mmu.c), once C has read the
+     * memory map from this block. A PVH start info (EDI = its magic) has
+     * no size to read here: pvh_parse reads only below the legacy window,
+     * which pt_pmo_low maps.
+     */
+    cmpl $MB2_BOOT_MAGIC, %edi
+    jne 5f
+    testl %esi, %esi
+    jz 5f
+    cmpl $EARLY_PMO_SIZE, %esi
+    jae 5f
+    movl (%esi), %edx                   /* total_size */
+    addl %esi, %edx
+    jc 6f
+    cmpl $EARLY_PMO_SIZE, %edx
+    jbe 7f
+6:  movl $EARLY_PMO_SIZE, %edx
+7:  addl $PAGE_2M - 1, %edx
+    shrl $21, %edx
+    movl %esi, %ecx
+    shrl $21, %ecx
+    call pmo_blocks
+5:
+    /*
+     * Identity: only what runs or is read at its physical address while
+     * paging comes on, .boot up to the image's end (its boot stack), not
+     * the first GiB: nothing else needs it, and the 2 MiB page at 0 holds
+     * the legacy VGA window, memory-mapped I/O.
+     */
+    movl $__boot_start, %ecx
+    shrl $21, %ecx
+    movl $(PHYS(__kernel_end) + PAGE_2M - 1), %edx
+    shrl $21, %edx
+3:  movl %ecx, %eax
     shll $21, %eax
     orl $PTE_P + PTE_RW + PTE_PS, %eax
     movl %eax, PHYS(pd_ident)(, %ecx, 8)
-    orl $PTE_G, %eax
-    movl %eax, PHYS(pd_pmo)(, %ecx, 8)
-    movl $PTE_NX_HIGH, PHYS(pd_pmo) + 4(, %ecx, 8)
     incl %ecx
-    cmpl $512, %ecx
-    jb 1b
+    cmpl %edx, %ecx
+    jb 3b
 
     /* Kernel image: from KERNEL_IMAGE_PHYS up to the 2 MiB page holding its end. */
     movl $(KERNEL_IMAGE_PHYS >> 21), %ecx
@@ -200,6 +269,25 @@ build_early_tables:
     cmpl %edx, %ecx
     jb 2b
     ret
+
+/*
+ * pmo_blocks: pd_pmo[i] = a 2 MiB PMO page, global and NX, for i in
+ * [ECX, EDX), except i = 0 (pt_pmo_low's). Clobbers EAX, ECX.
+ */
+pmo_blocks:
+    testl %ecx, %ecx
+    jnz 1f
+    incl %ecx
+1:  cmpl %edx, %ecx
+    jae 2f
+    movl %ecx, %eax
+    shll $21, %eax
+    orl $PTE_P + PTE_RW + PTE_PS + PTE_G, %eax
+    movl %eax, PHYS(pd_pmo)(, %ecx, 8)
+    movl $PTE_NX_HIGH, PHYS(pd_pmo) + 4(, %ecx, 8)
+    incl %ecx
+    jmp 1b
+2:  ret
 
 /*
  * Print the message at %ebx on COM1 and stop: under QEMU by powering off
@@ -282,5 +370,11 @@ pdpt_ident:     .skip 4096
 pdpt_pmo:       .skip 4096
 pdpt_kernel:    .skip 4096
 pd_ident:       .skip 4096
+    .globl pd_pmo, x86_edge_tables, x86_edge_tables_end
 pd_pmo:         .skip 4096
 pd_kernel:      .skip 4096
+pt_pmo_low:     .skip 4096
+/* Page tables for the early PMO's 2 MiB pages that are RAM only in part
+ * (mmu.c, x86_64_early_map_ram). Freed with the rest. */
+x86_edge_tables: .skip 4 * 4096
+x86_edge_tables_end:

@@ -28,10 +28,12 @@ void x86_64_main(u32 magic, u32 info_pa)
     idt_init();
     x86_user_init();
 
-    /* Both loaders place their information low; the parsers may read up to
-     * the end of the early PMO, which maps the first GiB. */
+    /* Each loader places its information low. boot.S maps a Multiboot2
+     * block whole in the early PMO, and the parser reads no further than
+     * its total_size; a PVH start info points elsewhere, so its parser reads
+     * only the conventional memory that boot.S maps whatever the loader. */
     if (magic == HVM_START_MAGIC) {
-        err = pvh_parse(phys_to_virt(0), EARLY_PMO_SIZE, info_pa, &boot_info);
+        err = pvh_parse(phys_to_virt(0), EARLY_LOW_RAM_END, info_pa, &boot_info);
     } else {
         if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE)
             panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);
@@ -40,6 +42,7 @@ void x86_64_main(u32 magic, u32 info_pa)
     }
     if (err)
         panic("%s (information block at PA 0x%x)", err, info_pa);
+    x86_64_early_map_ram(&boot_info.raw);
     kmain(&boot_info);
 }
 

@@ -11,8 +11,11 @@
 #include <duet/printk.h>
 #include <duet/layout.h>
 #include <mm/arch_mmu.h>
+#include <duet/panic.h>
+#include <mm/memmap.h>
 #include <mm/pmo.h>
 #include <arch/x86.h>
+#include "x86_64.h"
 
 #define INVLPG_MAX_PAGES   32
 #define CPUID_EXT_1G_PAGES (1u << 26) /* CPUID 0x80000001 EDX: Page1GB */
@@ -45,6 +48,19 @@ void arch_tlb_invalidate_all(void)
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~CR4_PGE) : "memory");
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}
+
+/*
+ * Nothing to do: x86's instruction fetches see data writes to the same
+ * physical memory, through any linear address (SDM Vol. 3A 11.6,
+ * "Self-Modifying Code": the check is made on physical addresses). Code
+ * written by one processor and run by another needs a serializing
+ * instruction on the runner (SDM Vol. 3A 8.1.3, "Handling Self- and
+ * Cross-Modifying Code"); Duet runs on one CPU, which enters a program
+ * by IRETQ, serializing anyway.
+ */
+void arch_sync_icache(const void *va, u64 size)
+{
 }
 
 void arch_tlb_invalidate(vaddr_t va, size_t size)
@@ -150,4 +166,73 @@ void arch_mmu_enable_protections(char *buf, size_t size)
     /* Duet stays on 4 levels; say when the CPU could do 5 (docs/paging.md). */
     if (c & CPUID7_ECX_LA57)
         snprintf(buf + n, size - MIN(n, size), " (5-level paging available, not used)");
+}
+
+/* boot.S: the early PMO's page directory, and zeroed page tables for its edges. */
+extern u64 pd_pmo[];
+extern char x86_edge_tables[], x86_edge_tables_end[];
+
+enum early_ram { NOT_RAM, ALL_RAM, PART_RAM };
+
+/* Is [pa, pa + size) RAM the firmware lists and reserves none of? */
+static enum early_ram early_ram_in(const struct memmap *raw, paddr_t pa, u64 size)
+{
+    bool all = false, some = false;
+
+    for (size_t i = 0; i < raw->count; i++) {
+        const struct mem_region *r = &raw->regions[i];
+        if (pa + size <= r->base || r->base + r->size <= pa)
+            continue;
+        if (!mem_type_is_ram(r->type))
+            return r->base <= pa && pa + size <= r->base + r->size ? NOT_RAM : PART_RAM;
+        some = true;
+        all = all || (r->base <= pa && pa + size <= r->base + r->size);
+    }
+    return all ? ALL_RAM : some ? PART_RAM : NOT_RAM;
+}
+
+/*
+ * boot.S mapped only the first 2 MiB, the image and the Multiboot2 block
+ * in the PMO: it had not read the memory map. Now C has: map the rest of
+ * the first GiB's RAM (what the early allocator hands out), 2 MiB pages
+ * where a whole one is RAM that nothing reserves, a page table of 4 KiB
+ * pages where only part is, nothing over holes or I/O. Only entries that
+ * were not present become present, and the CPU caches no translation
+ * through a non-present entry (SDM Vol. 3A 4.10.2.3 and 4.10.3.1), so
+ * nothing needs invalidating.
+ */
+void x86_64_early_map_ram(const struct memmap *raw)
+{
+    const unsigned max_edges = (unsigned)((x86_edge_tables_end - x86_edge_tables) / PAGE_SIZE);
+    unsigned edges = 0;
+    u64 blocks = 0, pages = 0;
+
+    for (unsigned i = 1; i < PT_ENTRIES; i++) {
+        paddr_t pa = (paddr_t)i * pt_level_size(1);
+        enum early_ram kind = early_ram_in(raw, pa, pt_level_size(1));
+
+        if (pte_is_valid(pd_pmo[i]) || kind == NOT_RAM)
+            continue; /* boot.S's (the image, the Multiboot2 block), or nothing */
+        if (kind == ALL_RAM) {
+            pd_pmo[i] = pte_make_leaf(pa, 1, VM_KERNEL_RW);
+            blocks++;
+            continue;
+        }
+        if (edges == max_edges)
+            panic("x86_64: more than %u 2 MiB pages of the first GiB are RAM only in part "
+                  "(x86_edge_tables, arch/x86_64/boot.S)",
+                  max_edges);
+        pte_t *pt = (pte_t *)(x86_edge_tables + edges++ * PAGE_SIZE);
+        for (unsigned j = 0; j < PT_ENTRIES; j++) {
+            paddr_t p = pa + (u64)j * PAGE_SIZE;
+            if (early_ram_in(raw, p, PAGE_SIZE) == ALL_RAM) {
+                pt[j] = pte_make_leaf(p, 0, VM_KERNEL_RW);
+                pages++;
+            }
+        }
+        pd_pmo[i] = pte_make_table(virt_to_phys(pt), false);
+    }
+    printf("x86_64: early PMO: the first 2 MiB, the image, the loader's block, "
+           "and %llu x 2 MiB, %llu x 4 KiB of RAM\n",
+           (unsigned long long)blocks, (unsigned long long)pages);
 }

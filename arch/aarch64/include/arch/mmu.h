@@ -115,6 +115,15 @@ static inline bool arch_mmu_has_wxn(void)
 /* RET (A64), for tests that must execute a page they wrote. */
 #define ARCH_RETURN_INSN 0xd65f03c0u
 
+/* Write a function `int f(void) { return v; }` at code: MOVZ W0, #v; RET. */
+static inline void arch_code_return(void *code, u16 v)
+{
+    u32 *insn = code;
+
+    insn[0] = 0x52800000u | ((u32)v << 5);
+    insn[1] = ARCH_RETURN_INSN;
+}
+
 static inline bool arch_mmu_kernel_tables_shared(void)
 {
     return false; /* the kernel half lives in TTBR1, shared as it is */

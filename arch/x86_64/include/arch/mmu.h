@@ -99,6 +99,19 @@ static inline bool arch_mmu_has_wxn(void)
 /* RET (0xc3), for tests that must execute a page they wrote. */
 #define ARCH_RETURN_INSN 0xc3u
 
+/* Write a function `int f(void) { return v; }` at code: MOV EAX, imm32; RET. */
+static inline void arch_code_return(void *code, u16 v)
+{
+    u8 *b = code;
+
+    b[0] = 0xb8;
+    b[1] = (u8)v;
+    b[2] = (u8)(v >> 8);
+    b[3] = 0;
+    b[4] = 0;
+    b[5] = ARCH_RETURN_INSN;
+}
+
 static inline bool arch_mmu_kernel_tables_shared(void)
 {
     return true; /* each PML4 copies entries 256..511 (copy_kernel_mappings) */
