@@ -6,6 +6,7 @@
  */
 #include <duet/arch.h>
 #include <duet/bootinfo.h>
+#include <duet/clock.h>
 #include <duet/cmdline.h>
 #include <duet/kernel.h>
 #include <duet/printk.h>
@@ -26,6 +27,7 @@ void kmain(struct boot_info *bi)
     banner_print();
     printf("  boot:    %s at PA 0x%llx\n", bi->fw_name, (unsigned long long)bi->fw_info);
     physmem_init(bi);
+    clock_init();
 
     if (cmdline_get("crash", arg, sizeof(arg)))
         crash_run(arg);

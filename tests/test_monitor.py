@@ -5,6 +5,7 @@ prompt before every line, as a person would), and ends the run with
 `poweroff`, so a monitor that stops answering shows up as a hang.
 """
 import re
+import time
 
 import harness
 
@@ -111,3 +112,40 @@ def test_what_is_typed_before_the_prompt_is_kept(arch, boot):
     harness.check(r, "ok", expect_status=7)
     harness.require(r, "duet> help\n", "the first line typed ahead, whole")
     assert "run" in help_commands(r.log), r.report("help did not list its commands")
+
+
+UPTIME_RE = re.compile(r"^up (\d+)\.(\d{6}) s$", re.MULTILINE)
+
+
+def test_uptime_keeps_the_hosts_time(arch, boot):
+    """`uptime` reads the monotonic clock (kernel/clock.c): across three
+    seconds of the host's own clock it advances by them, within 3% plus the
+    console's round trips, so a counter rate measured or read wrongly
+    shows (x86_64 measures the TSC against the PIT; AArch64 reads
+    CNTFRQ_EL0)."""
+    marks = {}
+
+    def session(console):
+        console.monitor("uptime")               # the boot is over: the prompt came back
+        marks["before_first"] = time.monotonic()
+        marks["first"] = console.monitor("uptime")
+        marks["after_first"] = time.monotonic()
+        time.sleep(3.0)
+        marks["before_second"] = time.monotonic()
+        marks["second"] = console.monitor("uptime")
+        marks["after_second"] = time.monotonic()
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    guest = []
+    for key in ("first", "second"):
+        m = UPTIME_RE.search(marks[key])
+        assert m, r.report(f"uptime printed {marks[key]!r}")
+        guest.append(int(m.group(1)) + int(m.group(2)) / 1e6)
+    moved = guest[1] - guest[0]
+    least = marks["before_second"] - marks["after_first"]
+    most = marks["after_second"] - marks["before_first"]
+    assert least * 0.97 - 0.02 <= moved <= most * 1.03 + 0.02, \
+        r.report(f"the guest's clock moved {moved:.3f} s while the host's moved between "
+                 f"{least:.3f} and {most:.3f} s")

@@ -10,6 +10,7 @@ ARCH_SRCS := \
 	arch/aarch64/pl011.c \
 	arch/aarch64/traps.c \
 	arch/aarch64/cpu.c \
+	arch/aarch64/clock.c \
 	arch/aarch64/power.c \
 	arch/aarch64/mmu.c \
 	arch/aarch64/setjmp.S \

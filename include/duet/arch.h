@@ -51,6 +51,17 @@ __noreturn void arch_halt(void);
 /* Tell the CPU we are spinning (pause / yield). */
 void arch_cpu_relax(void);
 
+/* --- time -------------------------------------------------------------------- */
+/*
+ * A counter that runs at a constant rate from reset and never goes back
+ * (x86_64: the TSC; AArch64: the generic timer's virtual count,
+ * CNTVCT_EL0, the one KVM and Apple's hypervisor give guests), and its
+ * rate in Hz (x86_64: measured against the PIT at the first call; AArch64:
+ * CNTFRQ_EL0). kernel/clock.c turns it into nanoseconds.
+ */
+u64 arch_counter(void);
+u64 arch_counter_hz(void);
+
 /* --- interrupts -------------------------------------------------------------- */
 /* Mask interrupts and return the previous state, for arch_irq_restore(). */
 unsigned long arch_irq_save(void);
