@@ -3,6 +3,7 @@
  * registers). Every pointer from user space goes through mm/uaccess.h,
  * so a bad one is an -EFAULT for the program, never a kernel fault.
  */
+#include <duet/clock.h>
 #include <duet/errno.h>
 #include <duet/layout.h>
 #include <duet/printk.h>
@@ -54,12 +55,18 @@ static long sys_brk(const u64 arg[6])
     return (long)aspace_brk(proc_current_aspace(), arg[0]);
 }
 
+static long sys_uptime(const u64 arg[6])
+{
+    return (long)clock_ns(); /* below 2^63 for 292 years */
+}
+
 /* The one table both arches dispatch through. */
 static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_write] = sys_write,
     [SYS_exit] = sys_exit,
     [SYS_getpid] = sys_getpid,
     [SYS_brk] = sys_brk,
+    [SYS_uptime] = sys_uptime,
 };
 
 long syscall_dispatch(u64 nr, const u64 args[6])

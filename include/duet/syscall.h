@@ -17,7 +17,8 @@
 #define SYS_exit   1 /* void exit(int status): status 0..255 */
 #define SYS_getpid 2 /* long getpid(void) */
 #define SYS_brk    3 /* void *brk(void *addr): addr 0 asks; returns the new break */
-#define SYS_COUNT  4
+#define SYS_uptime 4 /* long uptime(void): nanoseconds since boot (the monotonic clock) */
+#define SYS_COUNT  5
 
 /* The largest -errno a system call returns. */
 #define SYSCALL_MAX_ERRNO 4095

@@ -38,6 +38,8 @@ long write(int fd, const void *buf, size_t len);
 __noreturn void exit(int status);
 
 long getpid(void);
+/* Nanoseconds since the kernel booted (its monotonic clock). */
+long uptime(void);
 
 /* Move the program break (the end of the heap) to addr; brk(NULL) asks
  * where it is. Returns the break after the call: addr on success, the

@@ -11,6 +11,7 @@ long sys_write(long fd, const void *buf, size_t len);
 __noreturn void sys_exit(long status);
 long sys_getpid(void);
 long sys_brk(void *addr);
+long sys_uptime(void);
 
 long write(int fd, const void *buf, size_t len)
 {
@@ -31,6 +32,11 @@ long getpid(void)
 void *brk(void *addr)
 {
     return (void *)sys_brk(addr);
+}
+
+long uptime(void)
+{
+    return sys_uptime();
 }
 
 void *sbrk(long increment)

@@ -20,5 +20,6 @@ SYSCALL_STUB sys_write,  SYS_write
 SYSCALL_STUB sys_exit,   SYS_exit
 SYSCALL_STUB sys_getpid, SYS_getpid
 SYSCALL_STUB sys_brk,    SYS_brk
+SYSCALL_STUB sys_uptime, SYS_uptime
 
     .section .note.GNU-stack, "", %progbits
