@@ -62,11 +62,8 @@ static long sys_uptime(const u64 arg[6])
 
 /* The one table both arches dispatch through. */
 static const syscall_fn syscall_table[SYS_COUNT] = {
-    [SYS_write] = sys_write,
-    [SYS_exit] = sys_exit,
-    [SYS_getpid] = sys_getpid,
-    [SYS_brk] = sys_brk,
-    [SYS_uptime] = sys_uptime,
+    [SYS_write] = sys_write, [SYS_exit] = sys_exit,     [SYS_getpid] = sys_getpid,
+    [SYS_brk] = sys_brk,     [SYS_uptime] = sys_uptime,
 };
 
 long syscall_dispatch(u64 nr, const u64 args[6])
