@@ -61,10 +61,15 @@ static long sys_uptime(const u64 arg[6])
 }
 
 /* The one table both arches dispatch through. */
+/* clang-format off: one call a line */
 static const syscall_fn syscall_table[SYS_COUNT] = {
-    [SYS_write] = sys_write, [SYS_exit] = sys_exit,     [SYS_getpid] = sys_getpid,
-    [SYS_brk] = sys_brk,     [SYS_uptime] = sys_uptime,
+    [SYS_write] = sys_write,
+    [SYS_exit] = sys_exit,
+    [SYS_getpid] = sys_getpid,
+    [SYS_brk] = sys_brk,
+    [SYS_uptime] = sys_uptime,
 };
+/* clang-format on */
 
 long syscall_dispatch(u64 nr, const u64 args[6])
 {
