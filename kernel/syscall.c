@@ -60,8 +60,8 @@ static long sys_uptime(const u64 arg[6])
     return (long)clock_ns(); /* below 2^63 for 292 years */
 }
 
-/* The one table both arches dispatch through. */
-/* clang-format off: one call a line */
+/* The one table both arches dispatch through, one call a line. */
+/* clang-format off */
 static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_write] = sys_write,
     [SYS_exit] = sys_exit,
