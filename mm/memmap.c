@@ -192,6 +192,24 @@ enum mem_type memmap_type_at(const struct memmap *m, paddr_t pa)
     return 0;
 }
 
+enum memmap_ram memmap_ram_in(const struct memmap *raw, paddr_t pa, u64 size)
+{
+    bool all = false, some = false;
+
+    for (size_t i = 0; i < raw->count; i++) {
+        const struct mem_region *r = &raw->regions[i];
+        bool covers = r->base <= pa && pa + size <= region_end(r);
+
+        if (pa + size <= r->base || region_end(r) <= pa)
+            continue;
+        if (!mem_type_is_ram(r->type))
+            return covers ? MEMMAP_RAM_NONE : MEMMAP_RAM_SOME;
+        some = true;
+        all = all || covers;
+    }
+    return all ? MEMMAP_RAM_ALL : some ? MEMMAP_RAM_SOME : MEMMAP_RAM_NONE;
+}
+
 /* "639 KiB", "3 GiB", "1536 MiB": the largest unit that divides exactly. */
 static void format_size(char *buf, size_t n, u64 size)
 {

@@ -72,6 +72,15 @@ int memmap_release(struct memmap *m, enum mem_type type);
 u64 memmap_total(const struct memmap *m, enum mem_type type);
 /* The type at address pa, or 0 when no region holds it. */
 enum mem_type memmap_type_at(const struct memmap *m, paddr_t pa);
+/*
+ * How much of [pa, pa + size) is RAM that no region reserves, in a raw
+ * map (unsorted, overlapping): the early maps of both arches ask it, to
+ * map RAM only (a cacheable mapping may be read speculatively). ALL
+ * needs one RAM region that covers the whole range; SOME is also the
+ * answer for RAM pieced together from several regions.
+ */
+enum memmap_ram { MEMMAP_RAM_NONE, MEMMAP_RAM_ALL, MEMMAP_RAM_SOME };
+enum memmap_ram memmap_ram_in(const struct memmap *raw, paddr_t pa, u64 size);
 const char *mem_type_name(enum mem_type type);
 /* Print as a table: start, end, size, type. */
 void memmap_print(const struct memmap *m, const char *title);

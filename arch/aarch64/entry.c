@@ -56,25 +56,6 @@ static u64 *boot_table(u64 desc)
     return (u64 *)(uintptr_t)((desc & PTE_ADDR_MASK) + KIMAGE_VA_PA_DELTA);
 }
 
-enum early_ram { NOT_RAM, ALL_RAM, PART_RAM };
-
-/* Is [pa, pa + size) RAM the device tree lists and reserves none of? */
-static enum early_ram early_ram_in(const struct memmap *raw, paddr_t pa, u64 size)
-{
-    bool all = false, some = false;
-
-    for (size_t i = 0; i < raw->count; i++) {
-        const struct mem_region *r = &raw->regions[i];
-        if (pa + size <= r->base || r->base + r->size <= pa)
-            continue;
-        if (!mem_type_is_ram(r->type))
-            return r->base <= pa && pa + size <= r->base + r->size ? NOT_RAM : PART_RAM;
-        some = true;
-        all = all || (r->base <= pa && pa + size <= r->base + r->size);
-    }
-    return all ? ALL_RAM : some ? PART_RAM : NOT_RAM;
-}
-
 /*
  * boot.S mapped only the DTB and the image in the PMO: it could not know
  * where RAM is. Now the DTB has said: map the rest of the first GiB's RAM
@@ -97,11 +78,11 @@ static void early_map_ram(const struct memmap *raw)
 
     for (unsigned i = 0; i < 512; i++) {
         paddr_t pa = EARLY_PMO_PHYS + (u64)i * BLOCK_SIZE;
-        enum early_ram kind = early_ram_in(raw, pa, BLOCK_SIZE);
+        enum memmap_ram kind = memmap_ram_in(raw, pa, BLOCK_SIZE);
 
-        if ((l2[i] & PTE_VALID) || kind == NOT_RAM)
+        if ((l2[i] & PTE_VALID) || kind == MEMMAP_RAM_NONE)
             continue; /* boot.S's (the DTB, the image), or nothing to map */
-        if (kind == ALL_RAM) {
+        if (kind == MEMMAP_RAM_ALL) {
             l2[i] = pa | EARLY_BLOCK_PMO;
             blocks++;
             continue;
@@ -113,7 +94,7 @@ static void early_map_ram(const struct memmap *raw)
         u64 *l3 = (u64 *)(aarch64_edge_tables + edges++ * PAGE_SIZE);
         for (unsigned j = 0; j < 512; j++) {
             paddr_t p = pa + (u64)j * PAGE_SIZE;
-            if (early_ram_in(raw, p, PAGE_SIZE) == ALL_RAM) {
+            if (memmap_ram_in(raw, p, PAGE_SIZE) == MEMMAP_RAM_ALL) {
                 l3[j] = p | EARLY_PAGE_PMO;
                 pages++;
             }

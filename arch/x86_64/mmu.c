@@ -172,25 +172,6 @@ void arch_mmu_enable_protections(char *buf, size_t size)
 extern u64 pd_pmo[];
 extern char x86_edge_tables[], x86_edge_tables_end[];
 
-enum early_ram { NOT_RAM, ALL_RAM, PART_RAM };
-
-/* Is [pa, pa + size) RAM the firmware lists and reserves none of? */
-static enum early_ram early_ram_in(const struct memmap *raw, paddr_t pa, u64 size)
-{
-    bool all = false, some = false;
-
-    for (size_t i = 0; i < raw->count; i++) {
-        const struct mem_region *r = &raw->regions[i];
-        if (pa + size <= r->base || r->base + r->size <= pa)
-            continue;
-        if (!mem_type_is_ram(r->type))
-            return r->base <= pa && pa + size <= r->base + r->size ? NOT_RAM : PART_RAM;
-        some = true;
-        all = all || (r->base <= pa && pa + size <= r->base + r->size);
-    }
-    return all ? ALL_RAM : some ? PART_RAM : NOT_RAM;
-}
-
 /*
  * boot.S mapped only the first 2 MiB, the image and the Multiboot2 block
  * in the PMO: it had not read the memory map. Now C has: map the rest of
@@ -209,11 +190,11 @@ void x86_64_early_map_ram(const struct memmap *raw)
 
     for (unsigned i = 1; i < PT_ENTRIES; i++) {
         paddr_t pa = (paddr_t)i * pt_level_size(1);
-        enum early_ram kind = early_ram_in(raw, pa, pt_level_size(1));
+        enum memmap_ram kind = memmap_ram_in(raw, pa, pt_level_size(1));
 
-        if (pte_is_valid(pd_pmo[i]) || kind == NOT_RAM)
+        if (pte_is_valid(pd_pmo[i]) || kind == MEMMAP_RAM_NONE)
             continue; /* boot.S's (the image, the Multiboot2 block), or nothing */
-        if (kind == ALL_RAM) {
+        if (kind == MEMMAP_RAM_ALL) {
             pd_pmo[i] = pte_make_leaf(pa, 1, VM_KERNEL_RW);
             blocks++;
             continue;
@@ -225,7 +206,7 @@ void x86_64_early_map_ram(const struct memmap *raw)
         pte_t *pt = (pte_t *)(x86_edge_tables + edges++ * PAGE_SIZE);
         for (unsigned j = 0; j < PT_ENTRIES; j++) {
             paddr_t p = pa + (u64)j * PAGE_SIZE;
-            if (early_ram_in(raw, p, PAGE_SIZE) == ALL_RAM) {
+            if (memmap_ram_in(raw, p, PAGE_SIZE) == MEMMAP_RAM_ALL) {
                 pt[j] = pte_make_leaf(p, 0, VM_KERNEL_RW);
                 pages++;
             }
