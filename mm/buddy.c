@@ -46,10 +46,11 @@
  * finds a tail where its buddy should start. Both are caught in O(order).
  *
  * Lab 2 (labs/lab2-buddy.md) writes the algorithm's heart: buddy_of,
- * split_block and merge_with_buddies, each a LAB 2 region. The handout's
- * stubs degrade instead of stopping the boot: without split_block no block
- * is handed out (as if memory were exhausted), without merge_with_buddies
- * (or buddy_of) a freed block stays as it is.
+ * is_free_block, split_block and merge_with_buddies, each a LAB 2 region.
+ * The handout's stubs degrade instead of stopping the boot: without
+ * split_block no block is handed out (as if memory were exhausted), without
+ * merge_with_buddies (or buddy_of, or is_free_block) a freed block stays as
+ * it is.
  */
 #include <duet/compiler.h>
 #include <duet/monitor.h>
@@ -176,24 +177,6 @@ static void unlink_free(struct free_block *b, unsigned order)
     buddy.free_blocks[order]--;
 }
 
-/*
- * Whether a free block of exactly `order` starts at pa, from the bitmap
- * alone. A free head whose middle page is a tail is one of that order; a
- * smaller free block at pa ends before its middle, where another block
- * starts, so the middle page is a head or not ours. (A node is no use
- * here: a cached page has none.) __unused: only lab 2's merge calls it, so
- * in the handouts that stub the merge nothing does yet.
- */
-static inline __unused bool is_free_block(paddr_t pa, unsigned order)
-{
-    if (!in_span(pa) || get_state(pa) != PAGE_FREE_HEAD)
-        return false;
-    if (order == 0)
-        return true;
-    paddr_t middle = pa + block_bytes(order - 1);
-    return in_span(middle) && get_state(middle) == PAGE_TAIL;
-}
-
 /* --- start-up ------------------------------------------------------------------------ */
 
 /* Largest order whose block at pa is aligned and fits below end. */
@@ -314,6 +297,30 @@ static __unused void lab2_missing(bool *said, const char *what, const char *inst
 }
 
 /*
+ * Whether a free block of exactly `order` starts at pa, read from the
+ * bitmap alone: a page in the cache is free but holds no node, and its
+ * bytes may look like one. pa is any address a merge asks about: outside
+ * the span, unmanaged, the start of an allocated block, a free block of
+ * another order, a cached page. The bitmap covers [span_lo, span_hi) only.
+ * __unused: only lab 2's merge calls it, so in the handouts that stub the
+ * merge nothing does yet.
+ */
+static inline __unused bool is_free_block(paddr_t pa, unsigned order)
+{
+    /* LAB 2 BEGIN: is_free_block */
+    /* LAB 2 STUB: static bool said; */
+    /* LAB 2 STUB: lab2_missing(&said, "is_free_block", "no buddy is ever free, so none merges"); */
+    /* LAB 2 STUB: return false; */
+    if (!in_span(pa) || get_state(pa) != PAGE_FREE_HEAD)
+        return false;
+    if (order == 0)
+        return true;
+    paddr_t middle = pa + block_bytes(order - 1);
+    return in_span(middle) && get_state(middle) == PAGE_TAIL;
+    /* LAB 2 END */
+}
+
+/*
  * The buddy of the order-`order` block at pa: the other half of the
  * order-(order + 1) block that holds pa. It may lie outside the span.
  */
@@ -329,11 +336,12 @@ static inline paddr_t buddy_of(paddr_t pa, unsigned order)
 
 /*
  * [pa, 2^from pages) is a free block already off its list (or just cut
- * from a lazy range), from >= to. Halve it down to order `to`: keep the
- * lower half each time and put the upper one on the list of its order.
- * [pa, 2^to pages) is then the caller's, its first page's state too.
- * True; false only from the handout's stub, and the caller then gives the
- * block back whole and hands out nothing.
+ * from a lazy range), from >= to. Afterwards the caller owns
+ * [pa, 2^to pages), the state of its first page included, and the rest of
+ * the block is free in naturally aligned blocks that the lists hold (one
+ * of each order from `to` to from - 1). True; false only from the
+ * handout's stub, and the caller then gives the block back whole and
+ * hands out nothing.
  */
 static inline bool split_block(paddr_t pa, unsigned from, unsigned to)
 {
@@ -350,13 +358,12 @@ static inline bool split_block(paddr_t pa, unsigned from, unsigned to)
 }
 
 /*
- * [pa, 2^*order pages) is being freed: checked, and on no list. While its
- * buddy is a free block of the same order (is_free_block: the bitmap alone
- * says so) and the order is below BUDDY_MAX_ORDER, take the buddy off its
- * list and go on with the two as one block of the next order, the upper
- * half's first page a tail. Returns the merged block's start, its order in
- * *order: the caller puts it on its list. The first page of the result
- * keeps its state; every other page of it is a tail.
+ * [pa, 2^*order pages) is being freed: checked, and on no list. Returns
+ * the start of the largest free block it makes with its free buddies,
+ * order after order up to BUDDY_MAX_ORDER, its order in *order: the
+ * caller puts it on its list. Every buddy absorbed is off its list; every
+ * page of the result but the first is a tail, and the first keeps its
+ * state. What is free is decided from the bitmap alone (see is_free_block).
  */
 static inline paddr_t merge_with_buddies(paddr_t pa, unsigned *order)
 {

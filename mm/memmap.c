@@ -11,12 +11,13 @@
  *          [0xa000, 0xb000) usable        (0x9800..0xa000: a partial page, dropped)
  *                                         ([0xf000, 0xf800): less than a page, dropped)
  *
- * The work is a sweep over the sorted boundaries of all regions: each
- * elementary interval between two boundaries takes the strongest type of
- * the regions covering it (a larger enum value is stronger; MEM_USABLE is
- * the weakest), neighbours of one type merge, and usable ranges shrink
- * inward to whole pages. Regions are few (at most MEMMAP_MAX_REGIONS), so
- * the quadratic sweep is simple and fast enough.
+ * The rules (labs/lab1-memmap.md): each byte takes the strongest type of
+ * the raw regions covering it (a larger enum value is stronger; MEM_USABLE
+ * is the weakest), a byte no region covers is a hole, runs of one type are
+ * one region, and usable RAM keeps only whole pages: the allocators hand
+ * out pages, and the other part of a partial page may be someone else's.
+ * Regions are few (at most MEMMAP_MAX_REGIONS), so a quadratic method is
+ * simple and fast enough.
  */
 #include <duet/compiler.h>
 #include <duet/panic.h>
@@ -74,9 +75,15 @@ static paddr_t region_end(const struct mem_region *r)
     return r->base + r->size;
 }
 
-/* Sort in place, ascending, dropping duplicates; returns the new count. */
+/*
+ * Sort v[0..n) in place into strictly ascending order and return the new
+ * count: afterwards v[0] < v[1] < ... < v[count - 1] are each value that
+ * was in v[0..n), once. n may be 0. Values are full 64-bit addresses, up to
+ * 2^64 - 1. memmap_normalize's boundaries: where a raw region starts or ends.
+ */
 static __unused size_t sort_unique(paddr_t *v, size_t n)
 {
+    /* LAB 1 BEGIN: sort_unique */
     for (size_t i = 1; i < n; i++) {
         paddr_t x = v[i];
         size_t j = i;
@@ -91,19 +98,28 @@ static __unused size_t sort_unique(paddr_t *v, size_t n)
         if (out == 0 || v[out - 1] != v[i])
             v[out++] = v[i];
     return out;
+    /* LAB 1 END */
 }
 
-/* The strongest type covering [start, start + 1), or 0 when none does. */
-static __unused enum mem_type type_covering(const struct memmap *m, paddr_t start)
+/*
+ * The type of the byte at pa in the raw map m: the strongest type (the
+ * largest enum value) of the regions that cover it, in whatever order m
+ * lists them; 0 when none does (a hole). A region covers the bytes
+ * [base, base + size), so not the byte at base + size; that end never
+ * wraps (memmap_add refused such a region).
+ */
+static __unused enum mem_type type_covering(const struct memmap *m, paddr_t pa)
 {
+    /* LAB 1 BEGIN: type_covering */
     enum mem_type best = 0;
 
     for (size_t i = 0; i < m->count; i++) {
         const struct mem_region *r = &m->regions[i];
-        if (r->base <= start && start < region_end(r) && r->type > best)
+        if (r->base <= pa && pa < region_end(r) && r->type > best)
             best = r->type;
     }
     return best;
+    /* LAB 1 END */
 }
 
 /* Scratch space for normalising: one map's boundaries and results.

@@ -89,9 +89,51 @@ static void normalising_again_changes_nothing(struct ktest *t)
     }
 }
 
+/*
+ * A raw map as firmware might hand it over: unsorted, overlapping, the
+ * weaker type listed after the stronger one, RAM above 4 GiB. The rules
+ * decide the result, not the order (labs/lab1-memmap.md).
+ */
+static void a_raw_map_normalises_by_the_rules(struct ktest *t)
+{
+    static struct memmap m;
+    static const struct mem_region raw[] = {
+        { 0x140000000ULL, 0x1000, MEM_ACPI_NVS }, { 0x200000, 0x30000, MEM_KERNEL },
+        { 0x9fc00, 0x400, MEM_RESERVED },         { 0x0, 0xa0000, MEM_USABLE },
+        { 0x100000, 0x7f00000, MEM_USABLE },      { 0x100000000ULL, 0x40000000, MEM_USABLE },
+        { 0x140000000ULL, 0x800, MEM_USABLE },
+    };
+    static const struct mem_region want[] = {
+        { 0x0, 0x9f000, MEM_USABLE },
+        { 0x9fc00, 0x400, MEM_RESERVED },
+        { 0x100000, 0x100000, MEM_USABLE },
+        { 0x200000, 0x30000, MEM_KERNEL },
+        { 0x230000, 0x7dd0000, MEM_USABLE },
+        { 0x100000000ULL, 0x40000000, MEM_USABLE },
+        { 0x140000000ULL, 0x1000, MEM_ACPI_NVS },
+    };
+
+    m.count = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
+        KASSERT_MEMMAP(t, memmap_add(&m, raw[i].base, raw[i].size, raw[i].type), 0);
+    KASSERT_MEMMAP(t, memmap_normalize(&m), 0);
+    if (m.count != ARRAY_SIZE(want))
+        memmap_print(&m, "normalised");
+    KASSERT_EQ(t, m.count, ARRAY_SIZE(want));
+    for (size_t i = 0; i < m.count; i++) {
+        KEXPECT_EQ(t, m.regions[i].base, want[i].base);
+        KEXPECT_EQ(t, m.regions[i].size, want[i].size);
+        KEXPECT_TYPE(t, m.regions[i].type, want[i].type);
+    }
+}
+
 static const struct ktest_case memmap_cases[] = {
-    KTEST_CASE(is_sorted_disjoint_and_aligned),          KTEST_CASE(kernel_image_is_reserved),
-    KTEST_CASE(boot_tables_went_to_the_buddy_allocator), KTEST_CASE(has_usable_ram),
-    KTEST_CASE(normalising_again_changes_nothing),       { 0 },
+    KTEST_CASE(is_sorted_disjoint_and_aligned),
+    KTEST_CASE(kernel_image_is_reserved),
+    KTEST_CASE(boot_tables_went_to_the_buddy_allocator),
+    KTEST_CASE(has_usable_ram),
+    KTEST_CASE(normalising_again_changes_nothing),
+    KTEST_CASE(a_raw_map_normalises_by_the_rules),
+    { 0 },
 };
 KTEST_SUITE(memmap, memmap_cases);

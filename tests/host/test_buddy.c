@@ -311,6 +311,28 @@ static void wrong_order_at_the_end_of_ram(void)
 }
 
 /*
+ * Merging stops at the end of RAM too. Pages 0..4: the order-2 block at 0
+ * has page 4 as its buddy, a free head, but an order-2 block there would
+ * need pages 5..7, which do not exist; the bitmap's padding past the span
+ * reads as tails, so a check of page 6 that forgets the span says "free".
+ */
+static void no_merge_past_the_end_of_ram(void)
+{
+    tiny_boot(5);
+    paddr_t a = buddy_alloc_pages(2), last = buddy_alloc_pages(0);
+    CHECK_EQ(a, ARENA_PA);
+    CHECK_EQ(last, ARENA_PA + 4 * PAGE_SIZE);
+    buddy_free_pages(last, 0);
+    CHECK_EQ(buddy_free_blocks(0), 1); /* counting drains the cache: page 4 is on list 0 */
+    buddy_free_pages(a, 2);
+    CHECK_EQ(buddy_free_blocks(3), 0);
+    CHECK_EQ(buddy_free_blocks(2), 1);
+    CHECK_EQ(buddy_free_blocks(0), 1);
+    CHECK_EQ(buddy_alloc_pages(3), PADDR_NONE);
+    CHECK_EQ(buddy_free_pages_count(), 5);
+}
+
+/*
  * A block whose next neighbour is RAM not yet cut into blocks (a lazy
  * range): that neighbour must not look like the block's own tail, or
  * buddy_block_order() (and kfree, through it) misreads the block's order.
@@ -535,7 +557,7 @@ static void random_churn_matches_the_shadow(void)
 HOST_TESTS(manages_every_usable_page, blocks_are_aligned_and_inside_usable_ram,
            alloc_until_empty_then_free_all, freed_blocks_merge_back_to_4_mib,
            zeroed_allocation_is_zero, misuse_panics_with_the_address, wrong_order_at_the_end_of_ram,
-           a_block_right_below_an_uncut_range, use_after_free_is_caught,
-           a_cached_page_is_free_counted_and_checked, merges_never_read_a_cached_page,
-           a_large_allocation_drains_the_cache, the_cache_overflows_into_the_lists,
-           random_churn_matches_the_shadow)
+           no_merge_past_the_end_of_ram, a_block_right_below_an_uncut_range,
+           use_after_free_is_caught, a_cached_page_is_free_counted_and_checked,
+           merges_never_read_a_cached_page, a_large_allocation_drains_the_cache,
+           the_cache_overflows_into_the_lists, random_churn_matches_the_shadow)

@@ -370,7 +370,144 @@ static void random_maps_at_the_top_match_the_model(void)
     random_maps_at(0ULL - SPACE, 54321);
 }
 
-HOST_TESTS(the_documented_example, sorts_unsorted_input, reserved_wins_over_usable,
+/* --- the two helpers, each against its contract ------------------------------- */
+
+static int compare_paddr(const void *a, const void *b)
+{
+    paddr_t x = *(const paddr_t *)a, y = *(const paddr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* sort_unique(v, n) against qsort and a dedup; prints the input on a mismatch. */
+static void check_sort_unique(const paddr_t *input, size_t n, const char *what)
+{
+    static paddr_t v[2 * MEMMAP_MAX_REGIONS], want[2 * MEMMAP_MAX_REGIONS];
+    size_t nwant = 0;
+
+    memcpy(v, input, n * sizeof(*v));
+    memcpy(want, input, n * sizeof(*v));
+    qsort(want, n, sizeof(*want), compare_paddr);
+    for (size_t i = 0; i < n; i++)
+        if (nwant == 0 || want[nwant - 1] != want[i])
+            want[nwant++] = want[i];
+
+    size_t got = sort_unique(v, n);
+    bool same = got == nwant && memcmp(v, want, nwant * sizeof(*v)) == 0;
+    CHECK_MSG(same, "sort_unique of %s (%zu values): returned %zu, want %zu distinct values", what,
+              n, got, nwant);
+    if (!same) {
+        for (size_t i = 0; i < n; i++)
+            printf("#   in[%zu] 0x%llx   out[%zu] %s0x%llx   want 0x%llx\n", i,
+                   (unsigned long long)input[i], i, i < got ? "" : "(past the count) ",
+                   (unsigned long long)v[i], (unsigned long long)(i < nwant ? want[i] : 0));
+    }
+}
+
+/*
+ * sort_unique: strictly ascending, each value once, whatever the input's
+ * order, with 64-bit values up to 2^64 - 1 and the values at either end.
+ */
+static void sort_unique_keeps_each_value_once(void)
+{
+    static const paddr_t mixed[] = { 0x3000,        0x1000, 0xffffffffffffffffULL,
+                                     0x1000,        0x0,    0x100001000ULL,
+                                     0x3000,        0x2000, 0x0,
+                                     0x100000000ULL };
+    static const paddr_t descending[] = { 0x5000, 0x4000, 0x3000, 0x2000, 0x1000 };
+    static const paddr_t ascending[] = { 0x1000, 0x2000, 0x3000, 0x4000 };
+    static const paddr_t equal[] = { 0x7000, 0x7000, 0x7000 };
+    static const paddr_t top[] = { 0xfffffffffffff000ULL, 0xffffffffffffffffULL, 0x0, 0x1 };
+    static const paddr_t one[] = { 0x42 };
+    static const paddr_t pair_down[] = { 0x2000, 0x1000 };
+    paddr_t random[2 * MEMMAP_MAX_REGIONS];
+
+    check_sort_unique(mixed, ARRAY_SIZE(mixed), "a mixed list");
+    check_sort_unique(descending, ARRAY_SIZE(descending), "a descending list");
+    check_sort_unique(ascending, ARRAY_SIZE(ascending), "a sorted list");
+    check_sort_unique(equal, ARRAY_SIZE(equal), "three equal values");
+    check_sort_unique(top, ARRAY_SIZE(top), "the ends of the address space");
+    check_sort_unique(one, 1, "one value");
+    check_sort_unique(pair_down, 2, "two values, the larger first");
+    check_sort_unique(one, 0, "nothing");
+
+    int failures_before = host_failures;
+
+    srand(777);
+    for (int round = 0; round < 2000 && host_failures == failures_before; round++) {
+        size_t n = (size_t)rand() % (ARRAY_SIZE(random) + 1);
+        for (size_t i = 0; i < n; i++) /* few distinct values, above 4 GiB too */
+            random[i] = (paddr_t)(rand() % 24) << (rand() % 2 ? 12 : 36);
+        check_sort_unique(random, n, "a random list");
+    }
+}
+
+/* type_covering on a raw map: the strongest cover, whatever the order; the end excluded. */
+static void type_covering_is_the_strongest_cover(void)
+{
+    static const struct {
+        paddr_t pa;
+        enum mem_type want;
+    } probes[] = {
+        { 0x0, MEM_USABLE },
+        { 0x2fff, MEM_USABLE },
+        { 0x3000, MEM_RESERVED },
+        { 0x3fff, MEM_RESERVED },
+        { 0x4000, MEM_KERNEL },
+        { 0x5fff, MEM_KERNEL },
+        { 0x6000, MEM_RESERVED },
+        { 0x6fff, MEM_RESERVED },
+        { 0x7000, MEM_USABLE },
+        { 0xffff, MEM_USABLE },
+        { 0x10000, 0 },
+        { 0x1ffff, 0 },
+        { 0x20000, MEM_ACPI_NVS },
+        { 0x20fff, MEM_ACPI_NVS },
+        { 0x21000, MEM_BAD },
+        { 0x21fff, MEM_BAD },
+        { 0x22000, 0 },
+        { 0xfffffffffffff000ULL, MEM_MODULE },
+        { 0xfffffffffffffffeULL, MEM_MODULE },
+        { 0xffffffffffffffffULL, 0 },
+    };
+
+    reset();
+    CHECK_EQ(type_covering(&map, 0x0), 0);
+    add(0x0, 0x10000, MEM_USABLE);
+    add(0x4000, 0x2000, MEM_KERNEL);
+    add(0x3000, 0x4000, MEM_RESERVED); /* listed after the stronger kernel inside it */
+    add(0x0, 0x8000, MEM_USABLE);      /* and a weaker one listed last */
+    add(0x21000, 0x1000, MEM_BAD);     /* touching the next one, listed first */
+    add(0x20000, 0x1000, MEM_ACPI_NVS);
+    add(0xfffffffffffff000ULL, 0xfff, MEM_MODULE); /* up to the last byte, not onto it */
+    struct memmap before = map;
+    for (size_t i = 0; i < ARRAY_SIZE(probes); i++)
+        CHECK_MSG(type_covering(&map, probes[i].pa) == probes[i].want,
+                  "type_covering(0x%llx) is %s, want %s", (unsigned long long)probes[i].pa,
+                  mem_type_name(type_covering(&map, probes[i].pa)), mem_type_name(probes[i].want));
+    CHECK(memcmp(&before, &map, sizeof(map)) == 0); /* it only reads */
+
+    /* Random raw maps, every granule's first byte, against the model. */
+    int failures_before = host_failures;
+
+    srand(4242);
+    for (int round = 0; round < 300 && host_failures == failures_before; round++) {
+        paddr_t origin = round % 2 ? 0 : 0ULL - SPACE;
+        random_raw_map(&map, origin);
+        for (int g = 0; g < GRANULES; g++) {
+            paddr_t pa = origin + (paddr_t)g * GRANULE + (g % 2 ? GRANULE - 1 : 0);
+            enum mem_type got = type_covering(&map, pa), want = model_type(&map, pa);
+            if (got != want) {
+                host_fail(__FILE__, __LINE__, "round %d: type_covering(0x%llx) is %s, want %s",
+                          round, (unsigned long long)pa, mem_type_name(got), mem_type_name(want));
+                memmap_print(&map, "raw map");
+                return;
+            }
+        }
+    }
+}
+
+HOST_TESTS(sort_unique_keeps_each_value_once, type_covering_is_the_strongest_cover,
+           the_documented_example, sorts_unsorted_input, reserved_wins_over_usable,
            stronger_reservation_wins, merges_neighbours_of_one_type, aligns_usable_inward,
            top_of_the_address_space, a_usable_region_in_the_last_page_does_not_wrap,
            an_empty_map_stays_empty, touching_regions_keep_their_types, add_refuses_bad_regions,
