@@ -96,37 +96,71 @@ static __unused bool may_free_table(struct vm_space *s, unsigned parent_level)
     return s->user || parent_level != PT_ROOT_LEVEL || !arch_mmu_kernel_tables_shared();
 }
 
-/* Replace a live entry: break-before-make, which AArch64 requires (Arm ARM
- * D8, "Using break-before-make when updating translation table entries")
- * and x86 allows. Nothing may use the range while the entry is invalid. */
-static void replace_live_entry(pte_t *slot, pte_t e, vaddr_t va, u64 size)
+/*
+ * Does the leaf `e` at `level`, reached through `slot`, map the page that
+ * holds `slot`? The kernel reaches every table through the PMO, and a PMO
+ * huge page can map its own table (the first tables come from the first
+ * RAM): splitting that leaf would unmap the table between the break and
+ * the make, and the make would then fault.
+ */
+static __unused bool leaf_maps_its_own_table(const pte_t *slot, pte_t e, unsigned level)
 {
+    paddr_t holder = ALIGN_DOWN(pmo_virt_to_phys(slot), (paddr_t)PAGE_SIZE);
+    paddr_t pa = pte_address(e);
+
+    return holder >= pa && holder - pa < pt_level_size(level);
+}
+
+/*
+ * Write `e` over the live entry at `slot`, where the two differ in more
+ * than permissions (here: a leaf becomes a table). [va, va + size) is all
+ * that the entry spans; a CPU may hold the old entry in its TLB for any
+ * address of it. When it returns, the walker sees `e` and no TLB holds the
+ * old entry.
+ *
+ * The rule is break-before-make: no CPU may ever be able to cache the old
+ * and the new entry for the same address at once. AArch64 requires it for
+ * a change of size or output address (Arm ARM D8, "TLB maintenance
+ * requirements" and "Using break-before-make when updating translation
+ * table entries"): a TLB that holds both may use either, or raise a TLB
+ * conflict abort. x86 leaves it undefined which of the two translations
+ * is used (Intel SDM Vol. 3A 4.10.2.3) and invalidates as in 4.10.4; Duet
+ * keeps the Arm rule on both. While the entry is invalid nothing may use
+ * the range: Duet never splits what the code that runs uses.
+ */
+static __unused void replace_live_entry(pte_t *slot, pte_t e, vaddr_t va, u64 size)
+{
+    /* LAB 3 BEGIN: replace_live_entry */
     WRITE_ONCE(*slot, 0);
     arch_pte_sync();
     arch_tlb_invalidate(va, size);
     WRITE_ONCE(*slot, e);
     arch_pte_sync();
+    /* LAB 3 END */
 }
 
-/* Turn the leaf at `slot` (level >= 1) into a table of 512 leaves one
- * level down, with the same attributes, mapping the same memory.
+/*
+ * Turn the live leaf at `slot` (level >= 1; `base` is the first address
+ * it maps) into a table of 512 leaves one level down that map the same
+ * memory with the same flags, so that every address translates exactly as
+ * before, only through smaller pages. The table comes from pt_alloc_page()
+ * and is linked as every table of `s` is.
  *
- * Refused (VM_ERR_INVALID) when the leaf maps the table that holds `slot`:
- * the kernel reaches that table through the PMO, that is, through this
- * very leaf, and break-before-make unmaps it just before writing the new
- * entry into it. (A PMO huge page can map its own table: the first tables
- * come from the first RAM.) */
-static int split_leaf(struct vm_space *s, pte_t *slot, unsigned level, vaddr_t base)
+ * Errors, with nothing changed: VM_ERR_NO_MEMORY when no page is left for
+ * the table; VM_ERR_INVALID when the leaf maps the page that holds `slot`
+ * (leaf_maps_its_own_table).
+ */
+static __unused int split_leaf(struct vm_space *s, pte_t *slot, unsigned level, vaddr_t base)
 {
+    /* LAB 3 BEGIN: split_leaf */
+    /* LAB 3 STUB: return -ENOSYS; */
     pte_t e = *slot;
     paddr_t pa = pte_address(e);
     unsigned flags = pte_leaf_flags(e, level);
-    paddr_t holder = ALIGN_DOWN(pmo_virt_to_phys(slot), (paddr_t)PAGE_SIZE);
 
-    if (holder >= pa && holder - pa < pt_level_size(level))
+    if (leaf_maps_its_own_table(slot, e, level))
         return VM_ERR_INVALID;
     paddr_t t = pt_alloc_page();
-
     if (t == PADDR_NONE)
         return VM_ERR_NO_MEMORY;
     pte_t *child = table_at(t);
@@ -135,54 +169,79 @@ static int split_leaf(struct vm_space *s, pte_t *slot, unsigned level, vaddr_t b
     arch_pte_sync();
     replace_live_entry(slot, pte_make_table(t, s->user), base, pt_level_size(level));
     return VM_OK;
+    /* LAB 3 END */
 }
 
-/* Make sure no leaf straddles `addr`: split the ones that do. */
-static int split_at(struct vm_space *s, vaddr_t addr)
-{
-    pte_t *table = root_table(s);
-
-    for (unsigned level = PT_ROOT_LEVEL; level > 0; level--) {
-        if (IS_ALIGNED(addr, pt_level_size(level)))
-            return VM_OK; /* no entry here or below can straddle it */
-        pte_t *slot = &table[pt_index(addr, level)];
-        if (!pte_is_valid(*slot))
-            return VM_OK;
-        if (!pte_is_table(*slot, level)) {
-            int err = split_leaf(s, slot, level, ALIGN_DOWN(addr, pt_level_size(level)));
-            if (err)
-                return err;
-        }
-        table = child_table(*slot);
-    }
-    return VM_OK;
-}
-
+/*
+ * Make both ends of [va, va + size) fall on leaf boundaries: afterwards no
+ * leaf maps both a page inside the range and a page outside it. Only the
+ * leaves that straddle an end are split (with split_leaf), each as little
+ * as needed: a leaf that lies wholly inside or wholly outside the range
+ * stays as it is, whatever its size, and so does everything else. va + size
+ * may be 0: the range then ends at the top of the address space.
+ *
+ * This is the one step of vm_unmap and vm_protect that can fail; it returns
+ * split_leaf's error. What it split before the error stays split, which
+ * changes no translation.
+ */
 static int split_edges(struct vm_space *s, vaddr_t va, u64 size)
 {
-    int err = split_at(s, va);
+    /* LAB 3 BEGIN: split_edges */
+    /* LAB 3 STUB: return -ENOSYS; */
+    const vaddr_t edges[2] = { va, va + size };
 
-    return err ? err : split_at(s, va + size);
+    for (unsigned i = 0; i < 2; i++) {
+        pte_t *table = root_table(s);
+
+        /* Down the walk for the edge until it falls on an entry boundary:
+         * from there on no entry can straddle it. */
+        for (unsigned level = PT_ROOT_LEVEL; level > 0; level--) {
+            if (IS_ALIGNED(edges[i], pt_level_size(level)))
+                break;
+            pte_t *slot = &table[pt_index(edges[i], level)];
+            if (!pte_is_valid(*slot))
+                break;
+            if (!pte_is_table(*slot, level)) {
+                int err = split_leaf(s, slot, level, ALIGN_DOWN(edges[i], pt_level_size(level)));
+                if (err)
+                    return err;
+            }
+            table = child_table(*slot);
+        }
+    }
+    return VM_OK;
+    /* LAB 3 END */
 }
 
 /* --- map ------------------------------------------------------------------------------ */
 
-static bool range_has_mapping(pte_t *table, unsigned level, vaddr_t va, u64 left)
+/*
+ * VM_OK when no leaf maps any page of [va, va + left), which lies inside
+ * what `table` (at `level`) covers; VM_ERR_EXISTS when one does, whatever
+ * its size. Tables with no leaf in the range do not count. It changes
+ * nothing. vm_map asks it before mapping anything, so that a refused map
+ * leaves no trace.
+ */
+static int check_unmapped(pte_t *table, unsigned level, vaddr_t va, u64 left)
 {
+    /* LAB 3 BEGIN: check_unmapped */
+    /* LAB 3 STUB: return -ENOSYS; */
     while (left) {
         u64 chunk = chunk_at(va, level, left);
         pte_t e = table[pt_index(va, level)];
 
         if (pte_is_valid(e)) {
             if (!pte_is_table(e, level))
-                return true;
-            if (range_has_mapping(child_table(e), level - 1, va, chunk))
-                return true;
+                return VM_ERR_EXISTS;
+            int err = check_unmapped(child_table(e), level - 1, va, chunk);
+            if (err)
+                return err;
         }
         va += chunk;
         left -= chunk;
     }
-    return false;
+    return VM_OK;
+    /* LAB 3 END */
 }
 
 static int map_level(struct vm_space *s, pte_t *table, unsigned level, vaddr_t va, paddr_t pa,
@@ -223,10 +282,11 @@ int vm_map(struct vm_space *s, vaddr_t va, paddr_t pa, u64 size, unsigned flags,
     if (!range_ok(s, va, size) || !IS_ALIGNED(pa, (u64)PAGE_SIZE) || pa + size - 1 < pa)
         return VM_ERR_INVALID;
     unsigned max_leaf = MIN(max_level, arch_mmu_has_1g_pages() ? 2u : 1u);
-    if (range_has_mapping(root_table(s), PT_ROOT_LEVEL, va, size))
-        return VM_ERR_EXISTS;
+    int err = check_unmapped(root_table(s), PT_ROOT_LEVEL, va, size);
+    if (err)
+        return err; /* VM_ERR_EXISTS, or -ENOSYS in a lab-3 handout */
 
-    int err = map_level(s, root_table(s), PT_ROOT_LEVEL, va, pa, size, flags, max_leaf);
+    err = map_level(s, root_table(s), PT_ROOT_LEVEL, va, pa, size, flags, max_leaf);
     if (err == -ENOSYS) /* a lab-3 handout: map_level is a stub */
         return err;
     if (err) {

@@ -311,6 +311,29 @@ static void an_unmapped_page_faults_at_once(struct ktest *t)
     buddy_free_pages(pa, 9);
 }
 
+/* A range whose ends fall inside two different 2 MiB pages: unmapping it
+ * splits both, the pages in it fault at once, and the bytes on either side
+ * stay where they were. */
+static void a_range_across_two_huge_pages_splits_both(struct ktest *t)
+{
+    paddr_t pa = buddy_alloc_pages_zeroed(10); /* 4 MiB: two 2 MiB pages */
+    KASSERT_NE(t, pa, PADDR_NONE);
+    KASSERT_VM(t, vm_map(&kernel_space, KTEST_SCRATCH_VA, pa, 4 * MiB, VM_KERNEL_RW, 1), VM_OK);
+    expect_store(t, KTEST_SCRATCH_VA + MiB - 8, 1);
+    expect_store(t, KTEST_SCRATCH_VA + MiB, 2);
+    expect_store(t, KTEST_SCRATCH_VA + 3 * MiB - 8, 3);
+    expect_store(t, KTEST_SCRATCH_VA + 3 * MiB, 4);
+    KEXPECT_VM(t, vm_unmap(&kernel_space, KTEST_SCRATCH_VA + MiB, 2 * MiB), VM_OK);
+    expect_fault(t, load_word, KTEST_SCRATCH_VA + MiB, 0, false, "vm_unmap");
+    expect_fault(t, load_word, KTEST_SCRATCH_VA + 3 * MiB - 8, 0, false, "vm_unmap");
+    KEXPECT_EQ(t, expect_load(t, KTEST_SCRATCH_VA + MiB - 8), 1ULL);
+    KEXPECT_EQ(t, expect_load(t, KTEST_SCRATCH_VA + 3 * MiB), 4ULL);
+    KEXPECT_EQ(t, leaf_level(KTEST_SCRATCH_VA + 3 * MiB), 0U);
+    KEXPECT_EQ(t, *(u64 *)phys_to_virt(pa + 3 * MiB), 4ULL);
+    KEXPECT_VM(t, vm_unmap(&kernel_space, KTEST_SCRATCH_VA, 4 * MiB), VM_OK);
+    buddy_free_pages(pa, 10);
+}
+
 /* A writable word of the kernel image, written back with its own value
  * through a 1 GiB alias. */
 static u64 gib_alias_word = 0x5eed5eed5eed5eedULL;
@@ -395,6 +418,7 @@ static const struct ktest_case vm_cases[] = {
     KTEST_CASE(mapping_over_a_live_mapping_is_refused),
     KTEST_CASE(out_of_memory_midway_leaves_no_trace),
     KTEST_CASE(an_unmapped_page_faults_at_once),
+    KTEST_CASE(a_range_across_two_huge_pages_splits_both),
     KTEST_CASE(a_page_made_read_only_refuses_writes_at_once),
     KTEST_CASE(a_large_page_needs_pa_aligned_too),
     { 0 },

@@ -53,8 +53,10 @@ void pt_free_page(paddr_t pa)
     frames_in_use--;
 }
 
+static void tlb_expect_break_before_make(const char *when);
 void arch_pte_sync(void)
 {
+    tlb_expect_break_before_make("arch_pte_sync");
 }
 
 /*
@@ -71,7 +73,14 @@ void arch_pte_sync(void)
  *     before the entry was cleared refills the old entry;
  *   - pt_free_page(t) fails when a cached entry still points at t;
  *   - tlb_expect_coherent() fails when a cached entry no longer says what
- *     the tables say (after vm_unmap or vm_protect has returned).
+ *     the tables say (after vm_unmap or vm_protect has returned);
+ *   - arch_pte_sync() and arch_tlb_invalidate() (the moments a write
+ *     becomes visible to the walker) fail when the tables hold a valid
+ *     entry where the TLB still caches a different one, unless only the
+ *     permissions of a leaf changed: break-before-make (Arm ARM D8, "Using
+ *     break-before-make when updating translation table entries"), which
+ *     Duet keeps on both arches. A walk then could cache the new entry
+ *     next to the old one.
  */
 #define TLB_WALKS 4096
 
@@ -165,16 +174,56 @@ static void tlb_drop(vaddr_t va, vaddr_t last)
     }
 }
 
+/* May a live entry `old` at `level` become `now` without a break? Only a
+ * leaf that keeps its size, its address, its memory type and its global
+ * and user bits (what vm_protect changes). */
+static bool tlb_may_overwrite(pte_t old, pte_t now, unsigned level)
+{
+    unsigned fixed = VM_FIXED_AT_MAP;
+
+    return old == now ||
+           (!pte_is_table(old, level) && !pte_is_table(now, level) &&
+            pte_address(old) == pte_address(now) &&
+            (pte_leaf_flags(old, level) & fixed) == (pte_leaf_flags(now, level) & fixed));
+}
+
+/* A write is visible to the walker: it may not have made a valid entry
+ * over one the TLB still holds (break-before-make). Reported once a case. */
+static bool tlb_bbm_reported;
+static void tlb_expect_break_before_make(const char *when)
+{
+    for (unsigned k = 0; k < tlb_walks && !tlb_bbm_reported; k++) {
+        struct tlb_walk *w = &tlb[k], now = { .root = w->root, .va = w->va };
+
+        tlb_walk_now(&now);
+        for (unsigned i = 0; i < w->n && i < now.n; i++) {
+            if (!w->cached[i] || !pte_is_valid(now.e[i]) ||
+                tlb_may_overwrite(w->e[i], now.e[i], walk_level(i)))
+                continue;
+            host_fail(__FILE__, __LINE__,
+                      "break-before-make: at %s the tables hold the level-%u entry 0x%llx for "
+                      "0x%llx while the TLB still holds 0x%llx there, so a walk could cache both: "
+                      "clear the entry, invalidate what it spanned, then write the new one",
+                      when, walk_level(i), (unsigned long long)now.e[i], (unsigned long long)w->va,
+                      (unsigned long long)w->e[i]);
+            tlb_bbm_reported = true;
+            return;
+        }
+    }
+}
+
 static long tlb_invalidations;
 void arch_tlb_invalidate(vaddr_t va, size_t size)
 {
     tlb_invalidations++;
+    tlb_expect_break_before_make("arch_tlb_invalidate");
     if (size)
         tlb_drop(va, va + (size - 1));
 }
 void arch_tlb_invalidate_all(void)
 {
     tlb_invalidations++;
+    tlb_expect_break_before_make("arch_tlb_invalidate_all");
     tlb_drop(0, ~(vaddr_t)0);
 }
 
@@ -233,6 +282,7 @@ static void setup(void)
     memset(frame_used, 0, sizeof(frame_used));
     frames_in_use = 0;
     tlb_walks = 0;
+    tlb_bbm_reported = false;
     fail_after = -1;
     has_1g = true;
     kspace = (struct vm_space){ .root = pt_alloc_page(), .user = false };
@@ -306,6 +356,18 @@ static void expect_mapping(const char *file, int line, bool by_vm_translate, str
     } else if (t.level >= PT_ROOT_LEVEL || pt_level_size(t.level) != t.page_size) {
         host_fail(file, line, "%s: 0x%llx: level %u for a %s page", translate,
                   (unsigned long long)va, t.level, page_size_name(t.page_size));
+    } else if (!by_vm_translate) {
+        /* The CPU reads every bit of the leaf, also those pte_leaf_flags
+         * does not report (x86's PAT bit at level 0, say): the leaf must be
+         * the one pte_make_leaf makes for its page, level and flags. */
+        pte_t e[PT_LEVELS];
+        pte_t leaf = e[vm_walk(s, va, e) - 1];
+        pte_t want = pte_make_leaf(ALIGN_DOWN(pa, size), t.level, flags);
+        if (leaf != want)
+            host_fail(file, line,
+                      "the leaf that maps 0x%llx is 0x%llx, but pte_make_leaf makes "
+                      "0x%llx for that page, level and flags: bits the CPU reads differ",
+                      (unsigned long long)va, (unsigned long long)leaf, (unsigned long long)want);
     }
 }
 
@@ -322,6 +384,29 @@ static void expect_mapping(const char *file, int line, bool by_vm_translate, str
             host_fail(__FILE__, __LINE__, "0x%llx should not be mapped, but a %s page maps it", \
                       (unsigned long long)(va), page_size_name(_t.page_size));                  \
     } while (0)
+
+/* Every table entry of the walk for va links its table as the space's
+ * tables are linked (pte_make_table(t, s->user)): on x86_64 a user walk
+ * needs the user bit at every level, on AArch64 a kernel table entry
+ * closes what lies below it to EL0. */
+#define EXPECT_TABLES_LINKED(s, va) expect_tables_linked(__FILE__, __LINE__, s, va)
+static void expect_tables_linked(const char *file, int line, struct vm_space *s, vaddr_t va)
+{
+    pte_t e[PT_LEVELS];
+    unsigned n = vm_walk(s, va, e);
+
+    for (unsigned i = 0; i < n; i++)
+        if (pte_is_table(e[i], PT_ROOT_LEVEL - i) &&
+            e[i] != pte_make_table(pte_address(e[i]), s->user)) {
+            host_fail(file, line,
+                      "the level-%u entry on the walk for 0x%llx is 0x%llx, not the "
+                      "%s table entry pte_make_table makes (0x%llx)",
+                      PT_ROOT_LEVEL - i, (unsigned long long)va, (unsigned long long)e[i],
+                      s->user ? "user" : "kernel",
+                      (unsigned long long)pte_make_table(pte_address(e[i]), s->user));
+            return;
+        }
+}
 
 #define RW  (VM_READ | VM_WRITE)
 #define KRW (RW | VM_GLOBAL)
@@ -454,6 +539,23 @@ static void refuses_to_map_over_a_live_mapping(void)
     CHECK_EQ(frames_in_use, tables); /* nothing half-made */
     EXPECT_MAPS(&kspace, KVA, 0x40000000, 0x200000, KRW);
     EXPECT_UNMAPPED(&kspace, KVA + 0x200000);
+
+    /* Overlaps at the range's last page, in its middle, and with the
+     * later part of a 1 GiB page; neighbours that touch are fine. */
+    CHECK_EQ(vm_map(&kspace, KVA + (1ULL << 30), 0x40000000, 1ULL << 30, KRW, 2), VM_OK);
+    tables = frames_in_use;
+    CHECK_EQ(vm_map(&kspace, KVA - PAGE_SIZE, 0x9000, 2 * PAGE_SIZE, KRW, 0), VM_ERR_EXISTS);
+    CHECK_EQ(vm_map(&kspace, KVA - 0x200000, 0x9000, 0x800000, KRW, 0), VM_ERR_EXISTS);
+    CHECK_EQ(vm_map(&kspace, KVA + (2ULL << 30) - PAGE_SIZE, 0x9000, 2 * PAGE_SIZE, KRW, 0),
+             VM_ERR_EXISTS);
+    CHECK_EQ(vm_map(&kspace, KVA + (1ULL << 30) - PAGE_SIZE, 0x9000, 2 * PAGE_SIZE, KRW, 0),
+             VM_ERR_EXISTS);
+    CHECK_EQ(frames_in_use, tables);
+    CHECK_EQ(count_leaves(&kspace), 2);
+    CHECK_EQ(vm_map(&kspace, KVA - PAGE_SIZE, 0x9000, PAGE_SIZE, KRW, 0), VM_OK);
+    CHECK_EQ(vm_map(&kspace, KVA + 0x200000, 0x200000, (1ULL << 30) - 0x200000, KRW, 1), VM_OK);
+    CHECK_EQ(vm_map(&kspace, KVA + (2ULL << 30), 0xa000, PAGE_SIZE, KRW, 0), VM_OK);
+    EXPECT_MAPS(&kspace, KVA + (1ULL << 30) - PAGE_SIZE, (1ULL << 30) - PAGE_SIZE, 0x200000, KRW);
 }
 
 static void unmapping_part_of_a_huge_page_splits_it(void)
@@ -476,6 +578,85 @@ static void unmapping_part_of_a_huge_page_splits_it(void)
     tlb_expect_coherent("vm_unmap");
     CHECK_EQ(count_leaves(&kspace), 0);
     CHECK_EQ(kernel_tables_made(), 0);
+}
+
+/* A range whose two ends fall inside two different huge pages: both are
+ * split, as little as needed, and nothing else moves. */
+static void each_end_of_a_range_splits_its_own_page(void)
+{
+    setup();
+    CHECK_EQ(vm_map(&kspace, KVA, 0x40000000, 0x400000, KRW, 1), VM_OK);
+    tlb_touch_all(&kspace);
+    CHECK_EQ(vm_unmap(&kspace, KVA + 0x100000, 0x200000), VM_OK);
+    tlb_expect_coherent("vm_unmap");
+    EXPECT_MAPS(&kspace, KVA + 0xff000, 0x400ff000, PAGE_SIZE, KRW);
+    EXPECT_UNMAPPED(&kspace, KVA + 0x100000);
+    EXPECT_UNMAPPED(&kspace, KVA + 0x1ff000);
+    EXPECT_UNMAPPED(&kspace, KVA + 0x200000);
+    EXPECT_UNMAPPED(&kspace, KVA + 0x2ff000);
+    EXPECT_MAPS(&kspace, KVA + 0x300000, 0x40300000, PAGE_SIZE, KRW);
+    EXPECT_MAPS(&kspace, KVA + 0x3ff008, 0x403ff008, PAGE_SIZE, KRW);
+    EXPECT_TABLES_LINKED(&kspace, KVA + 0x300000);
+    CHECK_EQ(count_leaves(&kspace), 256 + 256);
+
+    /* Two 1 GiB pages, made read-only around the boundary between them. */
+    setup();
+    CHECK_EQ(vm_map(&kspace, KVA, 0x40000000, 2ULL << 30, KRW, 2), VM_OK);
+    tlb_touch_all(&kspace);
+    vaddr_t mid = KVA + (1ULL << 30);
+    CHECK_EQ(vm_protect(&kspace, mid - PAGE_SIZE, 2 * PAGE_SIZE, VM_READ | VM_GLOBAL), VM_OK);
+    tlb_expect_coherent("vm_protect");
+    EXPECT_MAPS(&kspace, KVA, 0x40000000, 0x200000, KRW);
+    EXPECT_MAPS(&kspace, mid - 2 * PAGE_SIZE, 0x80000000 - 2 * PAGE_SIZE, PAGE_SIZE, KRW);
+    EXPECT_MAPS(&kspace, mid - PAGE_SIZE, 0x80000000 - PAGE_SIZE, PAGE_SIZE, VM_READ | VM_GLOBAL);
+    EXPECT_MAPS(&kspace, mid, 0x80000000, PAGE_SIZE, VM_READ | VM_GLOBAL);
+    EXPECT_MAPS(&kspace, mid + PAGE_SIZE, 0x80000000 + PAGE_SIZE, PAGE_SIZE, KRW);
+    EXPECT_MAPS(&kspace, mid + 0x200000, 0x80200000, 0x200000, KRW);
+    EXPECT_MAPS(&kspace, KVA + (2ULL << 30) - 8, 0xc0000000 - 8, 0x200000, KRW);
+    CHECK_EQ(count_leaves(&kspace), 2 * (511 + 512));
+
+    /* In a user space: the new tables are user tables, the leaves user pages. */
+    setup();
+    CHECK_EQ(vm_map(&uspace, 0x200000, 0x40000000, 0x400000, RW | VM_USER, 1), VM_OK);
+    tlb_touch_all(&uspace);
+    CHECK_EQ(vm_protect(&uspace, 0x300000, 0x200000, VM_READ | VM_USER), VM_OK);
+    tlb_expect_coherent("vm_protect");
+    EXPECT_MAPS(&uspace, 0x2ff000, 0x400ff000, PAGE_SIZE, RW | VM_USER);
+    EXPECT_MAPS(&uspace, 0x300000, 0x40100000, PAGE_SIZE, VM_READ | VM_USER);
+    EXPECT_MAPS(&uspace, 0x4ff000, 0x402ff000, PAGE_SIZE, VM_READ | VM_USER);
+    EXPECT_MAPS(&uspace, 0x500000, 0x40300000, PAGE_SIZE, RW | VM_USER);
+    EXPECT_TABLES_LINKED(&uspace, 0x2ff000);
+    EXPECT_TABLES_LINKED(&uspace, 0x500000);
+    CHECK_EQ(vm_unmap(&uspace, 0x200000, 0x400000), VM_OK);
+    CHECK_EQ(vm_table_pages(&uspace), 0);
+}
+
+/* A huge page that maps the table holding its own entry cannot be split:
+ * between break and make the table would be unmapped. Refused, and
+ * nothing changes. (The tables come from the start of the simulated RAM.) */
+static void a_huge_page_that_maps_its_own_table_is_not_split(void)
+{
+    setup();
+    CHECK_EQ(vm_map(&kspace, KVA, RAM_PA, 0x200000, KRW, 1), VM_OK);
+    long tables = frames_in_use;
+    tlb_touch_all(&kspace);
+    CHECK_EQ(vm_unmap(&kspace, KVA + 0x100000, PAGE_SIZE), VM_ERR_INVALID);
+    CHECK_EQ(vm_protect(&kspace, KVA, PAGE_SIZE, VM_READ | VM_GLOBAL), VM_ERR_INVALID);
+    tlb_expect_coherent("a refused split");
+    EXPECT_MAPS(&kspace, KVA + 0x100000, RAM_PA + 0x100000, 0x200000, KRW);
+    CHECK_EQ(frames_in_use, tables);
+    /* Its neighbour, whose memory holds no table, splits. */
+    CHECK_EQ(vm_map(&kspace, KVA + 0x200000, 0x40000000, 0x200000, KRW, 1), VM_OK);
+    CHECK_EQ(vm_unmap(&kspace, KVA + 0x300000, PAGE_SIZE), VM_OK);
+    EXPECT_MAPS(&kspace, KVA + 0x200000, 0x40000000, PAGE_SIZE, KRW);
+
+    /* A 1 GiB page over all of the simulated RAM. */
+    setup();
+    CHECK_EQ(vm_map(&kspace, KVA, 0, 1ULL << 30, KRW, 2), VM_OK);
+    tables = frames_in_use;
+    CHECK_EQ(vm_unmap(&kspace, KVA + 0x40000000 - PAGE_SIZE, PAGE_SIZE), VM_ERR_INVALID);
+    EXPECT_MAPS(&kspace, KVA + RAM_PA, RAM_PA, 1ULL << 30, KRW);
+    CHECK_EQ(frames_in_use, tables);
 }
 
 /*
@@ -661,6 +842,8 @@ static void the_top_of_the_address_space(void)
 HOST_TESTS(encodings_round_trip, map_translate_unmap_4k, uses_the_largest_pages_alignment_allows,
            a_large_page_needs_pa_aligned_too, translate_reports_the_page_and_its_size,
            refuses_to_map_over_a_live_mapping, unmapping_part_of_a_huge_page_splits_it,
-           unmap_leaves_nothing_stale_in_the_tlb, protect_changes_flags_and_splits_at_the_edges,
+           each_end_of_a_range_splits_its_own_page,
+           a_huge_page_that_maps_its_own_table_is_not_split, unmap_leaves_nothing_stale_in_the_tlb,
+           protect_changes_flags_and_splits_at_the_edges,
            protecting_whole_large_pages_keeps_them_whole, running_out_of_memory_leaves_no_trace,
            tables_follow_the_space, bad_arguments_are_refused, the_top_of_the_address_space)
