@@ -169,7 +169,12 @@ def main():
                    help="one more QEMU argument, e.g. --qemu-arg=-d --qemu-arg=int (repeatable)")
     p.add_argument("--print", action="store_true",
                    help="print the command, do not run it (its files stay in <build>/qemu-print)")
+    p.add_argument("--exit-status", type=int, metavar="RC",
+                   help="say what QEMU's exit code RC means, as a run does, and exit with "
+                        "the kernel's status (`make run` runs the printed command itself)")
     args = p.parse_args()
+    if args.exit_status is not None:
+        return explain_exit(args.arch, args.exit_status)
     cfg = RunConfig(arch=args.arch, build=args.build, mem=args.mem, smp=args.smp,
                     cpu=args.cpu, machine=args.machine, cmdline=args.cmdline,
                     interactive=args.interactive, gdb=args.gdb, gdb_port=args.gdb_port,
@@ -188,13 +193,18 @@ def main():
                   + gdb_command(cfg) + "\n", flush=True)
         elif cfg.interactive:
             print("(QEMU: Ctrl-A X quits, Ctrl-A C switches to the QEMU monitor)", flush=True)
-        rc = subprocess.call(argv)
-        info = decode_exit(cfg.arch, rc)
-        if info.kind != "poweroff" or info.status != 0:
-            print(f"\n[duet] {info.text}", file=sys.stderr)
-        return info.status
+        return explain_exit(cfg.arch, subprocess.call(argv))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def explain_exit(arch, rc):
+    """After an interactive run: say how it ended unless the kernel powered
+    off with status 0; the kernel's status (or a failure code)."""
+    info = decode_exit(arch, rc)
+    if info.kind != "poweroff" or info.status != 0:
+        print(f"\n[duet] {info.text}", file=sys.stderr)
+    return info.status
 
 
 if __name__ == "__main__":
