@@ -127,7 +127,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run deps deps-check clean help
+.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run deps deps-check clean help
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
 $(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
@@ -213,8 +213,15 @@ ifneq ($(filter run,$(MAKECMDGOALS)),)
   endif
 endif
 
-$(RUN_CMD): $(RUN_KEY) tools/qemu.py $(wildcard $(BUILD)/qemu-print/*)
+# The files the command names in qemu-print (file=...,): all must be there.
+comma := ,
+RUN_FILES := $(filter $(BUILD)/qemu-print/%,$(subst $(comma), ,$(subst =, ,$(file <$(RUN_CMD)))))
+RUN_FILES_GONE := $(filter-out $(wildcard $(RUN_FILES)),$(RUN_FILES))
+
+$(RUN_CMD): $(RUN_KEY) tools/qemu.py $(wildcard $(BUILD)/qemu-print/*) $(if $(RUN_FILES_GONE),FORCE)
 	$(Q)python3 tools/qemu.py $(RUN_ARGS) --print > $@.tmp && mv $@.tmp $@
+
+FORCE:
 
 run: all $(RUN_CMD)
 	$(Q)echo '(QEMU: Ctrl-A X quits, Ctrl-A C switches to the QEMU monitor)'; \
