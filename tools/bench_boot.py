@@ -35,12 +35,12 @@ from qemu import ARCHES, RunConfig, decode_exit, qemu_command  # noqa: E402
 TAIL_LINES = 20
 
 
-def boot_once(arch, cmdline, timeout, mem="256M"):
+def boot_once(arch, cmdline, timeout, mem="256M", cpu=""):
     """One boot -> (seconds, error or None). The console goes to a file so
     a failure can show its end."""
     workdir = tempfile.mkdtemp(prefix="duet-bench-")
     try:
-        argv = qemu_command(RunConfig(arch=arch, cmdline=cmdline, mem=mem), workdir)
+        argv = qemu_command(RunConfig(arch=arch, cmdline=cmdline, mem=mem, cpu=cpu), workdir)
         console = os.path.join(workdir, "console.log")
         with open(console, "wb") as out:
             start = time.monotonic()
@@ -168,6 +168,9 @@ def main():
     p.add_argument("--mem", action="append",
                    help="guest RAM (repeatable; default 256M); with several, each median "
                         "is also given as a ratio to the first")
+    p.add_argument("--cpu", default="",
+                   help="QEMU's -cpu (default the arch's); e.g. qemu64,phys-bits=41 for "
+                        "x86_64 with 1T")
     p.add_argument("--run", action="store_true",
                    help="time `make run` to the prompt against QEMU alone instead")
     args = p.parse_args()
@@ -193,7 +196,7 @@ def main():
                   flush=True)
             times, errors = [], 0
             for i in range(1, args.boots + 1):
-                elapsed, error = boot_once(arch, args.cmdline, args.timeout, mem)
+                elapsed, error = boot_once(arch, args.cmdline, args.timeout, mem, args.cpu)
                 times.append(elapsed)
                 if error:
                     errors += 1
