@@ -108,7 +108,10 @@ def qemu_command(cfg, workdir):
             argv += ["-cdrom", os.path.join(build, "duet.iso"), "-boot", "d"]
         if cfg.cmdline and not cfg.direct_kernel:
             disk = make_cmdline_disk(workdir, cfg.cmdline)
-            argv += ["-drive", f"file={disk},format=raw,if=ide,index=0,media=disk"]
+            # GRUB only reads the disk. Unlocked, two QEMUs can share it:
+            # `make run` reuses the one --print made (Makefile).
+            argv += ["-drive", f"file={disk},format=raw,if=ide,index=0,media=disk,"
+                               "file.locking=off"]
     else:
         argv += ["-semihosting-config", "enable=on,target=native",
                  "-kernel", os.path.join(build, "duet.elf")]
