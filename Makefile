@@ -4,7 +4,8 @@
 #   make ARCH=<arch> run [BOOT=grub|direct] [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1] [QEMU_EXTRA="-d int"]
 #   make ARCH=<arch> debug                      QEMU halted, waiting for gdb
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
-#   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"]  boot-time benchmark
+#   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"] [BENCH_BOOT="grub direct"]  boot-time benchmark
+#   make bench-run [BOOTS=10] [ARCH=..]         `make run` to the prompt against QEMU alone
 #   make deps                                   install the Debian packages Duet needs
 #   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
@@ -12,6 +13,11 @@
 #   make mutants [LAB=n] [MUTANTS=a,b] [SAMPLE=k] [MUTANT_JOBS=n] [MIN_RATE=r]  the mutation suite
 
 .DEFAULT_GOAL := all
+# Every rule is written out here: make's built-in rules, which it tried on
+# each header every object depends on, were two thirds of the time make
+# took to find that nothing needs building.
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
 VALID_ARCHS := x86_64 aarch64
 ARCH ?= x86_64
 ifeq ($(filter $(ARCH),$(VALID_ARCHS)),)
@@ -30,15 +36,34 @@ endif
 # A fresh machine has no compiler yet, and this file asks the compiler
 # questions while it is read (the toolchain's names, CC_INCLUDE below): so
 # for every goal that builds or runs, the packages Duet needs are installed
-# first, before the rest is read. tools/deps.sh remembers a full check, so
-# this costs a few stat calls once everything is there; sub-makes inherit
-# DUET_DEPS_CHECKED and skip it.
+# first, before the rest is read. tools/deps.sh remembers a full check that
+# found everything (build/deps.key, the script it was made with;
+# build/deps.ok, where each tool was): while the script is the same, each
+# command is found at the same place on PATH and each path still exists,
+# make knows it without starting a process, which keeps `make run` within
+# a few milliseconds of QEMU; otherwise tools/deps.sh checks again, reports
+# and installs what is missing. Sub-makes inherit DUET_DEPS_CHECKED and
+# skip even that.
+
+# A command on PATH, found by make itself: no shell is started. A PATH
+# entry with a space is not searched.
+have = $(firstword $(wildcard $(addsuffix /$(1),$(subst :, ,$(PATH)))))
+# A line of build/deps.ok that still holds: cmd=NAME=PATH or path=PATH.
+deps_line_holds = $(if $(filter cmd=%,$(1)),$(call deps_cmd_holds,$(subst =, ,$(1))),$(wildcard $(patsubst path=%,%,$(1))))
+deps_cmd_holds = $(filter $(word 3,$(1)),$(call have,$(word 2,$(1))))
 NO_TOOLS_GOALS := deps deps-check clean help handout
 ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifndef DUET_DEPS_CHECKED
-    $(shell tools/deps.sh check-or-install >&2)
-    ifneq ($(.SHELLSTATUS),0)
-      $(error tools/deps.sh could not install what Duet needs (its message is above))
+    ifeq ($(file <build/deps.key),$(file <tools/deps.sh))
+      DEPS_LINES := $(strip $(file <build/deps.ok))
+      DEPS_HOLDING := $(foreach l,$(DEPS_LINES),$(if $(call deps_line_holds,$(l)),ok))
+      DEPS_FRESH := $(and $(DEPS_LINES),$(filter $(words $(DEPS_LINES)),$(words $(DEPS_HOLDING))))
+    endif
+    ifndef DEPS_FRESH
+      $(shell tools/deps.sh check-or-install >&2)
+      ifneq ($(.SHELLSTATUS),0)
+        $(error tools/deps.sh could not install what Duet needs (its message is above))
+      endif
     endif
     export DUET_DEPS_CHECKED := 1
   endif
@@ -58,7 +83,20 @@ OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
 
 # The compiler's own freestanding headers (stdint.h, stddef.h, stdarg.h,
 # stdbool.h) and nothing from the host's libc.
-CC_INCLUDE := $(shell $(CC) -print-file-name=include)
+# Asked once per compiler (its command and where PATH finds it): kept in
+# $(BUILD)/cc-include, the key and the directory, while the directory
+# still has the headers. A process less for every make.
+CC_INCLUDE_KEY := $(CC) at $(call have,$(firstword $(CC)))
+CC_INCLUDE_FILE := $(BUILD)/cc-include
+CC_INCLUDE := $(strip $(file <$(CC_INCLUDE_FILE)))
+ifneq ($(CC_INCLUDE),$(strip $(CC_INCLUDE_KEY) $(wildcard $(lastword $(CC_INCLUDE)))))
+  CC_INCLUDE := $(CC_INCLUDE_KEY) $(shell $(CC) -print-file-name=include)/stddef.h
+  ifneq ($(wildcard $(lastword $(CC_INCLUDE))),)
+    $(shell mkdir -p $(BUILD))
+    $(file >$(CC_INCLUDE_FILE),$(CC_INCLUDE))
+  endif
+endif
+CC_INCLUDE := $(patsubst %/stddef.h,%,$(lastword $(CC_INCLUDE)))
 
 # No unwind tables (.eh_frame, which the linker script discards: nothing
 # unwinds at run time), but with -g the call-frame information goes to
@@ -89,8 +127,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot deps deps-check clean help \
-        compile_commands.json
+.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run deps deps-check clean help
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
 $(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
@@ -134,10 +171,23 @@ $(ELF): $(OBJS) $(USER_PROGRAMS_OBJ) $(BUILD)/obj/ksyms-final.o $(ARCH_LDS)
 $(BUILD)/obj:
 	@mkdir -p $@
 
-# compile_commands.json for clangd and clang-tidy, for the last ARCH built.
-compile_commands.json: $(OBJS)
-	@{ echo '['; cat $(addsuffix .json,$(OBJS)) | sed '$$ s/,$$//'; echo ']'; } > $(BUILD)/compile_commands.json
-	@cp $(BUILD)/compile_commands.json $@
+# compile_commands.json for clangd and clang-tidy, for the last ARCH built:
+# made in the build directory when an object is remade, and copied to the
+# top when it changes or another build directory is the one being built
+# (build/compile_commands.from names it). Nothing runs when nothing changed.
+CC_JSON_FROM := build/compile_commands.from
+ifneq ($(filter all run debug,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(file <$(CC_JSON_FROM)),$(BUILD))
+    $(shell mkdir -p build)
+    $(file >$(CC_JSON_FROM),$(BUILD))
+  endif
+endif
+
+$(BUILD)/compile_commands.json: $(OBJS)
+	@{ echo '['; cat $(addsuffix .json,$(OBJS)) | sed '$$ s/,$$//'; echo ']'; } > $@
+
+compile_commands.json: $(BUILD)/compile_commands.json $(CC_JSON_FROM)
+	@cp $< $@
 
 # --- running -------------------------------------------------------------
 # tools/qemu.py owns the QEMU command line for both arches; the tests use it too.
@@ -147,11 +197,38 @@ QEMU_ARGS := --arch $(ARCH) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
              $(if $(BOOT),--boot $(BOOT)) $(if $(CPU),--cpu $(CPU)) $(if $(MACHINE),--machine $(MACHINE)) \
              $(foreach a,$(QEMU_EXTRA),--qemu-arg=$(a))
 
-run: deps-check all
-	$(Q)python3 tools/qemu.py $(QEMU_ARGS) --cmdline "$(CMDLINE)" --interactive
+RUN_ARGS = $(QEMU_ARGS) --cmdline '$(subst ','\'',$(CMDLINE))' --interactive
 
-debug: deps-check all
-	$(Q)python3 tools/qemu.py $(QEMU_ARGS) --cmdline "$(CMDLINE)" --interactive --gdb
+# `make run` starts QEMU with no Python before it: the command comes from
+# tools/qemu.py --print (its files, the x86_64 command-line disk, stay in
+# <build>/qemu-print), remade only when the run's settings (RUN_KEY),
+# tools/qemu.py, or those files (another --print) change. Python runs after
+# QEMU, to say how the run ended. tools/bench_boot.py --run measures it.
+RUN_KEY := $(BUILD)/run.args
+RUN_CMD := $(BUILD)/run.cmd
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+  ifneq ($(file <$(RUN_KEY)),$(RUN_ARGS))
+    $(shell mkdir -p $(BUILD))
+    $(file >$(RUN_KEY),$(RUN_ARGS))
+  endif
+endif
+
+# The files the command names in qemu-print (file=...,): all must be there.
+comma := ,
+RUN_FILES := $(filter $(BUILD)/qemu-print/%,$(subst $(comma), ,$(subst =, ,$(file <$(RUN_CMD)))))
+RUN_FILES_GONE := $(filter-out $(wildcard $(RUN_FILES)),$(RUN_FILES))
+
+$(RUN_CMD): $(RUN_KEY) tools/qemu.py $(wildcard $(BUILD)/qemu-print/*) $(if $(RUN_FILES_GONE),FORCE)
+	$(Q)python3 tools/qemu.py $(RUN_ARGS) --print > $@.tmp && mv $@.tmp $@
+
+FORCE:
+
+run: all $(RUN_CMD)
+	$(Q)echo '(QEMU: Ctrl-A X quits, Ctrl-A C switches to the QEMU monitor)'; \
+	  $(file <$(RUN_CMD)); python3 tools/qemu.py --arch $(ARCH) --exit-status $$?
+
+debug: all
+	$(Q)python3 tools/qemu.py $(QEMU_ARGS) --cmdline '$(subst ','\'',$(CMDLINE))' --interactive --gdb
 
 # --- tests -----------------------------------------------------------------
 # Without ARCH on the command line, `make test` covers both machines.
@@ -163,15 +240,19 @@ JOBS ?= $(shell nproc)
 PYTEST_JOBS = $(shell $(firstword $(PYTEST)) -c 'import xdist' 2>/dev/null && echo '-n $(JOBS)')
 PYTEST_ARGS ?=
 
-test: deps-check
+test:
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
 	$(Q)$(MAKE) --no-print-directory host-tests fuzz-build
 	$(Q)$(PYTEST) tests $(foreach a,$(TEST_ARCHS),--arch $(a)) $(PYTEST_JOBS) $(PYTEST_ARGS)
 
-bench-boot: deps-check
+bench-boot:
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
 	$(Q)python3 tools/bench_boot.py $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10) \
-	    $(foreach m,$(or $(BENCH_MEM),256M),--mem $(m))
+	    $(foreach m,$(or $(BENCH_MEM),256M),--mem $(m)) $(foreach b,$(BENCH_BOOT),--boot $(b))
+
+# `make run` against QEMU alone, to the prompt (tools/bench_boot.py --run).
+bench-run:
+	$(Q)python3 tools/bench_boot.py --run $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10)
 
 # --- labs: handouts and grading (docs/instructors.md) ------------------------
 # `make grade` without ARCH on the command line grades both arches.
@@ -234,6 +315,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)

@@ -6,7 +6,7 @@
 # Linux-targeted compilers safe for a kernel: no libc, no PIE, no red zone.
 # LLVM=1: clang and ld.lld for both architectures, with an explicit target.
 
-have = $(shell command -v $(1) 2>/dev/null)
+# `have` (the Makefile) finds a command on PATH without starting a shell.
 
 ifeq ($(LLVM),1)
   CLANG_TARGET_x86_64  := x86_64-unknown-none-elf
@@ -17,10 +17,12 @@ ifeq ($(LLVM),1)
   OBJCOPY := llvm-objcopy
   TOOLCHAIN := llvm
 else
-  ifeq ($(ARCH),x86_64)
-    CROSS_COMPILE ?= $(if $(call have,x86_64-elf-gcc),x86_64-elf-)
-  else
-    CROSS_COMPILE ?= $(if $(call have,aarch64-none-elf-gcc),aarch64-none-elf-,aarch64-linux-gnu-)
+  ifeq ($(origin CROSS_COMPILE),undefined)
+    ifeq ($(ARCH),x86_64)
+      CROSS_COMPILE := $(if $(call have,x86_64-elf-gcc),x86_64-elf-)
+    else
+      CROSS_COMPILE := $(if $(call have,aarch64-none-elf-gcc),aarch64-none-elf-,aarch64-linux-gnu-)
+    endif
   endif
   CC      := $(CROSS_COMPILE)gcc
   LD      := $(CROSS_COMPILE)ld

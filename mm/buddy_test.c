@@ -31,9 +31,24 @@ struct held_block {
  * shadow bitmap of the drain or the churn.
  */
 static paddr_t held = PADDR_NONE;
-static paddr_t shadow_pa = PADDR_NONE, live_pa = PADDR_NONE;
-static unsigned shadow_blocks_order, live_order;
+static paddr_t live_pa = PADDR_NONE;
+static unsigned live_order;
 static int nlive;
+
+/*
+ * The shadow bitmap: one bit a page of the buddy's span. No block holds it
+ * past 128 GiB of span (a 4 MiB block holds 2^25 bits), so it comes in
+ * pieces of at most the largest order, each the bits of one stretch of the
+ * span; enough of them for any span the PMO maps (64 TiB: 512 pieces).
+ * A piece holds a whole number of u64 words, so no word straddles two.
+ */
+#define SHADOW_PIECE_MAX_BITS ((u64)(PAGE_SIZE << BUDDY_MAX_ORDER) * 8)
+#define SHADOW_MAX_PIECES \
+    (((PMO_END - PHYS_OFFSET) / PAGE_SIZE + SHADOW_PIECE_MAX_BITS - 1) / SHADOW_PIECE_MAX_BITS)
+
+static paddr_t shadow_piece[SHADOW_MAX_PIECES];
+static unsigned shadow_pieces, shadow_piece_order;
+static paddr_t shadow_lo;
 
 static void hold(paddr_t pa, unsigned order)
 {
@@ -61,9 +76,9 @@ static void free_what_a_case_held(void)
         buddy_free_pages(live_pa, live_order);
         live_pa = PADDR_NONE;
     }
-    if (shadow_pa != PADDR_NONE) {
-        buddy_free_pages(shadow_pa, shadow_blocks_order);
-        shadow_pa = PADDR_NONE;
+    while (shadow_pieces > 0) {
+        shadow_pieces--;
+        buddy_free_pages(shadow_piece[shadow_pieces], shadow_piece_order);
     }
 }
 
@@ -97,28 +112,68 @@ static bool drain_all_ram(void)
     return cmdline_get("buddy_drain", value, sizeof(value)) && strcmp(value, "all") == 0;
 }
 
-/* The order of a bitmap with one bit a page of the span. */
-static unsigned shadow_order(void)
+/*
+ * A zeroed shadow for the whole span, in as few pieces as the largest
+ * order allows; false if memory ran out (the exit frees what was taken).
+ */
+static bool shadow_alloc(void)
 {
-    paddr_t lo, hi;
-    unsigned order = 0;
+    paddr_t hi;
 
-    buddy_span(&lo, &hi);
-    while ((PAGE_SIZE << order) * 8 < (hi - lo) / PAGE_SIZE)
-        order++;
-    return order;
+    buddy_span(&shadow_lo, &hi);
+    u64 bits = (hi - shadow_lo) / PAGE_SIZE;
+    shadow_piece_order = 0;
+    while (shadow_piece_order < BUDDY_MAX_ORDER &&
+           (u64)(PAGE_SIZE << shadow_piece_order) * 8 < bits)
+        shadow_piece_order++;
+    u64 piece_bits = (u64)(PAGE_SIZE << shadow_piece_order) * 8;
+    u64 want = (bits + piece_bits - 1) / piece_bits;
+    if (want > SHADOW_MAX_PIECES)
+        return false;
+    shadow_pieces = 0;
+    while (shadow_pieces < want) {
+        paddr_t pa = buddy_alloc_pages_zeroed(shadow_piece_order);
+        if (pa == PADDR_NONE)
+            return false;
+        shadow_piece[shadow_pieces++] = pa;
+    }
+    return true;
 }
 
-/* Mark the pages [first, first + n) of the shadow; false if one already was. */
-static bool mark_once(u64 *shadow, u64 first, u64 n)
+/* Pages the shadow holds. */
+static u64 shadow_size_pages(void)
 {
+    return (u64)shadow_pieces << shadow_piece_order;
+}
+
+/* The word that holds the bit of page `page` of the span. */
+static u64 *shadow_word(u64 page)
+{
+    u64 piece_bits = (u64)(PAGE_SIZE << shadow_piece_order) * 8;
+    u64 *piece = phys_to_virt(shadow_piece[page / piece_bits]);
+
+    return &piece[page % piece_bits / 64];
+}
+
+/*
+ * Set (or, when !set, clear) the bits of the block of `order` at pa; false
+ * if setting found one of them set already: the block overlaps one held.
+ */
+static bool shadow_mark(paddr_t pa, unsigned order, bool set)
+{
+    u64 first = (pa - shadow_lo) / PAGE_SIZE, n = 1ULL << order;
     bool fresh = true;
 
     while (n) {
         u64 bit = first % 64, count = MIN(64 - bit, n);
         u64 mask = (count == 64 ? ~0ULL : (1ULL << count) - 1) << bit;
-        fresh &= !(shadow[first / 64] & mask);
-        shadow[first / 64] |= mask;
+        u64 *w = shadow_word(first);
+        if (set) {
+            fresh &= !(*w & mask);
+            *w |= mask;
+        } else {
+            *w &= ~mask;
+        }
         first += count;
         n -= count;
     }
@@ -135,14 +190,9 @@ static bool mark_once(u64 *shadow, u64 first, u64 n)
 static void drain_then_free(struct ktest *t, unsigned top, bool bounded)
 {
     u64 start[BUDDY_MAX_ORDER + 1];
-    paddr_t lo, hi;
     u64 pages = 0, misplaced = 0, overlapping = 0;
 
-    shadow_blocks_order = shadow_order();
-    shadow_pa = buddy_alloc_pages_zeroed(shadow_blocks_order);
-    KASSERT_NE(t, shadow_pa, PADDR_NONE);
-    u64 *shadow = phys_to_virt(shadow_pa);
-    buddy_span(&lo, &hi);
+    KASSERT_TRUE(t, shadow_alloc());
     for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
         start[o] = buddy_free_blocks(o);
     u64 free_before = buddy_free_pages_count();
@@ -155,7 +205,7 @@ static void drain_then_free(struct ktest *t, unsigned top, bool bounded)
             if (pa % (PAGE_SIZE << o) || memmap_type_at(&kernel_memmap, pa) != MEM_USABLE ||
                 memmap_type_at(&kernel_memmap, pa + (PAGE_SIZE << o) - 1) != MEM_USABLE)
                 misplaced++;
-            if (!mark_once(shadow, (pa - lo) / PAGE_SIZE, 1ULL << o))
+            if (!shadow_mark(pa, o, true))
                 overlapping++;
             hold(pa, o);
             pages += 1ULL << o;
@@ -252,22 +302,14 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
 {
     const u64 seed = 0x0dd5eed5ULL;
     const int ops = 20000, max_live = 1024;
-    paddr_t lo, hi;
 
-    buddy_span(&lo, &hi);
-    u64 span_pages = (hi - lo) / PAGE_SIZE;
-    shadow_blocks_order = 0;
     live_order = 0;
-    while ((PAGE_SIZE << shadow_blocks_order) * 8 < span_pages)
-        shadow_blocks_order++;
     while ((PAGE_SIZE << live_order) < max_live * sizeof(struct held_block))
         live_order++;
-    shadow_pa = buddy_alloc_pages_zeroed(shadow_blocks_order);
-    KASSERT_NE(t, shadow_pa, PADDR_NONE);
+    KASSERT_TRUE(t, shadow_alloc());
     live_pa = buddy_alloc_pages(live_order);
     nlive = 0;
     KASSERT_NE(t, live_pa, PADDR_NONE);
-    u8 *shadow = phys_to_virt(shadow_pa);
     struct held_block *live = phys_to_virt(live_pa);
     u64 free_start = buddy_free_pages_count(), held_pages = 0;
 
@@ -279,23 +321,19 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
             if (pa == PADDR_NONE)
                 continue;
             live[nlive++] = (struct held_block){ .next = pa, .order = order };
-            for (u64 p = (pa - lo) / PAGE_SIZE, n = 1ULL << order; n--; p++) {
-                if (shadow[p / 8] & (1 << (p % 8))) {
-                    ktest_fail(t, __FILE__, __LINE__,
-                               "seed 0x%llx op %d: 0x%llx (order %u) "
-                               "overlaps a live block",
-                               (unsigned long long)seed, i, (unsigned long long)pa, order);
-                    nlive--; /* the exit must not free it twice */
-                    return;
-                }
-                shadow[p / 8] |= (u8)(1 << (p % 8));
+            if (!shadow_mark(pa, order, true)) {
+                ktest_fail(t, __FILE__, __LINE__,
+                           "seed 0x%llx op %d: 0x%llx (order %u) "
+                           "overlaps a live block",
+                           (unsigned long long)seed, i, (unsigned long long)pa, order);
+                nlive--; /* the exit must not free it twice */
+                return;
             }
             held_pages += 1ULL << order;
         } else {
             int k = (int)(rng() % (u64)nlive);
             paddr_t pa = live[k].next;
-            for (u64 p = (pa - lo) / PAGE_SIZE, n = 1ULL << live[k].order; n--; p++)
-                shadow[p / 8] &= (u8) ~(1 << (p % 8));
+            shadow_mark(pa, live[k].order, false);
             held_pages -= 1ULL << live[k].order;
             unsigned order = live[k].order;
             live[k] = live[--nlive];
@@ -307,9 +345,9 @@ static void churn_matches_a_shadow_bitmap(struct ktest *t)
             return;
         }
     }
+    u64 own_pages = (1ULL << live_order) + shadow_size_pages();
     free_what_a_case_held();
-    KEXPECT_EQ(t, buddy_free_pages_count() + 0,
-               free_start + (1ULL << live_order) + (1ULL << shadow_blocks_order));
+    KEXPECT_EQ(t, buddy_free_pages_count(), free_start + own_pages);
 }
 
 static void zeroed_blocks_are_zero(struct ktest *t)

@@ -79,3 +79,51 @@ def test_make_run_works_first_try_without_a_compiler(fresh_machine, tmp_path):
     assert "apt-get install" in log.read_text() and " gcc" in log.read_text(), out
     assert proc.returncode == 0, out[-4000:]
     assert "ok 1 string" in out, out[-4000:]
+
+
+@pytest.mark.x86_64
+def test_a_tool_gone_since_the_last_check_is_installed(fresh_machine, tmp_path):
+    """tools/deps.sh remembers a full check, and make trusts that record
+    without starting a process; but a compiler that is no longer on PATH
+    (here: a PATH without it, after a check that found it) is still noticed,
+    and installed, before the Makefile asks the compiler anything."""
+    path, log = fresh_machine
+    tree = tmp_path / "duet"
+    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
+    subprocess.run(["tools/deps.sh", "check-or-install"], cwd=tree, env=env, check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=harness.scaled(120))
+    assert "cmd=gcc=" in (tree / "build" / "deps.ok").read_text()
+    env["PATH"] = path
+    proc = subprocess.run(["make", "ARCH=x86_64", "print-compile-commands"], cwd=tree, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=harness.scaled(120))
+    out = proc.stdout + proc.stderr
+    assert "apt-get install" in log.read_text() and " gcc" in log.read_text(), out
+    assert proc.returncode == 0, out[-4000:]
+    assert "gcc " in proc.stdout and "-isystem /" in proc.stdout, out[-4000:]
+
+
+@pytest.mark.x86_64
+def test_a_package_added_to_the_list_is_installed(fresh_machine, tmp_path):
+    """The record of the last check holds only for the list it was made
+    with: a package added to tools/deps.sh afterwards is asked of apt-get
+    on the next make (whose fake apt-get cannot install it: make stops),
+    though every tool of the old list is where it was."""
+    path, log = fresh_machine
+    tree = tmp_path / "duet"
+    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
+    env["PATH"] = path + ":/usr/bin"        # the fake apt-get first, and the compilers
+    subprocess.run(["tools/deps.sh", "check-or-install"], cwd=tree, env=env, check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=harness.scaled(120))
+    assert "apt-get" not in (log.read_text() if log.exists() else "")
+    script = tree / "tools" / "deps.sh"
+    script.write_text(script.read_text().replace(
+        "need cmd  make ", "need cmd  duet-no-such-tool duet-no-such-package\nneed cmd  make ", 1))
+    proc = subprocess.run(["make", "ARCH=x86_64", "print-compile-commands"], cwd=tree, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=harness.scaled(120))
+    out = proc.stdout + proc.stderr
+    assert "duet-no-such-package" in log.read_text(), out
+    assert proc.returncode != 0 and "still missing" in out, out

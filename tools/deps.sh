@@ -7,17 +7,31 @@
 #                                   has none yet)
 # A package counts as present when the thing Duet uses from it is there: a
 # command on PATH, a file, or a Python module of the Python that runs pytest.
-# After a full check, build/deps.ok lists where each one was found;
-# check-or-install trusts it while every one of those paths still exists, so
-# a tool that went missing is noticed, and the check costs a few stat calls.
+# A full check that finds everything writes two files:
+#   build/deps.ok   one line a package: cmd=NAME=PATH, the command NAME was
+#                   PATH on PATH, or path=PATH, a file or module found there;
+#   build/deps.key  a copy of this script: its list of packages and how each
+#                   one is found.
+# check-or-install trusts them while the key is this script and every line
+# still holds (each command found at the same place on today's PATH, each
+# path still there): a tool that went missing or moved, or a package added
+# to the list, makes it check everything again. The Makefile does the same
+# test itself without starting a process (Makefile, "A fresh machine"), so
+# keep the two in step.
 set -eu
-cd "$(dirname "$0")/.."
+case $0 in */*) cd "${0%/*}/.." ;; *) cd .. ;; esac
 STAMP=build/deps.ok
+KEY=build/deps.key
+SELF=tools/deps.sh
 
-if [ "${1:-install}" = check-or-install ] && [ -f "$STAMP" ]; then
+if [ "${1:-install}" = check-or-install ] && [ -f "$STAMP" ] && cmp -s "$SELF" "$KEY"; then
     ok=1
-    while IFS= read -r path; do
-        [ -e "$path" ] || { ok=0; break; }
+    while IFS= read -r line; do
+        case $line in
+        cmd=*) name=${line#cmd=}; name=${name%%=*}
+               [ "$(command -v "$name" 2>/dev/null)" = "${line#cmd="$name"=}" ] || { ok=0; break; } ;;
+        *)     [ -e "${line#path=}" ] || { ok=0; break; } ;;
+        esac
     done < "$STAMP"
     [ $ok = 1 ] && exit 0
 fi
@@ -36,6 +50,7 @@ need() {    # need KIND WHAT PACKAGE
           fi ;;
     esac
     if [ -n "$where" ]; then
+        if [ "$1" = cmd ]; then where="cmd=$2=$where"; else where="path=$where"; fi
         found="$found
 $where"
     else
@@ -71,10 +86,11 @@ missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 if [ -z "${missing# }" ]; then
     mkdir -p build
     printf '%s\n' "$found" | sed '/^$/d' > "$STAMP"
+    cp "$SELF" "$KEY"
     [ "${1:-install}" = install ] && echo "deps: everything Duet needs is installed"
     exit 0
 fi
-rm -f "$STAMP"
+rm -f "$STAMP" "$KEY"
 if [ -n "${DUET_DEPS_INSTALLED:-}" ]; then
     echo "deps: still missing after apt-get install: $missing" >&2
     exit 1
@@ -91,4 +107,4 @@ echo "deps: installing $missing"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 # Installed: check again, which writes the stamp (or says what is still missing).
-DUET_DEPS_INSTALLED=1 exec "$0" "${1:-install}"
+DUET_DEPS_INSTALLED=1 exec "$SELF" "${1:-install}"

@@ -49,6 +49,7 @@
 #define PAGE_2M             0x200000
 #define LEGACY_HOLE_START   0xa0000     /* VGA window, option and BIOS ROMs: */
 #define LEGACY_HOLE_END     0x100000    /* not RAM on any PC */
+#define ROM_AREA_START      0xc0000     /* its ROMs: option ROMs, the BIOS (x86_64.h) */
 
 #define CR0_PG_WP           0x80010000
 #define CR4_PAE_PGE         0x000000a0
@@ -197,7 +198,19 @@ build_early_tables:
 1:  cmpl $(LEGACY_HOLE_START >> 12), %ecx
     jb 2f
     cmpl $(LEGACY_HOLE_END >> 12), %ecx
+    jae 2f
+    /*
+     * In the window, a PVH boot maps its ROM area too, 0xc0000-0xfffff:
+     * a PVH loader may leave its start info and command line there (QEMU's
+     * qboot does), and it holds the option ROMs and the BIOS or the RAM
+     * shadowing them, never device memory (VGA's is 0xa0000-0xbffff);
+     * each 4 KiB page lies within one fixed-range MTRR range
+     * (MTRRfix4K_C0000..F8000, SDM Vol. 3A 11.11.2.2).
+     */
+    cmpl $(ROM_AREA_START >> 12), %ecx
     jb 4f
+    cmpl $HVM_START_MAGIC, %edi
+    jne 4f
 2:  movl %ecx, %eax
     shll $12, %eax
     orl $PTE_P + PTE_RW + PTE_G, %eax

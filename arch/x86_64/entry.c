@@ -19,6 +19,13 @@ static struct boot_info boot_info;
 
 void x86_64_main(u32 magic, u32 info_pa);
 
+/* What boot.S's early PMO maps low whatever the loader, and, for a PVH
+ * boot, the ROM area, where qboot leaves its start info (x86_64.h). */
+static const struct pvh_window pvh_windows[] = {
+    { 0, EARLY_LOW_RAM_END },
+    { ROM_AREA_START, ROM_AREA_END },
+};
+
 void x86_64_main(u32 magic, u32 info_pa)
 {
     const char *err;
@@ -31,9 +38,9 @@ void x86_64_main(u32 magic, u32 info_pa)
     /* Each loader places its information low. boot.S maps a Multiboot2
      * block whole in the early PMO, and the parser reads no further than
      * its total_size; a PVH start info points elsewhere, so its parser reads
-     * only the conventional memory that boot.S maps whatever the loader. */
+     * only the low memory that boot.S maps for it (pvh_windows). */
     if (magic == HVM_START_MAGIC) {
-        err = pvh_parse(phys_to_virt(0), EARLY_LOW_RAM_END, info_pa, &boot_info);
+        err = pvh_parse(phys_to_virt(0), pvh_windows, ARRAY_SIZE(pvh_windows), info_pa, &boot_info);
     } else {
         if (info_pa == 0 || info_pa >= EARLY_PMO_SIZE)
             panic("multiboot2: info block at PA 0x%x is outside the early PMO", info_pa);

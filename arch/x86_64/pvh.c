@@ -10,7 +10,10 @@
 #include <duet/types.h>
 #include "pvh.h"
 
-static char message[160];
+static char message[200];
+static char where[64]; /* the windows, for the messages: "[0x0, 0xa0000) [0xf0000, 0x100000)" */
+static const struct pvh_window *windows;
+static size_t window_count;
 
 static const char *fail(const char *fmt, ...) __printf(1, 2);
 static const char *fail(const char *fmt, ...)
@@ -24,10 +27,22 @@ static const char *fail(const char *fmt, ...)
     return message;
 }
 
-/* Does [pa, pa + size) lie in [0, low_size)? No sum can wrap. */
-static bool in_low(paddr_t pa, u64 size, size_t low_size)
+/* Does [pa, pa + size) lie whole in one window? No sum can wrap. */
+static bool readable(paddr_t pa, u64 size)
 {
-    return pa <= low_size && size <= low_size - pa;
+    for (size_t i = 0; i < window_count; i++)
+        if (windows[i].lo <= pa && pa <= windows[i].hi && size <= windows[i].hi - pa)
+            return true;
+    return false;
+}
+
+/* Bytes readable from pa on, in its window; 0 outside them. */
+static u64 readable_from(paddr_t pa)
+{
+    for (size_t i = 0; i < window_count; i++)
+        if (windows[i].lo <= pa && pa < windows[i].hi)
+            return windows[i].hi - pa;
+    return 0;
 }
 
 /* The E820 types, as Multiboot2's memory map uses them too (multiboot2.c). */
@@ -57,7 +72,7 @@ static const char *add_region(struct boot_info *bi, const char *what, u64 base, 
     return NULL;
 }
 
-static const char *parse_memmap(const u8 *low, size_t low_size, const struct hvm_start_info *si,
+static const char *parse_memmap(const u8 *pa0, const struct hvm_start_info *si,
                                 struct boot_info *bi)
 {
     const struct hvm_memmap_entry *e;
@@ -67,14 +82,13 @@ static const char *parse_memmap(const u8 *low, size_t low_size, const struct hvm
 
     if (si->memmap_entries == 0)
         return fail("memmap_entries is 0: no memory map");
-    if (!IS_ALIGNED(si->memmap_paddr, 8u) || !in_low(si->memmap_paddr, bytes, low_size))
-        return fail("memmap_paddr 0x%llx (%u entries) is not 8-aligned inside the first 0x%zx "
-                    "bytes",
-                    (unsigned long long)si->memmap_paddr, si->memmap_entries, low_size);
+    if (!IS_ALIGNED(si->memmap_paddr, 8u) || !readable(si->memmap_paddr, bytes))
+        return fail("memmap_paddr 0x%llx (%u entries) is not 8-aligned inside %s",
+                    (unsigned long long)si->memmap_paddr, si->memmap_entries, where);
     err = add_region(bi, "the memory map", si->memmap_paddr, bytes, MEM_FIRMWARE_INFO);
     if (err)
         return err;
-    e = (const void *)(low + si->memmap_paddr);
+    e = (const void *)(pa0 + si->memmap_paddr);
     for (u32 i = 0; i < si->memmap_entries; i++) { /* memmap_add skips empty entries */
         snprintf(what, sizeof(what), "memory map entry %u", i);
         err = add_region(bi, what, e[i].addr, e[i].size, e820_type(e[i].type));
@@ -84,7 +98,7 @@ static const char *parse_memmap(const u8 *low, size_t low_size, const struct hvm
     return NULL;
 }
 
-static const char *parse_modules(const u8 *low, size_t low_size, const struct hvm_start_info *si,
+static const char *parse_modules(const u8 *pa0, const struct hvm_start_info *si,
                                  struct boot_info *bi)
 {
     const struct hvm_modlist_entry *m;
@@ -94,11 +108,10 @@ static const char *parse_modules(const u8 *low, size_t low_size, const struct hv
 
     if (si->nr_modules == 0)
         return NULL;
-    if (!IS_ALIGNED(si->modlist_paddr, 8u) || !in_low(si->modlist_paddr, bytes, low_size))
-        return fail("modlist_paddr 0x%llx (%u modules) is not 8-aligned inside the first 0x%zx "
-                    "bytes",
-                    (unsigned long long)si->modlist_paddr, si->nr_modules, low_size);
-    m = (const void *)(low + si->modlist_paddr);
+    if (!IS_ALIGNED(si->modlist_paddr, 8u) || !readable(si->modlist_paddr, bytes))
+        return fail("modlist_paddr 0x%llx (%u modules) is not 8-aligned inside %s",
+                    (unsigned long long)si->modlist_paddr, si->nr_modules, where);
+    m = (const void *)(pa0 + si->modlist_paddr);
     for (u32 i = 0; i < si->nr_modules; i++) {
         snprintf(what, sizeof(what), "module %u", i);
         err = add_region(bi, what, m[i].paddr, m[i].size, MEM_MODULE);
@@ -108,46 +121,54 @@ static const char *parse_modules(const u8 *low, size_t low_size, const struct hv
     return NULL;
 }
 
-static const char *parse_cmdline(const u8 *low, size_t low_size, u64 pa, struct boot_info *bi)
+static const char *parse_cmdline(const u8 *pa0, u64 pa, struct boot_info *bi)
 {
+    u64 max = readable_from(pa);
     size_t len;
 
     bi->cmdline[0] = '\0';
     if (pa == 0)
         return NULL;
-    if (pa >= low_size)
-        return fail("cmdline_paddr 0x%llx is outside the first 0x%zx bytes", (unsigned long long)pa,
-                    low_size);
-    len = strnlen((const char *)low + pa, low_size - pa);
-    if (len == low_size - pa)
-        return fail("the command line at 0x%llx has no NUL below 0x%zx", (unsigned long long)pa,
-                    low_size);
+    if (max == 0)
+        return fail("cmdline_paddr 0x%llx is outside %s", (unsigned long long)pa, where);
+    len = strnlen((const char *)pa0 + pa, max);
+    if (len == max)
+        return fail("the command line at 0x%llx has no NUL below 0x%llx", (unsigned long long)pa,
+                    (unsigned long long)(pa + max));
     if (len >= sizeof(bi->cmdline))
         printf("pvh: the command line is longer than %zu bytes; the rest is ignored\n",
                sizeof(bi->cmdline) - 1);
-    strlcpy(bi->cmdline, (const char *)low + pa, sizeof(bi->cmdline));
+    strlcpy(bi->cmdline, (const char *)pa0 + pa, sizeof(bi->cmdline));
     return NULL;
 }
 
-const char *pvh_parse(const void *low, size_t low_size, paddr_t info_pa, struct boot_info *bi)
+const char *pvh_parse(const void *pa0, const struct pvh_window *readable_windows, size_t n,
+                      paddr_t info_pa, struct boot_info *bi)
 {
     const struct hvm_start_info *si;
     const char *err;
+    int at = 0;
 
-    if (!IS_ALIGNED(info_pa, 8u) || !in_low(info_pa, sizeof(*si), low_size))
-        return fail("the start info at PA 0x%llx is not 8-aligned inside the first 0x%zx bytes",
-                    (unsigned long long)info_pa, low_size);
-    si = (const void *)((const u8 *)low + info_pa);
+    windows = readable_windows;
+    window_count = n;
+    where[0] = '\0';
+    for (size_t i = 0; i < n && at >= 0 && (size_t)at < sizeof(where); i++)
+        at += snprintf(where + at, sizeof(where) - (size_t)at, "%s[0x%llx, 0x%llx)", i ? " " : "",
+                       (unsigned long long)windows[i].lo, (unsigned long long)windows[i].hi);
+    if (!IS_ALIGNED(info_pa, 8u) || !readable(info_pa, sizeof(*si)))
+        return fail("the start info at PA 0x%llx is not 8-aligned inside %s",
+                    (unsigned long long)info_pa, where);
+    si = (const void *)((const u8 *)pa0 + info_pa);
     if (si->magic != HVM_START_MAGIC)
         return fail("magic 0x%x is not 0x%x", si->magic, HVM_START_MAGIC);
     if (si->version < 1)
         return fail("start info version %u has no memory map; Duet needs version 1 or later",
                     si->version);
-    err = parse_cmdline(low, low_size, si->cmdline_paddr, bi);
+    err = parse_cmdline(pa0, si->cmdline_paddr, bi);
     if (!err)
-        err = parse_memmap(low, low_size, si, bi);
+        err = parse_memmap(pa0, si, bi);
     if (!err)
-        err = parse_modules(low, low_size, si, bi);
+        err = parse_modules(pa0, si, bi);
     if (!err)
         err = add_region(bi, "the start info", info_pa, sizeof(*si), MEM_FIRMWARE_INFO);
     if (err)

@@ -49,13 +49,20 @@ struct hvm_memmap_entry {
     u32 reserved;
 };
 
+/* Physical memory the parser may read: [lo, hi). */
+struct pvh_window {
+    paddr_t lo, hi;
+};
+
 /*
  * Fill bi (command line, raw memory map) from the start info at PA
- * info_pa. Every physical address the start info names must lie, whole,
- * in [0, low_size), which `low` maps (the early PMO in the kernel, a
- * buffer in the host tests). NULL on success, else a message that names
- * the field and the value at fault; bi is then incomplete.
+ * info_pa. Physical address pa is read at pa0 + pa (the early PMO in the
+ * kernel, a buffer in the host tests), and only inside one of the n
+ * windows: everything the start info names must lie whole in one. NULL on
+ * success, else a message that names the field and the value at fault;
+ * bi is then incomplete.
  */
-const char *pvh_parse(const void *low, size_t low_size, paddr_t info_pa, struct boot_info *bi);
+const char *pvh_parse(const void *pa0, const struct pvh_window *windows, size_t n, paddr_t info_pa,
+                      struct boot_info *bi);
 
 #endif

@@ -10,10 +10,14 @@ void gdt_init(void);
 void idt_init(void);
 void gdt_set_kernel_stack(u64 top);
 void x86_user_init(void);
-/* boot.S's early PMO maps [0, this) whatever the loader: conventional
- * memory up to the legacy window (boot.S: LEGACY_HOLE_START), where PVH
- * loaders leave the start info, its memory map and the command line. */
+/* boot.S's early PMO maps [0, EARLY_LOW_RAM_END) whatever the loader:
+ * conventional memory up to the legacy window (boot.S: LEGACY_HOLE_START),
+ * where PVH loaders usually leave the start info, its memory map and the
+ * command line; for a PVH boot also the ROM area (option ROMs and the
+ * BIOS), where qboot leaves them. */
 #define EARLY_LOW_RAM_END 0xa0000
+#define ROM_AREA_START    0xc0000
+#define ROM_AREA_END      0x100000
 /* mmu.c: the first GiB's RAM into boot.S's early PMO, from the firmware's map. */
 struct memmap;
 void x86_64_early_map_ram(const struct memmap *raw);

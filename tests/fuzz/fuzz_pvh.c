@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(low, data + sizeof(info_pa), size);
     memset(&bi, 0, sizeof(bi));
     memset(bi.cmdline, 0xa5, sizeof(bi.cmdline)); /* no NUL until the parser writes one */
-    err = pvh_parse(low, size, info_pa, &bi);
+    const struct pvh_window all[] = { { 0, size } };
+    err = pvh_parse(low, all, 1, info_pa, &bi);
     free(low);
 
     if (err) {

@@ -66,18 +66,29 @@ static void lay_out(void)
     strcpy((char *)low + LINE_PA, "ktest=all 'two words'");
 }
 
-/* Parse the first `size` bytes of low, from a heap copy of exactly that many. */
-static const char *parse_first(size_t size, paddr_t info_pa)
+/* Parse with the given windows of low, from a heap copy of exactly the
+ * bytes up to the last window's end (the parser is told what it may read
+ * of them; AddressSanitizer sees a read past the end). */
+static const char *parse_windows(const struct pvh_window *w, size_t n, paddr_t info_pa)
 {
+    size_t size = n ? (size_t)w[n - 1].hi : 0;
     u8 *copy = malloc(size ? size : 1);
     const char *err;
 
     memcpy(copy, low, size);
     memset(&bi, 0, sizeof(bi));
     printed[0] = '\0';
-    err = pvh_parse(copy, size, info_pa, &bi);
+    err = pvh_parse(copy, w, n, info_pa, &bi);
     free(copy);
     return err;
+}
+
+/* Parse the first `size` bytes of low. */
+static const char *parse_first(size_t size, paddr_t info_pa)
+{
+    const struct pvh_window all[] = { { 0, size } };
+
+    return parse_windows(all, 1, info_pa);
 }
 
 static const char *parse(void)
@@ -194,14 +205,13 @@ static void refuses_each_malformed_start_info(void)
 {
     lay_out();
     CHECK_STR(parse_first(sizeof(low), INFO_PA + 4),
-              "pvh: the start info at PA 0x1004 is not 8-aligned inside the first 0x8000 bytes");
+              "pvh: the start info at PA 0x1004 is not 8-aligned inside [0x0, 0x8000)");
     CHECK_STR(parse_first(sizeof(low), LOW - 48),
-              "pvh: the start info at PA 0x7fd0 is not 8-aligned inside the first 0x8000 bytes");
+              "pvh: the start info at PA 0x7fd0 is not 8-aligned inside [0x0, 0x8000)");
     CHECK_STR(parse_first(INFO_PA + 8, INFO_PA),
-              "pvh: the start info at PA 0x1000 is not 8-aligned inside the first 0x1008 bytes");
+              "pvh: the start info at PA 0x1000 is not 8-aligned inside [0x0, 0x1008)");
     CHECK_STR(parse_first(sizeof(low), UINT64_MAX - 7),
-              "pvh: the start info at PA 0xfffffffffffffff8 is not 8-aligned inside the first "
-              "0x8000 bytes");
+              "pvh: the start info at PA 0xfffffffffffffff8 is not 8-aligned inside [0x0, 0x8000)");
 
     lay_out();
     info()->magic = 0x2badb002;
@@ -217,23 +227,21 @@ static void refuses_each_malformed_start_info(void)
 
     lay_out();
     info()->memmap_paddr = MAP_PA + 4;
-    EXPECT_REFUSED("pvh: memmap_paddr 0x2004 (3 entries) is not 8-aligned inside the first "
-                   "0x8000 bytes");
+    EXPECT_REFUSED("pvh: memmap_paddr 0x2004 (3 entries) is not 8-aligned inside [0x0, 0x8000)");
 
     lay_out();
     info()->memmap_paddr = LOW - 48; /* two entries fit, not three */
-    EXPECT_REFUSED("pvh: memmap_paddr 0x7fd0 (3 entries) is not 8-aligned inside the first "
-                   "0x8000 bytes");
+    EXPECT_REFUSED("pvh: memmap_paddr 0x7fd0 (3 entries) is not 8-aligned inside [0x0, 0x8000)");
 
     lay_out();
     info()->memmap_entries = 0xffffffff; /* 96 GiB of entries: no wrap in the check */
-    EXPECT_REFUSED("pvh: memmap_paddr 0x2000 (4294967295 entries) is not 8-aligned inside the "
-                   "first 0x8000 bytes");
+    EXPECT_REFUSED("pvh: memmap_paddr 0x2000 (4294967295 entries) is not 8-aligned inside "
+                   "[0x0, 0x8000)");
 
     lay_out();
     info()->memmap_paddr = UINT64_MAX - 7;
-    EXPECT_REFUSED("pvh: memmap_paddr 0xfffffffffffffff8 (3 entries) is not 8-aligned inside the "
-                   "first 0x8000 bytes");
+    EXPECT_REFUSED("pvh: memmap_paddr 0xfffffffffffffff8 (3 entries) is not 8-aligned inside "
+                   "[0x0, 0x8000)");
 
     lay_out();
     map()[1] = (struct hvm_memmap_entry){ 0xfffffffffffff000, 0x2000, 1, 0 };
@@ -241,7 +249,7 @@ static void refuses_each_malformed_start_info(void)
 
     lay_out();
     info()->cmdline_paddr = LOW;
-    EXPECT_REFUSED("pvh: cmdline_paddr 0x8000 is outside the first 0x8000 bytes");
+    EXPECT_REFUSED("pvh: cmdline_paddr 0x8000 is outside [0x0, 0x8000)");
 
     lay_out();
     info()->cmdline_paddr = LOW - 4;
@@ -251,8 +259,7 @@ static void refuses_each_malformed_start_info(void)
     lay_out();
     info()->nr_modules = 1;
     info()->modlist_paddr = LOW - 16;
-    EXPECT_REFUSED("pvh: modlist_paddr 0x7ff0 (1 modules) is not 8-aligned inside the first "
-                   "0x8000 bytes");
+    EXPECT_REFUSED("pvh: modlist_paddr 0x7ff0 (1 modules) is not 8-aligned inside [0x0, 0x8000)");
 
     lay_out();
     info()->nr_modules = 1;
@@ -273,6 +280,37 @@ static void refuses_a_memory_map_too_large_for_the_raw_map(void)
               err ? err : "(none)");
 }
 
+/* qboot's layout: the start info in the BIOS area, a window of its own
+ * above a hole the parser must not read (the kernel maps none of it). */
+static void reads_only_its_windows(void)
+{
+    const struct pvh_window two[] = { { 0, 0x4000 }, { 0x6000, LOW } };
+
+    lay_out();
+    memmove(low + 0x7000, info(), sizeof(struct hvm_start_info));
+    CHECK(parse_windows(two, 2, 0x7000) == NULL);
+    CHECK_STR(bi.cmdline, "ktest=all 'two words'");
+    CHECK_EQ(bi.fw_info, 0x7000);
+
+    ((struct hvm_start_info *)(low + 0x7000))->memmap_paddr = 0x4000; /* in the hole */
+    CHECK_STR(parse_windows(two, 2, 0x7000),
+              "pvh: memmap_paddr 0x4000 (3 entries) is not 8-aligned inside [0x0, 0x4000) "
+              "[0x6000, 0x8000)");
+    ((struct hvm_start_info *)(low + 0x7000))->memmap_paddr = 0x3fe0; /* across the hole's start */
+    CHECK(strstr(parse_windows(two, 2, 0x7000) ?: "", "memmap_paddr 0x3fe0") != NULL);
+    ((struct hvm_start_info *)(low + 0x7000))->memmap_paddr = MAP_PA;
+    ((struct hvm_start_info *)(low + 0x7000))->cmdline_paddr = 0x5000;
+    CHECK_STR(parse_windows(two, 2, 0x7000),
+              "pvh: cmdline_paddr 0x5000 is outside [0x0, 0x4000) [0x6000, 0x8000)");
+    ((struct hvm_start_info *)(low + 0x7000))->cmdline_paddr = 0x3ffc;
+    memset(low + 0x3ffc, 'x', 4);
+    CHECK_STR(parse_windows(two, 2, 0x7000),
+              "pvh: the command line at 0x3ffc has no NUL below 0x4000");
+    CHECK_STR(parse_windows(two, 2, 0x5000),
+              "pvh: the start info at PA 0x5000 is not 8-aligned inside [0x0, 0x4000) "
+              "[0x6000, 0x8000)");
+}
+
 /* Every truncation of a good layout is refused or parsed, never read past. */
 static void refuses_every_truncated_layout(void)
 {
@@ -286,4 +324,5 @@ static void refuses_every_truncated_layout(void)
 HOST_TESTS(parses_the_memory_map_and_the_command_line, parses_what_qemu_gives,
            keeps_every_memory_type_and_skips_empty_entries, reserves_modules,
            cuts_a_long_command_line, refuses_each_malformed_start_info,
-           refuses_a_memory_map_too_large_for_the_raw_map, refuses_every_truncated_layout)
+           refuses_a_memory_map_too_large_for_the_raw_map, reads_only_its_windows,
+           refuses_every_truncated_layout)
