@@ -60,6 +60,7 @@ $where"
 
 need cmd  qemu-system-x86_64        qemu-system-x86
 need cmd  qemu-system-aarch64       qemu-system-arm
+need file /usr/share/qemu/qboot.rom  qemu-system-data    # the direct x86_64 boot's firmware
 need cmd  aarch64-linux-gnu-gcc     gcc-aarch64-linux-gnu
 need cmd  gcc                       gcc
 need cmd  make                      make
