@@ -7,6 +7,8 @@ prompt before every line, as a person would), and ends the run with
 import re
 import time
 
+import pytest
+
 import harness
 
 COMMANDS = ("help", "info", "backtrace", "poweroff")
@@ -101,14 +103,16 @@ def test_poweroff_with_status(arch, boot):
     harness.require(r, "Powering off (status 7).", "no poweroff message")
 
 
-def test_what_is_typed_before_the_prompt_is_kept(arch, boot):
+@pytest.mark.per_arch("method", {"x86_64": ["grub", "direct"], "aarch64": ["direct"]})
+def test_what_is_typed_before_the_prompt_is_kept(arch, method, boot):
     """Type-ahead: lines typed while the kernel boots, before the first
     prompt, are all read, first byte included (x86_64 once dropped the first
-    byte and left the rest waiting in QEMU, hanging at the prompt)."""
+    byte and left the rest waiting in QEMU, hanging at the prompt), through
+    GRUB (`make run`) and booted directly."""
     def type_ahead(console):
         console.send("help\npoweroff 7\n")
 
-    r = boot(arch, send=type_ahead)
+    r = boot(arch, send=type_ahead, boot_method=method)
     harness.check(r, "ok", expect_status=7)
     harness.require(r, "duet> help\n", "the first line typed ahead, whole")
     assert "run" in help_commands(r.log), r.report("help did not list its commands")
