@@ -487,7 +487,12 @@ def once_per_run(key, compute):
         _once[key] = compute()
         return _once[key]
     path = os.path.join(run_dir, hashlib.sha256(repr(key).encode()).hexdigest()[:32])
-    with open(path + ".lock", "a") as lock:
+    try:
+        lock = open(path + ".lock", "a")
+    except OSError:                     # e.g. a run in a sandbox that cannot write there
+        _once[key] = compute()
+        return _once[key]
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)        # released when the file closes
         if os.path.exists(path):
             with open(path, "rb") as f:
