@@ -15,7 +15,7 @@ import harness
 from harness import PROMPT, BootResult
 
 sys.path.insert(0, os.path.join(harness.REPO, "tools"))
-from qemu import DUET_EXIT_BIAS, decode_exit  # noqa: E402
+from qemu import DUET_EXIT_BIAS, RunConfig, decode_exit, qemu_command  # noqa: E402
 
 
 def fake(log, rc=None, arch="x86_64", timed_out=False, interaction_error=""):
@@ -115,3 +115,19 @@ def test_hang_is_detected(arch, boot):
     assert r.timed_out and r.exit is None
     assert r.duration < r.timeout + 5, f"QEMU took {r.duration:.1f} s to stop"
     assert os.path.exists(r.log_path)
+
+
+def test_x86_64_gets_the_address_bits_its_ram_needs():
+    """QEMU's PC moves the RAM above 4 GiB to 1 TiB when it would reach the
+    HyperTransport hole below it, so 1 TiB of RAM ends near 2 TiB: past
+    qemu64's 40 physical address bits. tools/qemu.py adds the bits that
+    RAM needs, and leaves a CPU that says its own alone."""
+    def cpu_of(**kw):
+        argv = qemu_command(RunConfig(arch="x86_64", **kw), "/nonexistent")
+        return argv[argv.index("-cpu") + 1]
+
+    assert cpu_of(mem="256M") == "qemu64"
+    assert cpu_of(mem="1000G") == "qemu64"
+    assert cpu_of(mem="1T") == "qemu64,phys-bits=41"
+    assert cpu_of(mem="4T", cpu="max") == "max,phys-bits=43"
+    assert cpu_of(mem="1T", cpu="qemu64,phys-bits=44") == "qemu64,phys-bits=44"

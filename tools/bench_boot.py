@@ -170,8 +170,8 @@ def main():
                    help="guest RAM (repeatable; default 256M); with several, each median "
                         "is also given as a ratio to the first")
     p.add_argument("--cpu", default="",
-                   help="QEMU's -cpu (default the arch's); e.g. qemu64,phys-bits=41 for "
-                        "x86_64 with 1T")
+                   help="QEMU's -cpu (default the arch's; on x86_64 tools/qemu.py adds the "
+                        "physical address bits large RAM needs)")
     p.add_argument("--boot", action="append", choices=["grub", "direct"],
                    help="how to boot (repeatable; default each arch's own: GRUB on x86_64); "
                         "an arch that cannot boot that way is left out")

@@ -68,6 +68,33 @@ class RunConfig:
         return method
 
 
+GiB, TiB = 1 << 30, 1 << 40
+# QEMU's PC puts the RAM above 4 GiB at 1 TiB instead when it would reach
+# AMD's HyperTransport hole just below (1012 GiB to 1 TiB): then the RAM
+# ends past 2^40, which qemu64's 40 physical address bits cannot reach.
+HT_HOLE_START = 1012 * GiB
+
+
+def size_bytes(text):
+    """QEMU's size syntax: "256M", "64G", "1T", or bytes."""
+    units = {"K": 1 << 10, "M": 1 << 20, "G": GiB, "T": TiB}
+    text = text.strip().upper()
+    if text[-1:] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def x86_cpu(cpu, mem):
+    """-cpu for x86_64: with enough physical address bits for where QEMU
+    puts `mem` of RAM, unless the CPU given says how many."""
+    if "phys-bits" in cpu:
+        return cpu
+    ram = size_bytes(mem)
+    if 4 * GiB + ram <= HT_HOLE_START:
+        return cpu
+    return f"{cpu},phys-bits={(TiB + ram - 1).bit_length()}"
+
+
 def grub_quote(text):
     """Quote for a GRUB script: single quotes, with ' written as '\\''."""
     return "'" + text.replace("'", "'\\''") + "'"
@@ -97,7 +124,10 @@ def qemu_command(cfg, workdir):
     a = ARCHES[cfg.arch]
     build = cfg.build_dir()
     machine = a["machine"] + ("," + cfg.machine if cfg.machine else "")
-    argv = [a["qemu"], "-M", machine, "-cpu", cfg.cpu or a["cpu"], "-m", cfg.mem,
+    cpu = cfg.cpu or a["cpu"]
+    if cfg.arch == "x86_64":
+        cpu = x86_cpu(cpu, cfg.mem)
+    argv = [a["qemu"], "-M", machine, "-cpu", cpu, "-m", cfg.mem,
             "-smp", str(cfg.smp), "-display", "none", "-no-reboot", "-nic", "none"]
 
     # Guest RAM is a sparse file in /dev/shm, so QEMU accepts sizes beyond the
