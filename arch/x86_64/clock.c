@@ -19,8 +19,8 @@
 #define PORT_B_GATE2      0x01
 #define PORT_B_SPEAKER    0x02
 #define PORT_B_OUT2       0x20
-#define CALIBRATION_MS    10
-#define CALIBRATION_RUNS  5
+#define CALIBRATION_MS    2
+#define CALIBRATION_RUNS  3
 #define CALIBRATION_TICKS (PIT_HZ * CALIBRATION_MS / 1000)
 
 static u64 tsc_hz;
