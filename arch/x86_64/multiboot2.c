@@ -200,17 +200,6 @@ static const char *add_basic_meminfo(struct walk *w)
     return err ? err : add_region(w, 1 * MiB, (u64)w->meminfo->mem_upper * KiB, MEM_USABLE);
 }
 
-static enum mem_type mmap_type(u32 type)
-{
-    switch (type) {
-    case MB2_MEMORY_AVAILABLE: return MEM_USABLE;
-    case MB2_MEMORY_ACPI_RECLAIMABLE: return MEM_ACPI_RECLAIMABLE;
-    case MB2_MEMORY_NVS: return MEM_ACPI_NVS;
-    case MB2_MEMORY_BADRAM: return MEM_BAD;
-    default: return MEM_RESERVED; /* 2, and all other values */
-    }
-}
-
 static const char *parse_mmap(struct walk *w)
 {
     /* LAB 1 BEGIN: parse_mmap */

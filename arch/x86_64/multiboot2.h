@@ -104,6 +104,19 @@ struct mb2_mmap_entry {
 #define MB2_MEMORY_NVS              4 /* "needs to be preserved on hibernation" */
 #define MB2_MEMORY_BADRAM           5 /* "occupied by defective RAM modules" */
 
+/* A memory-map type as Duet's: these are the E820 (ACPI) types, which the
+ * PVH start info's memory map uses too (pvh.c). */
+static inline enum mem_type mmap_type(u32 type)
+{
+    switch (type) {
+    case MB2_MEMORY_AVAILABLE: return MEM_USABLE;
+    case MB2_MEMORY_ACPI_RECLAIMABLE: return MEM_ACPI_RECLAIMABLE;
+    case MB2_MEMORY_NVS: return MEM_ACPI_NVS;
+    case MB2_MEMORY_BADRAM: return MEM_BAD;
+    default: return MEM_RESERVED; /* 2, and all other values */
+    }
+}
+
 /*
  * 3.6.7 "ELF-Symbols": the kernel's section header table. The spec draws
  * num, entsize and shndx as u16 followed by a u16 reserved, but GRUB (the

@@ -1,13 +1,14 @@
 /*
  * The PVH start info (pvh.h) into a struct boot_info: the direct boot's
  * counterpart of multiboot2.c. The loader is trusted no more than GRUB:
- * every address and count is checked against the memory `low` maps
- * before it is read, and an error names the field.
+ * every address and count is checked against the windows the caller lets
+ * it read before it is read, and an error names the field.
  */
 #include <duet/bootinfo.h>
 #include <duet/printk.h>
 #include <duet/string.h>
 #include <duet/types.h>
+#include "multiboot2.h" /* mmap_type: the E820 types */
 #include "pvh.h"
 
 static char message[200];
@@ -45,18 +46,6 @@ static u64 readable_from(paddr_t pa)
     return 0;
 }
 
-/* The E820 types, as Multiboot2's memory map uses them too (multiboot2.c). */
-static enum mem_type e820_type(u32 type)
-{
-    switch (type) {
-    case 1: return MEM_USABLE;
-    case 3: return MEM_ACPI_RECLAIMABLE;
-    case 4: return MEM_ACPI_NVS;
-    case 5: return MEM_BAD;
-    default: return MEM_RESERVED; /* 2, and all other values */
-    }
-}
-
 static const char *add_region(struct boot_info *bi, const char *what, u64 base, u64 size,
                               enum mem_type type)
 {
@@ -72,26 +61,36 @@ static const char *add_region(struct boot_info *bi, const char *what, u64 base, 
     return NULL;
 }
 
+/* A table the start info points at: `count` entries of `entry_size` bytes
+ * at pa, named `field`, 8-aligned and whole inside one window. */
+static const char *check_table(const char *field, u64 pa, u32 count, const char *unit,
+                               size_t entry_size)
+{
+    if (!IS_ALIGNED(pa, 8u) || !readable(pa, (u64)count * entry_size)) /* u32 count: no wrap */
+        return fail("%s 0x%llx (%u %s) is not 8-aligned inside %s", field, (unsigned long long)pa,
+                    count, unit, where);
+    return NULL;
+}
+
 static const char *parse_memmap(const u8 *pa0, const struct hvm_start_info *si,
                                 struct boot_info *bi)
 {
     const struct hvm_memmap_entry *e;
     char what[40];
     const char *err;
-    u64 bytes = (u64)si->memmap_entries * sizeof(*e); /* a u32 count: no overflow */
 
     if (si->memmap_entries == 0)
         return fail("memmap_entries is 0: no memory map");
-    if (!IS_ALIGNED(si->memmap_paddr, 8u) || !readable(si->memmap_paddr, bytes))
-        return fail("memmap_paddr 0x%llx (%u entries) is not 8-aligned inside %s",
-                    (unsigned long long)si->memmap_paddr, si->memmap_entries, where);
-    err = add_region(bi, "the memory map", si->memmap_paddr, bytes, MEM_FIRMWARE_INFO);
+    err = check_table("memmap_paddr", si->memmap_paddr, si->memmap_entries, "entries", sizeof(*e));
+    if (!err)
+        err = add_region(bi, "the memory map", si->memmap_paddr,
+                         (u64)si->memmap_entries * sizeof(*e), MEM_FIRMWARE_INFO);
     if (err)
         return err;
     e = (const void *)(pa0 + si->memmap_paddr);
     for (u32 i = 0; i < si->memmap_entries; i++) { /* memmap_add skips empty entries */
         snprintf(what, sizeof(what), "memory map entry %u", i);
-        err = add_region(bi, what, e[i].addr, e[i].size, e820_type(e[i].type));
+        err = add_region(bi, what, e[i].addr, e[i].size, mmap_type(e[i].type));
         if (err)
             return err;
     }
@@ -104,13 +103,12 @@ static const char *parse_modules(const u8 *pa0, const struct hvm_start_info *si,
     const struct hvm_modlist_entry *m;
     char what[32];
     const char *err;
-    u64 bytes = (u64)si->nr_modules * sizeof(*m);
 
     if (si->nr_modules == 0)
-        return NULL;
-    if (!IS_ALIGNED(si->modlist_paddr, 8u) || !readable(si->modlist_paddr, bytes))
-        return fail("modlist_paddr 0x%llx (%u modules) is not 8-aligned inside %s",
-                    (unsigned long long)si->modlist_paddr, si->nr_modules, where);
+        return NULL; /* modlist_paddr may then be anything */
+    err = check_table("modlist_paddr", si->modlist_paddr, si->nr_modules, "modules", sizeof(*m));
+    if (err)
+        return err;
     m = (const void *)(pa0 + si->modlist_paddr);
     for (u32 i = 0; i < si->nr_modules; i++) {
         snprintf(what, sizeof(what), "module %u", i);

@@ -178,6 +178,11 @@ static void reserves_modules(void)
                    { 0x100000, 0xff00000, MEM_USABLE }, { 0x800000, 0x1234, MEM_MODULE },
                    { 0x900000, 0x10, MEM_MODULE },
                    { INFO_PA, sizeof(struct hvm_start_info), MEM_FIRMWARE_INFO });
+
+    /* With no module, modlist_paddr means nothing, wherever it points. */
+    info()->nr_modules = 0;
+    info()->modlist_paddr = 0xdeadbeef1;
+    CHECK(parse() == NULL);
 }
 
 static void cuts_a_long_command_line(void)
