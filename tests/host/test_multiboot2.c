@@ -32,20 +32,7 @@
 #include "../../mm/memmap.c"
 #include "regions.h"
 
-/* The parser's notes go through printf; collect them for the tests instead. */
-static char printed[256];
-static int collect_printf(const char *fmt, ...) __printf(1, 2);
-static int collect_printf(const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(printed, sizeof(printed), fmt, ap);
-    va_end(ap);
-    return n;
-}
-#define printf(...) collect_printf(__VA_ARGS__) /* function-like: format(printf, ...) stays */
+#include "printed.h" /* printf collected into `printed` */
 #include "../../arch/x86_64/multiboot2.c"
 #undef printf
 
