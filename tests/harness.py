@@ -46,7 +46,6 @@ import ktap_check  # noqa: E402
 import sandbox  # noqa: E402
 
 ALL_ARCHES = tuple(ARCHES)          # ("x86_64", "aarch64")
-ARCH_BOOTS = {a: ARCHES[a]["boots"] for a in ARCHES}   # each arch's boot methods, default first
 LOG_DIR = os.path.join(REPO, "build", "test-logs")
 DEFAULT_TIMEOUT = 30.0              # seconds per boot, before TIMEOUT_SCALE
 TAIL_LINES = 40

@@ -12,14 +12,11 @@ import re
 import pytest
 
 import harness
+from qemu import size_bytes  # tools/qemu.py, on the path through harness
 
 SIZES = ["128M", "1G", "3G", "4G", "64G"]
 RAM_TYPES = {"usable", "kernel", "early alloc", "boot tables", "firmware info", "boot module"}
 X86_FIRMWARE_KEEPS = 1 << 20        # at most this much of the RAM goes to the BIOS
-
-
-def size_bytes(text):
-    return int(text[:-1]) << {"M": 20, "G": 30, "T": 40}[text[-1]]
 
 
 @pytest.mark.parametrize("mem", SIZES)

@@ -327,7 +327,7 @@ def boot_method(lab, arch):
     arch has it (x86_64: "grub" for lab 1, whose Multiboot2 parser must read
     GRUB's own information), else directly (QEMU's -kernel), the fast way."""
     method = lab.get("boot", "direct")
-    return method if method in harness.ARCH_BOOTS[arch] else "direct"
+    return method if method in harness.ARCHES[arch]["boots"] else "direct"
 
 
 def grade_ktests(tree, arch, tests, log_dir, clock, method="direct"):
