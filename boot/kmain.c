@@ -8,10 +8,12 @@
 #include <duet/bootinfo.h>
 #include <duet/clock.h>
 #include <duet/cmdline.h>
+#include <duet/irq.h>
 #include <duet/kernel.h>
 #include <duet/printk.h>
 #include <duet/ktest.h>
 #include <duet/monitor.h>
+#include <duet/timer.h>
 #include <mm/kprotect_test.h>
 #include <mm/physmem.h>
 
@@ -28,6 +30,10 @@ void kmain(struct boot_info *bi)
     printf("  boot:    %s at PA 0x%llx\n", bi->fw_name, (unsigned long long)bi->fw_info);
     physmem_init(bi);
     clock_init();
+    irq_init();
+    timer_init();
+    console_irq_init();
+    arch_irq_enable();
 
     if (cmdline_get("crash", arg, sizeof(arg)))
         crash_run(arg);

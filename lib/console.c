@@ -1,9 +1,24 @@
 /*
  * The console: the arch's serial port with terminal conventions on top
- * ("\n" out as "\r\n"). Single CPU, interrupts off: no lock yet.
+ * ("\n" out as "\r\n"). Input comes by interrupt once console_irq_init()
+ * has run: the handler moves what the UART holds into a ring, and a
+ * reader waits for an interrupt instead of spinning on the UART.
  */
 #include <duet/arch.h>
+#include <duet/irq.h>
 #include <duet/printk.h>
+#include <duet/spinlock.h>
+
+/* A power of two: head and tail run freely and are masked on use. */
+#define RX_RING_SIZE 1024
+
+static struct {
+    char buf[RX_RING_SIZE];
+    unsigned head, tail; /* bytes are taken at tail, added at head */
+    u64 dropped;         /* bytes lost because the ring was full */
+    bool interrupts;
+} rx;
+static struct spinlock rx_lock = SPINLOCK_INIT("console rx");
 
 void console_putc(char c)
 {
@@ -18,11 +33,56 @@ void console_write(const char *s, size_t len)
         console_putc(*s++);
 }
 
-int console_getc(void)
+/* Drain the UART: reading is what quiets its receive interrupt. */
+static void console_interrupt(unsigned line, void *arg)
 {
+    unsigned long flags = spin_lock_irqsave(&rx_lock);
     int c;
 
-    while ((c = arch_console_getc()) < 0)
-        arch_cpu_relax();
+    while ((c = arch_console_getc()) >= 0) {
+        if (rx.head - rx.tail < RX_RING_SIZE)
+            rx.buf[rx.head++ % RX_RING_SIZE] = (char)c;
+        else
+            rx.dropped++;
+    }
+    spin_unlock_irqrestore(&rx_lock, flags);
+}
+
+void console_irq_init(void)
+{
+    if (irq_register(arch_console_line(), "console", console_interrupt, NULL) == 0) {
+        rx.interrupts = true;
+        arch_console_rx_interrupts(true);
+    }
+}
+
+/* The next byte from the ring, or -1 when it is empty. */
+static int rx_take(void)
+{
+    unsigned long flags = spin_lock_irqsave(&rx_lock);
+    int c = -1;
+
+    if (rx.head != rx.tail)
+        c = (unsigned char)rx.buf[rx.tail++ % RX_RING_SIZE];
+    spin_unlock_irqrestore(&rx_lock, flags);
+    return c;
+}
+
+int console_getc(void)
+{
+    unsigned long flags;
+    int c;
+
+    if (!rx.interrupts) {
+        while ((c = arch_console_getc()) < 0)
+            arch_cpu_relax();
+        return c;
+    }
+    /* Masked between the look at the ring and the wait, so a byte that
+     * arrives in between is still pending when the CPU waits. */
+    flags = arch_irq_save();
+    while ((c = rx_take()) < 0)
+        arch_wait_for_interrupt();
+    arch_irq_restore(flags);
     return c;
 }

@@ -11,11 +11,16 @@ const char *errno_name(long err)
     case 0: return "0";
     case -EPERM: return "-EPERM";
     case -ENOENT: return "-ENOENT";
+    case -ESRCH: return "-ESRCH";
+    case -EINTR: return "-EINTR";
     case -E2BIG: return "-E2BIG";
     case -ENOEXEC: return "-ENOEXEC";
     case -EBADF: return "-EBADF";
+    case -ECHILD: return "-ECHILD";
+    case -EAGAIN: return "-EAGAIN";
     case -ENOMEM: return "-ENOMEM";
     case -EFAULT: return "-EFAULT";
+    case -EBUSY: return "-EBUSY";
     case -EEXIST: return "-EEXIST";
     case -EINVAL: return "-EINVAL";
     case -ENOSYS: return "-ENOSYS";

@@ -13,6 +13,7 @@ ARCH_SRCS := \
 	arch/aarch64/clock.c \
 	arch/aarch64/power.c \
 	arch/aarch64/mmu.c \
+	arch/aarch64/irq_none.c \
 	arch/aarch64/setjmp.S \
 	arch/aarch64/devices_test.c
 

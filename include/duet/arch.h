@@ -38,6 +38,13 @@ void arch_remove_identity_map(void);
 void arch_console_putc(char c);
 /* One byte from the serial console, or -1 when none is waiting. */
 int arch_console_getc(void);
+/*
+ * The serial console's interrupt line, and its receive interrupt on or
+ * off. Its handler (lib/console.c) drains arch_console_getc() until -1,
+ * which is what quiets the UART's receive interrupt on both machines.
+ */
+unsigned arch_console_line(void);
+void arch_console_rx_interrupts(bool on);
 
 /* --- stopping ----------------------------------------------------------------- */
 /*
@@ -66,6 +73,52 @@ u64 arch_counter_hz(void);
 /* Mask interrupts and return the previous state, for arch_irq_restore(). */
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
+/* Let interrupts in on this CPU. */
+void arch_irq_enable(void);
+/*
+ * Called and returning with interrupts masked: sleep until an interrupt is
+ * pending, let it be taken, mask again. Without a lost wake-up: x86_64
+ * `sti; hlt` (sti's one-instruction shadow keeps the interrupt until hlt
+ * waits), AArch64 `wfi`, which wakes for a pending interrupt even while
+ * masked, then unmask and mask.
+ */
+void arch_wait_for_interrupt(void);
+
+/*
+ * The interrupt controller, behind include/duet/irq.h. arch_irq_init finds
+ * it (x86_64: the local APIC, x2APIC where CPUID offers it, and the I/O
+ * APIC, the 8259 PICs masked; AArch64: the GIC, v2 or v3, the device tree
+ * names) and brings it up with every line masked. Its interrupt entry
+ * acknowledges, calls irq_handle(line) or irq_spurious(), and ends the
+ * interrupt. Lines are the controller's own numbers (include/duet/irq.h).
+ */
+void arch_irq_init(void);
+/* A short description for the log and `irqs`, e.g. "GICv3 at 0x8000000". */
+const char *arch_irq_controller(void);
+/* Lines are 0..arch_irq_lines()-1; 0 when there is no controller. */
+unsigned arch_irq_lines(void);
+void arch_irq_mask(unsigned line);
+void arch_irq_unmask(unsigned line);
+/*
+ * For the irq test suite: a line no device drives, and a way to make a
+ * line pending from software (AArch64: an SGI to this CPU, or a set-pending
+ * write for other lines; x86_64: a self-IPI to the line's vector). The
+ * interrupt then takes the same path as a device's.
+ */
+unsigned arch_irq_test_line(void);
+void arch_irq_raise(unsigned line);
+
+/* --- the timer --------------------------------------------------------------- */
+/*
+ * This CPU's timer (x86_64: the local APIC timer; AArch64: the generic
+ * timer's virtual timer, CNTV) and its line. arch_timer_arm makes it
+ * interrupt once, no sooner than `ns` nanoseconds from now, replacing any
+ * earlier arming; arch_timer_disarm stops it. kernel/timer.c builds the
+ * periodic tick on it.
+ */
+unsigned arch_timer_line(void);
+void arch_timer_arm(u64 ns);
+void arch_timer_disarm(void);
 
 /* --- user mode ----------------------------------------------------------------- */
 /*

@@ -24,5 +24,7 @@ void console_putc(char c);
 void console_write(const char *s, size_t len);
 /* Block until a byte arrives on the console. */
 int console_getc(void);
+/* Take console input by interrupt from now on (lib/console.c). */
+void console_irq_init(void);
 
 #endif

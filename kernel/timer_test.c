@@ -1,0 +1,84 @@
+/*
+ * ktest suite `timer`: the tick comes at TIMER_HZ by the monotonic clock,
+ * keeps its phase when interrupts were masked for a while, and wakes a
+ * waiting CPU.
+ */
+#include <duet/arch.h>
+#include <duet/clock.h>
+#include <duet/ktest.h>
+#include <duet/timer.h>
+
+static bool have_tick(struct ktest *t)
+{
+    if (arch_irq_lines() == 0) {
+        ktest_skip(t, "no interrupt controller");
+        return false;
+    }
+    return true;
+}
+
+/* Ticks taken while the clock advances by `ns`, interrupts let in. */
+static u64 ticks_during(u64 ns)
+{
+    unsigned long flags = arch_irq_save();
+    u64 first = timer_ticks(), end = clock_ns() + ns;
+
+    arch_irq_enable();
+    while (clock_ns() < end)
+        arch_cpu_relax();
+    arch_irq_restore(flags);
+    return timer_ticks() - first;
+}
+
+static void ticks_come_at_the_rate(struct ktest *t)
+{
+    u64 n;
+
+    if (!have_tick(t))
+        return;
+    n = ticks_during(20 * TIMER_PERIOD_NS);
+    /* One tick either way for the phase; QEMU may deliver one late. */
+    KEXPECT_TRUE(t, n >= 18 && n <= 21);
+}
+
+static void masked_for_a_while_the_tick_keeps_its_phase(struct ktest *t)
+{
+    unsigned long flags;
+    u64 end, n;
+
+    if (!have_tick(t))
+        return;
+    /* Masked for five periods: at most one tick is owed, none made up. */
+    flags = arch_irq_save();
+    end = clock_ns() + 5 * TIMER_PERIOD_NS;
+    while (clock_ns() < end)
+        arch_cpu_relax();
+    arch_irq_restore(flags);
+    n = ticks_during(10 * TIMER_PERIOD_NS);
+    KEXPECT_TRUE(t, n >= 9 && n <= 11);
+}
+
+static void the_tick_wakes_a_waiting_cpu(struct ktest *t)
+{
+    unsigned long flags;
+    u64 start, first, waited;
+
+    if (!have_tick(t))
+        return;
+    flags = arch_irq_save();
+    first = timer_ticks();
+    start = clock_ns();
+    while (timer_ticks() == first)
+        arch_wait_for_interrupt();
+    waited = clock_ns() - start;
+    arch_irq_restore(flags);
+    KEXPECT_TRUE(t, waited <= 2 * TIMER_PERIOD_NS);
+}
+
+static const struct ktest_case timer_cases[] = {
+    KTEST_CASE(ticks_come_at_the_rate),
+    KTEST_CASE(masked_for_a_while_the_tick_keeps_its_phase),
+    KTEST_CASE(the_tick_wakes_a_waiting_cpu),
+    { 0 },
+};
+KTEST_SUITE(timer, timer_cases);
