@@ -35,6 +35,13 @@ void kmain(struct boot_info *bi)
     console_irq_init();
     arch_irq_enable();
 
+    /* `memdump` or `memdump=<program>`: the dump for tools/memdump.py. */
+    if (cmdline_get("memdump", arg, sizeof(arg))) {
+        char line[BOOT_CMDLINE_MAX + 8];
+        snprintf(line, sizeof(line), "memdump %s", arg);
+        monitor_execute(line);
+    }
+
     if (cmdline_get("crash", arg, sizeof(arg)))
         crash_run(arg);
 
