@@ -50,5 +50,8 @@ void kmain(struct boot_info *bi)
         arch_poweroff(failed ? 1 : 0);
     }
 
+    /* `poweroff`: end the run here, for a boot that only dumps (make view). */
+    if (cmdline_has("poweroff"))
+        arch_poweroff(0);
     monitor_run();
 }

@@ -80,6 +80,8 @@ need cmd  llvm-nm                   llvm
 need file "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" libclang-rt-14-dev
 need cmd  valgrind                  valgrind
 need cmd  bwrap                     bubblewrap
+need file /usr/lib/chromium/chromium chromium               # the memory viewer's browser tests
+need cmd  chromedriver              chromium-driver
 need py   pytest                    python3-pytest
 need py   xdist                     python3-pytest-xdist
 

@@ -74,6 +74,7 @@ class Dump:
     buddy: dict = field(default_factory=dict)
     free: list = field(default_factory=list)  # (pa, order, kind)
     slabs: list = field(default_factory=list)
+    records: list = field(default_factory=list)  # as printed: 64-bit values still hex strings
 
     @property
     def arch(self) -> str:
@@ -119,12 +120,17 @@ def _value(kind: str, v, what: str):
     raise AssertionError(kind)
 
 
-def check_record(text: str, line: int) -> dict:
-    """One line of a dump as a record with its values read, or DumpError."""
+def parse_record(text: str, line: int) -> dict:
+    """One line of a dump as JSON, or DumpError."""
     try:
-        rec = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise DumpError(line, f"not a JSON record ({e.msg}): {text[:60]!r}") from None
+
+
+def check_record(rec, line: int) -> dict:
+    """A parsed record with its values read (hex strings as ints), or DumpError."""
+    text = json.dumps(rec)
     if not isinstance(rec, dict) or rec.get("t") not in SCHEMA:
         raise DumpError(line, f"not a record of a known kind: {text[:60]!r}")
     kind = rec["t"]
@@ -209,7 +215,9 @@ def extract(text: str) -> list[Dump]:
             dumps.append(current)
             current = None
             continue
-        _add(current, check_record(line, n), n)
+        raw = parse_record(line, n)
+        _add(current, check_record(raw, n), n)
+        current.records.append(raw)
         count += 1
     if current is not None:
         raise DumpError(current.line, "the dump that begins here never ends: the log was cut short")
