@@ -173,3 +173,59 @@ def test_screenshot(shown, arch):
     b.screenshot(path)
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# --- the grader's page: a submission beside the reference solution ---
+
+GRADE_TREES = os.path.join(harness.REPO, "build", "labs-test", "trees")
+LAB3_FILES = ("mm/vm.c", "mm/kmap.c", "mm/pmo.c")
+
+
+def graded_view(tmp_path, name, files):
+    """Grade lab 3 on x86_64 with a submission holding `files` copied from
+    this tree (none: the bare handout's code); -> OUT/view.html's path."""
+    import shutil
+    import subprocess
+    sub = tmp_path / name
+    sub.mkdir()
+    for rel in files:
+        (sub / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.path.join(harness.REPO, rel), sub / rel)
+    out = tmp_path / f"grade-{name}"
+    p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
+                        "--submission", str(sub), "--out", str(out),
+                        "--tree", os.path.join(GRADE_TREES, f"view-{name}")],
+                       cwd=harness.REPO, env=harness.make_env(), capture_output=True, text=True,
+                       timeout=harness.scaled(300))
+    view_html = out / "view.html"
+    assert view_html.exists(), p.stdout + p.stderr
+    assert "your memory beside the reference solution's" in p.stdout, p.stdout
+    return view_html
+
+
+def only_here(path):
+    with browser.Browser() as b:
+        b.open(path.as_uri())
+        b.wait_for("return document.body.dataset.ready")
+        assert b.console() == []
+        labels = b.script("return [...document.querySelectorAll('.column h2')]"
+                          ".map((h) => h.textContent)")
+        counts = b.script("return document.querySelector('[data-only-here]').dataset.onlyHere")
+    return labels, [int(n) for n in counts.split()]
+
+
+def test_grade_view_of_the_solution_shows_no_difference(tmp_path):
+    missing = browser.available()
+    assert not missing, missing
+    labels, counts = only_here(graded_view(tmp_path, "solution", LAB3_FILES))
+    assert labels == ["x86_64: your kernel", "x86_64: the reference solution"]
+    assert counts == [0, 0], "the solution's own files differ from the reference's mappings"
+
+
+def test_grade_view_of_the_bare_handout_marks_its_mappings(tmp_path):
+    """Without lab 3's code the kernel stays on boot.S's tables: the page
+    lists mappings on both sides that the other lacks."""
+    missing = browser.available()
+    assert not missing, missing
+    labels, counts = only_here(graded_view(tmp_path, "handout", ()))
+    assert len(labels) == 2 and counts[0] > 0 and counts[1] > 0, counts

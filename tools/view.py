@@ -58,7 +58,7 @@ def dumps_from_logs(logs: list[str]) -> list[memdump.Dump]:
     return [last[a] for a in ARCHES if a in last]
 
 
-def compact(d: memdump.Dump) -> dict:
+def compact(d: memdump.Dump, label: str = "", ident: str = "") -> dict:
     """A dump for the page: its records as printed, but the mappings, which
     may be hundreds of thousands, as arrays of numbers viewer.js's Dump
     reads: [space's index in `spaces`, the VA's low 48 bits, size, PA, page
@@ -72,20 +72,29 @@ def compact(d: memdump.Dump) -> dict:
             mappings.append([spaces.index(m["space"]), m["va"] & ((1 << 48) - 1), m["size"],
                              m["pa"], m["page"], m["perms"],
                              m["user"] + 2 * m["global"] + 4 * (m["memory"] == "device")])
-    return {"arch": d.arch, "spaces": spaces,
+    return {"arch": d.arch, "label": label or d.arch, "id": ident or f"arch-{d.arch}",
+            "spaces": spaces,
             "records": [r for r in d.records if r["t"] != "mapping"], "mappings": mappings}
 
 
-def page(dumps: list[memdump.Dump], source: str) -> str:
-    """The whole page as one string."""
-    data = {"source": source, "dumps": [compact(d) for d in dumps]}
+def page(dumps: list[memdump.Dump], source: str, labels=None, compare=None) -> str:
+    """The whole page as one string: a column for each dump (headed by its
+    label, its arch by default) and a table of differences for each pair of
+    column indexes in `compare` (by default the first two columns)."""
+    labels = labels or [d.arch for d in dumps]
+    ids = [f"arch-{d.arch}" if labels == [x.arch for x in dumps] else f"col-{i}"
+           for i, d in enumerate(dumps)]
+    data = {"source": source,
+            "dumps": [compact(d, label, ident) for d, label, ident in zip(dumps, labels, ids)]}
+    if compare is not None:
+        data["compare"] = compare
     # Inside <script>, "</" would end the element: JSON allows "<\/".
     blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     with open(os.path.join(HERE, "view", "viewer.css")) as f:
         css = f.read()
     with open(os.path.join(HERE, "view", "viewer.js")) as f:
         js = f.read()
-    title = "Duet memory: " + ", ".join(d.arch for d in dumps)
+    title = "Duet memory: " + ", ".join(labels)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -103,6 +103,8 @@ class Dump {
       this.spaces[data.spaces[si]].mappings.push(new Mapping(p, len, pa, page, perms, flags));
     this.enc = ENCODINGS[this.machine.arch];
     this.arch = this.machine.arch;
+    this.label = data.label || this.arch;
+    this.id = data.id || "arch-" + this.arch;
   }
 
   add(r) {
@@ -420,8 +422,8 @@ function tableDetails(d, space, pa, level, base) {
 }
 
 function column(d) {
-  const col = el("div", { class: "column", id: "arch-" + d.arch, "data-arch": d.arch });
-  col.append(el("h2", {}, d.arch));
+  const col = el("div", { class: "column", id: d.id, "data-arch": d.arch });
+  col.append(el("h2", {}, d.label));
 
   /* The virtual address space: 48 bits, the upper half after the lower. */
   col.append(el("h3", {}, "Virtual address space (48 bits; wheel zooms, drag pans, click walks)"));
@@ -497,9 +499,21 @@ function column(d) {
 
 /* --- the differences between two dumps ---------------------------------------------------- */
 
+/* Mappings of one dump that the other lacks, as lines of text. */
+function mappingsOnlyIn(a, b) {
+  const key = (s, m) => `${s.name} ${hex(m.va)} +${sizeText(m.size)} -> ${hex(m.pa)} ${m.page} ` +
+                        `${m.perms}${m.user ? " user" : ""}${m.global ? " global" : ""} ${m.memory}`;
+  const theirs = new Set();
+  for (const s of Object.values(b.spaces)) for (const m of s.mappings) theirs.add(key(s, m));
+  const out = [];
+  for (const s of Object.values(a.spaces))
+    for (const m of s.mappings) if (!theirs.has(key(s, m))) out.push(key(s, m));
+  return out;
+}
+
 function differences(a, b) {
-  const t = el("table", { class: "diff" });
-  t.append(el("tr", {}, el("th", {}, ""), el("th", {}, a.arch), el("th", {}, b.arch)));
+  const t = el("table", { class: "diff", "data-diff": `${a.id} ${b.id}` });
+  t.append(el("tr", {}, el("th", {}, ""), el("th", {}, a.label), el("th", {}, b.label)));
   const row = (k, x, y) => {
     const same = String(x) === String(y);
     t.append(el("tr", {}, el("th", {}, k), el("td", { class: same ? "" : "differs" }, x),
@@ -524,6 +538,18 @@ function differences(a, b) {
     return `${hex(m.va)}: entry ${hex(leaf.entry)} [${d.enc.bits(leaf.entry, leaf.level).join(" ")}]`;
   };
   row("kernel text, its leaf entry", text(a), text(b));
+  row("free pages", a.buddy.free_pages, b.buddy.free_pages);
+  if (a.arch === b.arch) {
+    /* Two kernels of one arch (a submission and the reference): which
+     * mappings differ, a line each, the first 50. */
+    const list = (lines) => el("td", { class: lines.length ? "differs mono" : "mono" },
+      lines.length ? `${lines.length}:\n` + lines.slice(0, 50).join("\n") +
+                     (lines.length > 50 ? "\n..." : "") : "none");
+    const onlyA = mappingsOnlyIn(a, b);
+    const onlyB = mappingsOnlyIn(b, a);
+    t.append(el("tr", {}, el("th", {}, "mappings only here"), list(onlyA), list(onlyB)));
+    t.lastChild.dataset.onlyHere = `${onlyA.length} ${onlyB.length}`;
+  }
   return t;
 }
 
@@ -535,9 +561,11 @@ function main() {
   const dumps = data.dumps.map((x) => new Dump(x));
   const modelled = performance.now();
   root.append(el("div", { class: "source" }, data.source));
-  if (dumps.length >= 2) {
-    root.append(el("h2", {}, "Side by side"), differences(dumps[0], dumps[1]));
-  }
+  /* Pairs to compare: both arches by default; a submission and the
+   * reference solution per arch in a grade's page (tools/view.py). */
+  const pairs = data.compare || (dumps.length >= 2 ? [[0, 1]] : []);
+  if (pairs.length) root.append(el("h2", {}, "Side by side"));
+  for (const [i, j] of pairs) root.append(differences(dumps[i], dumps[j]));
   const cols = el("div", { class: "columns" });
   root.append(cols);
   for (const d of dumps) cols.append(column(d));
