@@ -657,6 +657,31 @@ void buddy_for_each_allocated(buddy_block_fn fn, void *arg)
     }
 }
 
+/* Bits set in x (the kernel has no libgcc for __builtin_popcountll). */
+static unsigned popcount64(u64 x)
+{
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+void buddy_state_counts(u64 counts[4])
+{
+    u64 pages = page_index(buddy.span_hi);
+    const u64 low_bits = 0x5555555555555555ULL;
+
+    counts[0] = counts[1] = counts[2] = counts[3] = 0;
+    for (u64 w = 0; w < pages / 32; w++)
+        for (unsigned st = 0; st < 4; st++) {
+            /* Fields equal to st become 00; a field is 00 when neither bit is set. */
+            u64 x = buddy.state[w] ^ (st * low_bits);
+            counts[st] += popcount64(~(x | x >> 1) & low_bits);
+        }
+    for (u64 i = pages / 32 * 32; i < pages; i++)
+        counts[state_at(i)]++;
+}
+
 /* The layout of Linux's /proc/buddyinfo: free blocks of each order. */
 static int cmd_buddyinfo(int argc, char **argv)
 {

@@ -63,5 +63,8 @@ enum buddy_block_kind { BUDDY_LISTED, BUDDY_CACHED, BUDDY_LAZY, BUDDY_ALLOCATED 
 typedef void (*buddy_block_fn)(paddr_t pa, unsigned order, enum buddy_block_kind kind, void *arg);
 void buddy_for_each_free(buddy_block_fn fn, void *arg);
 void buddy_for_each_allocated(buddy_block_fn fn, void *arg);
+/* The bitmap summarised: pages in each 2-bit state (tail, allocated head,
+ * free head, unmanaged), over the whole span. */
+void buddy_state_counts(u64 counts[4]);
 
 #endif

@@ -205,12 +205,19 @@ static void dump_allocators(void)
     struct block_line l = { 0 };
     paddr_t lo, hi;
 
+    u64 states[4];
+
     buddy_span(&lo, &hi);
+    buddy_state_counts(states);
     printf("{\"t\":\"buddy\",\"span_lo\":\"0x%llx\",\"span_hi\":\"0x%llx\",\"max_order\":%d,"
-           "\"managed_pages\":%llu,\"free_pages\":%llu,\"bitmap_bytes\":%llu",
+           "\"managed_pages\":%llu,\"free_pages\":%llu,\"bitmap_bytes\":%llu,"
+           "\"bitmap\":{\"tail\":%llu,\"allocated_head\":%llu,\"free_head\":%llu,"
+           "\"unmanaged\":%llu}",
            (unsigned long long)lo, (unsigned long long)hi, BUDDY_MAX_ORDER,
            (unsigned long long)buddy_managed_pages(), (unsigned long long)buddy_free_pages_count(),
-           (unsigned long long)buddy_metadata_bytes());
+           (unsigned long long)buddy_metadata_bytes(), (unsigned long long)states[0],
+           (unsigned long long)states[1], (unsigned long long)states[2],
+           (unsigned long long)states[3]);
     end_record();
     buddy_for_each_free(add_block, &l);
     close_blocks(&l);

@@ -40,7 +40,8 @@ def small_dump(extra=(), count_delta=0, version=1):
         record("table", space="kernel", pa="0x1000", level=3, base="0x0",
                entries=[[256, "0x2003"]]),
         record("buddy", span_lo="0x0", span_hi="0x100000", max_order=10, managed_pages=256,
-               free_pages=1, bitmap_bytes=64),
+               free_pages=1, bitmap_bytes=64,
+               bitmap={"tail": 254, "allocated_head": 1, "free_head": 1, "unmanaged": 0}),
         record("free", order=0, kind="listed", blocks=["0x5000"]),
         *extra,
     ]
@@ -181,6 +182,10 @@ def test_dumped_free_blocks_match_buddyinfo(arch, boot, dumped):
     assert [d.free_blocks(o) for o in range(d.buddy["max_order"] + 1)] == counts, \
         r.report(f"dump's free blocks per order differ from buddyinfo's {counts}")
     assert not [b for b in d.free if b[2] == "cached"], "buddyinfo left pages in the cache"
+    # The bitmap's summary: a free head for each listed block, every page of the span counted.
+    states = d.buddy["bitmap"]
+    assert states["free_head"] == sum(1 for b in d.free if b[2] == "listed"), states
+    assert sum(states.values()) == (d.buddy["span_hi"] - d.buddy["span_lo"]) // 4096, states
     for x in (d, later):
         assert sum(1 << o for _, o, _ in x.free) == x.buddy["free_pages"], \
             r.report("the free blocks do not add up to the free page count")

@@ -81,7 +81,9 @@ def big_dump(ram_gib=64):
     blocks = [hex(2 * GIB + k * (4 << 20)) for k in range((ram - 2 * GIB) // (4 << 20))]
     recs.append({"t": "buddy", "span_lo": "0x0", "span_hi": hex(ram), "max_order": 10,
                  "managed_pages": ram // 4096, "free_pages": len(blocks) * 1024,
-                 "bitmap_bytes": ram // 4096 // 4})
+                 "bitmap_bytes": ram // 4096 // 4,
+                 "bitmap": {"tail": ram // 4096 - len(blocks), "allocated_head": 0,
+                            "free_head": 0, "unmanaged": len(blocks)}})
     for k in range(0, len(blocks), 64):
         recs.append({"t": "free", "order": 10, "kind": "lazy", "blocks": blocks[k:k + 64]})
     lines = [json.dumps(r, separators=(",", ":")) for r in recs]

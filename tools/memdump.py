@@ -35,7 +35,7 @@ SCHEMA = {
                 "perms": "str", "user": "bool", "global": "bool", "memory": "str"},
     "table": {"space": "str", "pa": "hex", "level": "int", "base": "hex", "entries": "entries"},
     "buddy": {"span_lo": "hex", "span_hi": "hex", "max_order": "int", "managed_pages": "int",
-              "free_pages": "int", "bitmap_bytes": "int"},
+              "free_pages": "int", "bitmap_bytes": "int", "bitmap": "states"},
     "free": {"order": "int", "kind": "str", "blocks": "hexlist"},
     "slab": {"pa": "hex", "order": "int", "object_size": "int", "capacity": "int", "free": "int"},
 }
@@ -105,6 +105,11 @@ def _value(kind: str, v, what: str):
         if not isinstance(v, list) or not v:
             raise ValueError(f"{what} is not a list of hex strings")
         return [_value("hex", x, what) for x in v]
+    if kind == "states":
+        names = ("tail", "allocated_head", "free_head", "unmanaged")
+        if not isinstance(v, dict) or set(v) != set(names):
+            raise ValueError(f"{what} is not the four page states {names}")
+        return {n: _value("int", v[n], f"{what}.{n}") for n in names}
     if kind == "entries":
         if not isinstance(v, list):
             raise ValueError(f"{what} is not a list of entries")

@@ -364,6 +364,9 @@ function freeTable(d) {
               el("td", { "data-key": "free_pages", class: "mono" }, d.buddy.free_pages)));
   t.append(el("tr", {}, el("th", { colspan: 3 }, "managed pages"),
               el("td", { class: "mono" }, d.buddy.managed_pages)));
+  for (const [state, n] of Object.entries(d.buddy.bitmap))
+    t.append(el("tr", {}, el("th", { colspan: 3 }, `bitmap: ${state.replace("_", " ")} pages`),
+                el("td", { class: "mono" }, n)));
   t.append(el("tr", {}, el("th", { colspan: 3 }, "slabs"),
               el("td", { "data-key": "slabs", class: "mono" }, d.slabs.length)));
   return t;
