@@ -40,6 +40,10 @@
 #define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_SIZE)
 #define USER_STACK_GUARD  (USER_STACK_BOTTOM - PAGE_SIZE) /* the guard page's start */
 #define USER_HEAP_MAX     _UL(0x40000000)
+/* mmap's area (mm/aspace.c): far above any heap, 1 GiB below the stack's
+ * guard, filled from the top down. */
+#define USER_MMAP_BASE    _UL(0x0000100000000000)
+#define USER_MMAP_TOP     (USER_STACK_GUARD - _UL(0x40000000))
 
 #define PHYS_OFFSET      _UL(0xFFFF800000000000)
 #define PMO_END          _UL(0xFFFFC00000000000)
