@@ -17,10 +17,19 @@
   the arch once per session (`make ARCH=<arch> all`; a failed build fails
   the test with the compiler's output) and names the console log after the
   test: build/test-logs/<test>.log.
+- The longest tests run first: each run records every test's seconds in
+  build/test-durations.json, and the next run sorts the selected tests by
+  them, longest first (tests/durations.json, the slowest of a measured
+  run, stands in for what a fresh tree has not recorded). pytest-xdist
+  hands the tests out in that order, so the slow ones start at once on
+  both workers and the run ends on short tests, not with one worker
+  still busy on a long one while the other waits.
 """
+import json
 import os
 import shutil
 import tempfile
+import threading
 
 import pytest
 
@@ -41,6 +50,7 @@ def pytest_configure(config):
     if not os.environ.get(harness.RUN_DIR_ENV):
         config._duet_run_dir = tempfile.mkdtemp(prefix="duet-test-run-")
         os.environ[harness.RUN_DIR_ENV] = config._duet_run_dir
+        config._duet_prewarm = start_collection_work(config)
 
     # Short tracebacks: the failing line and the message, which for a boot
     # already holds the outcome and the end of the console.
@@ -54,10 +64,53 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    for t in getattr(config, "_duet_prewarm", ()):
+        t.join(timeout=600)
     run_dir = getattr(config, "_duet_run_dir", None)
     if run_dir:
         shutil.rmtree(run_dir, ignore_errors=True)
         os.environ.pop(harness.RUN_DIR_ENV, None)
+
+
+def start_collection_work(config):
+    """Collecting test_host.py runs every host test binary, and collecting
+    test_ktest.py boots `ktest=all` on each arch: work done once per run
+    (harness.once_per_run), but in turn, one worker doing it while the
+    other waits for it. Started here instead, in two threads of the run's
+    own process, before the workers start: the host tests on one core and
+    the boots on the other, while the workers start up. A worker that asks
+    first still computes it itself, under the same lock. -> [Thread]."""
+    def covers(name):
+        target = os.path.join(harness.REPO, "tests", name)
+        for arg in config.args or [str(config.invocation_params.dir)]:
+            path = os.path.abspath(os.path.join(config.invocation_params.dir,
+                                                arg.split("::", 1)[0]))
+            if path == target or (os.path.isdir(path) and target.startswith(path + os.sep)):
+                return True
+        return False
+
+    jobs = []
+    if covers("test_host.py"):
+        import test_host
+        jobs.append(test_host.host_cases)
+    if covers("test_ktest.py"):
+        import test_ktest
+        arches = selected_arches(config)
+        jobs.append(lambda: [test_ktest.kernel_cases(a) for a in arches])
+    threads = []
+    for job in jobs:
+        t = threading.Thread(target=quietly, args=(job,), daemon=True)
+        t.start()
+        threads.append(t)
+    return threads
+
+
+def quietly(job):
+    """job(), its failure left for the collection that asks again to report."""
+    try:
+        job()
+    except Exception:
+        pass
 
 
 def supported_arches(definition):
@@ -88,7 +141,10 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect the tests of arches that --arch did not choose."""
+    """Deselect the tests of arches that --arch did not choose; sort the
+    rest longest first (stable: tests of unknown length keep their order,
+    after the known ones). Every xdist worker reads the same files, so all
+    collect the same order, as xdist requires."""
     chosen = set(selected_arches(config))
     keep, drop = [], []
     for item in items:
@@ -97,6 +153,58 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    seconds = known_durations()
+    items.sort(key=lambda item: -seconds.get(item.nodeid, 0.0))
+
+
+# --- the tests' durations ------------------------------------------------------------
+
+RECORDED_DURATIONS = os.path.join(harness.REPO, "build", "test-durations.json")
+SEED_DURATIONS = os.path.join(harness.REPO, "tests", "durations.json")
+
+
+def read_durations(path):
+    try:
+        with open(path) as f:
+            table = json.load(f)
+        return {k: float(v) for k, v in table.items()} if isinstance(table, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def known_durations():
+    """{node id: seconds}: the last recorded run's, over tests/durations.json's."""
+    return {**read_durations(SEED_DURATIONS), **read_durations(RECORDED_DURATIONS)}
+
+
+def pytest_runtest_logreport(report):
+    """Add up each test's setup, call and teardown seconds (in the process
+    that starts the run: xdist sends it every worker's reports)."""
+    took = getattr(pytest_runtest_logreport, "took", None)
+    if took is not None:
+        took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionstart(session):
+    if getattr(session.config, "_duet_run_dir", None):
+        pytest_runtest_logreport.took = {}
+
+
+def pytest_sessionfinish(session):
+    """Merge this run's durations into build/test-durations.json (only the
+    run's own process: not a worker, not a pytest run nested in a test)."""
+    took = getattr(pytest_runtest_logreport, "took", None)
+    if not took or not getattr(session.config, "_duet_run_dir", None):
+        return
+    table = read_durations(RECORDED_DURATIONS)
+    table.update({k: round(v, 3) for k, v in took.items()})
+    try:
+        os.makedirs(os.path.dirname(RECORDED_DURATIONS), exist_ok=True)
+        with open(RECORDED_DURATIONS + ".tmp", "w") as f:
+            json.dump(table, f, indent=0, sort_keys=True)
+        os.replace(RECORDED_DURATIONS + ".tmp", RECORDED_DURATIONS)
+    except OSError:
+        pass                            # a read-only tree: the order is only a speed-up
 
 
 @pytest.fixture
