@@ -20,10 +20,11 @@
 - The longest tests run first: each run records every test's seconds in
   build/test-durations.json, and the next run sorts the selected tests by
   them, longest first (tests/durations.json, the slowest of a measured
-  run, stands in for what a fresh tree has not recorded). pytest-xdist
-  hands the tests out in that order, so the slow ones start at once on
-  both workers and the run ends on short tests, not with one worker
-  still busy on a long one while the other waits.
+  run, stands in for what a fresh tree has not recorded). With `-n`, the
+  workers take them in that order one at a time (OneAtATime below), so
+  the slow ones start at once on both workers and the run ends on short
+  tests, not with one worker still busy on a long one while the other
+  waits.
 """
 import json
 import os
@@ -157,7 +158,49 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: -seconds.get(item.nodeid, 0.0))
 
 
-# --- the tests' durations ------------------------------------------------------------
+# --- the tests' durations and their order ----------------------------------------------
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's `--dist load` (what -n means) hands each worker a
+    quarter of its share of the tests at once, in a block, then more in
+    blocks: with the longest first, one worker got all the long tests
+    (and with the tests in file order, a block of slow files could still
+    leave one worker busy while the other waited). Each worker here holds
+    two tests at a time, the one it runs and the next (a worker needs the
+    next to run one), and gets another as each ends."""
+    if getattr(config.option, "dist", "load") != "load":
+        return None
+    from xdist.scheduler import LoadScheduling
+
+    class OneAtATime(LoadScheduling):
+        HELD = 2
+
+        def schedule(self):
+            assert self.collection_is_completed
+            if self.collection is None:
+                if not self._check_nodes_have_same_collection():
+                    self.log("**Different tests collected, aborting run**")
+                    return
+                self.collection = list(self.node2collection.values())[0]
+                self.pending[:] = range(len(self.collection))
+            for _ in range(self.HELD):      # in turns: the two longest go to two workers
+                for node in self.nodes:
+                    if self.pending and len(self.node2pending[node]) < self.HELD:
+                        self._send_tests(node, 1)
+            for node in self.nodes:
+                self.check_schedule(node)
+
+        def check_schedule(self, node, duration=0):
+            if node.shutting_down:
+                return
+            if self.pending:
+                self._send_tests(node, max(0, self.HELD - len(self.node2pending[node])))
+            else:
+                node.shutdown()
+
+    return OneAtATime(config, log)
+
 
 RECORDED_DURATIONS = os.path.join(harness.REPO, "build", "test-durations.json")
 SEED_DURATIONS = os.path.join(harness.REPO, "tests", "durations.json")
