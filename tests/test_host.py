@@ -6,14 +6,15 @@ and run here, no QEMU involved. Each host test binary prints KTAP; every
 case becomes its own item, `test_host[memmap-merges_neighbours]`, plus a
 `-run` item per binary that fails on a crash or a sanitizer report.
 
-Each fuzz target (tests/fuzz/fuzz_*.c, clang's libFuzzer) runs a short,
-fixed budget of inputs (FUZZ_TEST_RUNS, default 50000: one to two seconds
-each, a quarter of what the 3 s budget before it ran) from its seed inputs
-(tests/host/data/<name>/) and the corpus earlier runs grew in
-build/host/corpus/<name>/. A count rather than seconds: libFuzzer looks at
-its clock once a second, so `-max_total_time=3` took four, and a count does
-the same work on a busy machine as on an idle one. The long run is
-`make fuzz` (FUZZ_SECONDS, default 60 per target).
+Each fuzz target (tests/fuzz/fuzz_*.c, clang's libFuzzer) runs a short
+budget from its seed inputs (tests/host/data/<name>/) and the corpus
+earlier runs grew in build/host/corpus/<name>/: FUZZ_TEST_RUNS inputs
+(default 50000, a quarter of what the 3 s budget before it ran), or
+FUZZ_TEST_SECONDS (default 1) if that comes first. A count first, as it
+does the same work on a busy machine as on an idle one; the seconds
+because an input's cost grows with the corpus (memmap's reached 4 s for
+50000). libFuzzer looks at its clock once a second, so 1 s means up to 2.
+The long run is `make fuzz` (FUZZ_SECONDS, default 60 per target).
 """
 import glob
 import os
@@ -27,6 +28,7 @@ import ktap
 
 HOST_BUILD = os.path.join(harness.REPO, "build", "host")
 FUZZ_RUNS = int(os.environ.get("FUZZ_TEST_RUNS", "50000"))
+FUZZ_SECONDS = int(os.environ.get("FUZZ_TEST_SECONDS", "1"))
 
 _built = {}
 
@@ -115,8 +117,9 @@ def test_host(hcase):
 
 
 def test_fuzz_target(fuzz_target):
-    """A fuzz target survives FUZZ_TEST_RUNS inputs of libFuzzer from its
-    seeds: no crash, no sanitizer report, no timeout."""
+    """A fuzz target survives FUZZ_TEST_RUNS inputs of libFuzzer (or
+    FUZZ_TEST_SECONDS) from its seeds: no crash, no sanitizer report, no
+    timeout."""
     name, binary = fuzz_target
     ok, output = build_host()
     if not ok:
@@ -124,12 +127,13 @@ def test_fuzz_target(fuzz_target):
     seeds = os.path.join(harness.REPO, "tests", "host", "data", name)
     corpus = os.path.join(HOST_BUILD, "corpus", name)
     os.makedirs(corpus, exist_ok=True)
-    argv = [binary, f"-runs={FUZZ_RUNS}", "-timeout=10", "-print_final_stats=1",
+    argv = [binary, f"-runs={FUZZ_RUNS}", f"-max_total_time={FUZZ_SECONDS}", "-timeout=10",
+            "-print_final_stats=1",
             f"-artifact_prefix={HOST_BUILD}/crash-{name}-", corpus]
     if os.path.isdir(seeds):
         argv.append(seeds)
     proc = subprocess.run(argv, capture_output=True, text=True,
-                          timeout=harness.scaled(120))
+                          timeout=harness.scaled(FUZZ_SECONDS + 120))
     if proc.returncode != 0:
         pytest.fail(f"fuzz target {name} failed (exit {proc.returncode}):\n"
                     + output_of(proc)[-6000:], pytrace=False)
