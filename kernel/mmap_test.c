@@ -3,7 +3,8 @@
  * aspace_mmap and the fault path). The `mmap` program checks laziness,
  * zeroing, munmap, mprotect and the refusals from inside; each forbidden
  * touch of `mmap_fault` must end the program with a fault report and
- * status 139; and no page may leak in any of it.
+ * status 139; `stack_grow` uses a stack sixteen times what it starts with;
+ * and no page may leak in any of it.
  */
 #include <duet/ktest.h>
 #include <kernel/proc.h>
@@ -39,6 +40,11 @@ static void a_region_without_exec_does_not_run(struct ktest *t)
     RUN(t, PROC_STATUS_SEGV, "mmap_fault", "exec");
 }
 
+static void the_stack_grows_on_touch(struct ktest *t)
+{
+    RUN(t, 0, "stack_grow");
+}
+
 static const struct ktest_case mmap_cases[] = {
     KTEST_CASE(mmap_program_passes),
     KTEST_CASE(a_page_after_munmap_faults),
@@ -46,6 +52,7 @@ static const struct ktest_case mmap_cases[] = {
     KTEST_CASE(mprotect_drops_a_writable_tlb_entry),
     KTEST_CASE(a_prot_none_region_faults),
     KTEST_CASE(a_region_without_exec_does_not_run),
+    KTEST_CASE(the_stack_grows_on_touch),
     { 0 },
 };
 KTEST_SUITE(mmap, mmap_cases);

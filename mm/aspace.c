@@ -289,16 +289,20 @@ int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access)
     unsigned long flags = spin_lock_irqsave(&as->lock);
     const struct vma *region = vma_find(&as->mmaps, page);
     bool in_heap = page >= as->heap_start && page < ALIGN_UP(as->brk, (vaddr_t)PAGE_SIZE);
+    /* The stack grows into [USER_STACK_LIMIT, USER_STACK_BOTTOM) as it is
+     * touched; the guard page under it never is. */
+    bool in_stack = page >= USER_STACK_LIMIT && page < USER_STACK_BOTTOM;
     int err = -EFAULT;
 
-    /* Only the heap and mmap's regions are mapped lazily; the heap is
-     * never executable, a region allows what its protection says. */
+    /* Only the heap, the stack's growth and mmap's regions are mapped
+     * lazily; heap and stack are never executable, a region allows what
+     * its protection says. */
     if (region) {
         map_flags = prot_flags(region->prot);
         if ((access == FAULT_EXEC && !(map_flags & VM_EXEC)) ||
             (access == FAULT_WRITE && !(map_flags & VM_WRITE)) || !(map_flags & VM_READ))
             goto out;
-    } else if (!in_heap || access == FAULT_EXEC) {
+    } else if (!(in_heap || in_stack) || access == FAULT_EXEC) {
         goto out;
     }
     if (vm_translate(&as->vm, page, &tr) == VM_OK) {
