@@ -1,11 +1,14 @@
 /*
  * pl011.c: the serial console on the virt board's PL011 UART
- * (arch_console_putc, arch_console_getc), reached at its MMIO-window
- * address, which boot.S maps as Device-nGnRE (early_map.h).
+ * (arch_console_putc, arch_console_getc, and its receive interrupt),
+ * reached at its MMIO-window address, which boot.S maps as Device-nGnRE
+ * (early_map.h).
  */
 #include <duet/arch.h>
+#include <duet/irq.h>
 #include "aarch64.h"
 #include "early_map.h"
+#include "fdt.h"
 #include "pl011.h"
 
 static volatile u32 *const uart = (volatile u32 *)EARLY_UART_VA;
@@ -50,4 +53,30 @@ int arch_console_getc(void)
     if (reg_read(PL011_FR) & PL011_FR_RXFE)
         return -1;
     return (int)(reg_read(PL011_DR) & 0xff);
+}
+
+/* The console's SPI, if the device tree's first PL011 is this one. */
+unsigned arch_console_line(void)
+{
+    const struct fdt_irq *dt = &aarch64_fdt_irq;
+
+    if (!dt->uart_intid || dt->uart_base != PL011_PHYS)
+        return IRQ_MAX_LINES; /* none: irq_register refuses it, the console polls */
+    return dt->uart_intid;
+}
+
+/*
+ * RXIM alone would leave a byte short of the FIFO's trigger level (half
+ * full by default) waiting; RTIM fires once bytes have sat for 32 bit
+ * periods, so a single keystroke arrives (PL011 TRM 2.9, "Interrupts").
+ * Both clear when the handler empties the FIFO. A byte that arrived
+ * before this (type-ahead during boot) raised its interrupt while it was
+ * masked, or before pl011_init() cleared it: make the line pending so
+ * the handler drains it.
+ */
+void arch_console_rx_interrupts(bool on)
+{
+    reg_write(PL011_IMSC, on ? PL011_INT_RX | PL011_INT_RT : 0);
+    if (on && !(reg_read(PL011_FR) & PL011_FR_RXFE))
+        arch_irq_raise(arch_console_line());
 }

@@ -22,12 +22,14 @@
 
 static struct boot_info bi;
 static const char *psci;
+static struct fdt_irq irq;
 
-/* Parse `size` bytes at `blob`, placed at PA, into the fresh bi and psci. */
+/* Parse `size` bytes at `blob`, placed at PA, into the fresh bi, psci and irq. */
 static const char *parse(const void *blob, size_t size, paddr_t pa)
 {
     memset(&bi, 0, sizeof(bi));
-    return fdt_parse(blob, size, pa, &bi, &psci);
+    memset(&irq, 0xa5, sizeof(irq)); /* fdt_parse must set every field */
+    return fdt_parse(blob, size, pa, &bi, &psci, &irq);
 }
 
 /* bi.raw must be exactly `want` (n regions), in order. */
