@@ -195,6 +195,7 @@ MEM  ?= 256M
 SMP  ?= 1
 QEMU_ARGS := --arch $(ARCH) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
              $(if $(BOOT),--boot $(BOOT)) $(if $(CPU),--cpu $(CPU)) $(if $(MACHINE),--machine $(MACHINE)) \
+             $(if $(GIC),--gic $(GIC)) \
              $(foreach a,$(QEMU_EXTRA),--qemu-arg=$(a))
 
 RUN_ARGS = $(QEMU_ARGS) --cmdline '$(subst ','\'',$(CMDLINE))' --interactive
