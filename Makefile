@@ -1,7 +1,7 @@
 # Duet: the one entry point. `make help` lists the targets.
 #
 #   make [ARCH=x86_64|aarch64] [LLVM=1] [V=1]   build build/<arch>/duet.elf
-#   make ARCH=<arch> run [BOOT=grub|direct] [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1] [QEMU_EXTRA="-d int"]
+#   make ARCH=<arch> run [BOOT=grub|direct] [CMDLINE=...] [MEM=256M] [CPU=...] [SMP=1] [GIC=2|3] [QEMU_EXTRA="-d int"]
 #   make ARCH=<arch> debug                      QEMU halted, waiting for gdb
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"] [BENCH_BOOT="grub direct"]  boot-time benchmark
@@ -196,6 +196,7 @@ MEM  ?= 256M
 SMP  ?= 1
 QEMU_ARGS := --arch $(ARCH) --build $(BUILD) --mem $(MEM) --smp $(SMP) \
              $(if $(BOOT),--boot $(BOOT)) $(if $(CPU),--cpu $(CPU)) $(if $(MACHINE),--machine $(MACHINE)) \
+             $(if $(GIC),--gic $(GIC)) \
              $(foreach a,$(QEMU_EXTRA),--qemu-arg=$(a))
 
 RUN_ARGS = $(QEMU_ARGS) --cmdline '$(subst ','\'',$(CMDLINE))' --interactive

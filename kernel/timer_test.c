@@ -1,7 +1,7 @@
 /*
  * ktest suite `timer`: the tick comes at TIMER_HZ by the monotonic clock,
- * keeps its phase when interrupts were masked for a while, and wakes a
- * waiting CPU.
+ * keeps its phase when interrupts were masked for a while, wakes a
+ * waiting CPU, and stops when the arch's timer is disarmed.
  */
 #include <duet/arch.h>
 #include <duet/clock.h>
@@ -75,10 +75,31 @@ static void the_tick_wakes_a_waiting_cpu(struct ktest *t)
     KEXPECT_TRUE(t, waited <= 2 * TIMER_PERIOD_NS);
 }
 
+static void a_disarmed_timer_stays_quiet(struct ktest *t)
+{
+    unsigned long flags;
+    u64 quiet, resumed;
+
+    if (!have_tick(t))
+        return;
+    /* A level-triggered timer (AArch64's CNTV) that disarm left asserted
+     * would interrupt forever; one that disarm left armed would tick. */
+    flags = arch_irq_save();
+    arch_timer_disarm();
+    quiet = ticks_during(3 * TIMER_PERIOD_NS);
+    /* Re-armed at once: the handler finds its deadline past and ticks on. */
+    arch_timer_arm(1);
+    resumed = ticks_during(5 * TIMER_PERIOD_NS);
+    arch_irq_restore(flags);
+    KEXPECT_EQ(t, quiet, 0ull);
+    KEXPECT_TRUE(t, resumed >= 4 && resumed <= 6);
+}
+
 static const struct ktest_case timer_cases[] = {
     KTEST_CASE(ticks_come_at_the_rate),
     KTEST_CASE(masked_for_a_while_the_tick_keeps_its_phase),
     KTEST_CASE(the_tick_wakes_a_waiting_cpu),
+    KTEST_CASE(a_disarmed_timer_stays_quiet),
     { 0 },
 };
 KTEST_SUITE(timer, timer_cases);

@@ -356,7 +356,7 @@ def _pump(stream, sink):
         sink(b"")
 
 
-def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
+def boot(arch, cmdline="", mem="256M", cpu="", machine="", gic=0, smp=1, build="",
          timeout=DEFAULT_TIMEOUT, send=None, log_name=None, boot_method="direct"):
     """Boot Duet once under QEMU and return a BootResult; never raises for a
     kernel problem (a hang, crash or bad exit is in the result).
@@ -385,7 +385,7 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", smp=1, build="",
                        for f in ("duet.elf", "duet.iso") if os.path.exists(os.path.join(src, f))},
                       workdir)
     cfg = RunConfig(arch=arch, build=kernel, mem=mem, smp=smp, cpu=cpu, machine=machine,
-                    cmdline=cmdline, boot=boot_method)
+                    gic=gic, cmdline=cmdline, boot=boot_method)
     log_path = _log_path(log_name or f"{arch}-{cmdline or 'boot'}")
     stderr_chunks = []
     timed_out = False

@@ -194,3 +194,25 @@ def test_select_a_list_in_order(arch, boot):
     assert not doc.errors, r.report("malformed KTAP: " + "; ".join(doc.errors))
     assert [t.name for t in doc.results] == ["string", "printf"], \
         r.report(f"ran {[t.name for t in doc.results]}, expected ['string', 'printf']")
+
+
+@pytest.mark.parametrize("gic", [2, 3])
+def test_irq_and_timer_on_each_gic(arch, boot, gic):
+    """AArch64: the irq and timer suites pass, none skipped, with GICv2
+    (QEMU's default) and GICv3 (`-M virt,gic-version=3`), each found in the
+    device tree, and the boot log names the controller and the virtual
+    timer's PPI (11 on virt: INTID 27)."""
+    if arch != "aarch64":
+        pytest.skip("the GIC is AArch64's; x86_64's controllers are in its own tests")
+    r = boot(arch, "ktest=irq,timer", gic=gic)
+    outcome, reason = harness.classify(r)
+    assert outcome == "ok", r.report(f"{outcome}: {reason}")
+    doc = ktap.parse(r.log)
+    assert not doc.errors, r.report("malformed KTAP: " + "; ".join(doc.errors))
+    leaves = list(doc.leaves())
+    assert [t.name for t in doc.results] == ["irq", "timer"], r.report("not the two suites")
+    assert leaves and all(res.status == "pass" for _, res in leaves), \
+        r.report("a case did not pass: " +
+                 ", ".join("/".join(p) for p, res in leaves if res.status != "pass"))
+    assert f"irq: GICv{gic} at 0x8000000" in r.log, r.report(f"no GICv{gic} in the log")
+    assert "timer: virtual timer, PPI 11 (INTID 27)" in r.log, r.report("no virtual timer line")

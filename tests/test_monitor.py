@@ -180,3 +180,41 @@ def test_uptime_keeps_the_hosts_time(arch, monitor_session):
     assert least * (1 - rate) - fixed <= moved <= most * (1 + rate) + fixed, \
         r.report(f"the guest's clock moved {moved:.3f} s while the host's moved between "
                  f"{least:.3f} and {most:.3f} s")
+
+
+IRQS_ROW_RE = re.compile(r"^\s+(\d+)\s+(\S+)\s+(\d+)$", re.MULTILINE)
+
+
+def irqs_counts(out):
+    """{handler name: (line, count)} from what `irqs` printed."""
+    return {m.group(2): (int(m.group(1)), int(m.group(3))) for m in IRQS_ROW_RE.finditer(out)}
+
+
+def test_irqs_counts_rise(arch, boot):
+    """`irqs` names the controller and lists the timer's and the console's
+    lines with their counts; a third of a second later (the 100 Hz tick,
+    and the keystrokes of the second `irqs` itself) both counts have risen,
+    on the same lines."""
+    def session(console):
+        printed.append(console.monitor("irqs"))
+        time.sleep(0.3)
+        printed.append(console.monitor("irqs"))
+        console.command("poweroff")
+
+    printed = []
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    first, second = printed
+    if first.startswith("no interrupt controller"):
+        pytest.skip(f"{arch} has no interrupt controller yet")
+    before, after = irqs_counts(first), irqs_counts(second)
+    for name in ("timer", "console"):
+        assert name in before and name in after, \
+            r.report(f"`irqs` lists no '{name}' line: {first!r}")
+        assert after[name][0] == before[name][0], r.report(f"'{name}' changed lines")
+    ticks = after["timer"][1] - before["timer"][1]
+    # 0.3 s at 100 Hz is 30 ticks; a slow host may run the guest late.
+    assert ticks >= 10, r.report(f"the timer count rose by {ticks} in 0.3 s")
+    assert after["console"][1] > before["console"][1], \
+        r.report(f"typing did not raise the console's count: {first!r} then {second!r}")
+    assert "spurious 0," in second, r.report(f"spurious interrupts: {second!r}")

@@ -169,3 +169,25 @@ def test_the_uptime_system_call_reads_the_kernels_clock(arch, boot):
     assert float(before.group(1)) <= float(program.group(1)) <= float(after.group(1)), \
         r.report(f"the program's clock {program.group(1)} is not between the monitor's "
                  f"{before.group(1)} and {after.group(1)}")
+
+
+def test_interrupts_reach_the_kernel_from_user_mode(arch, boot):
+    """`spin` runs in user mode for 200 ms: the tick interrupts it about 20
+    times (`irqs` before and after), each time returning to it, and it
+    exits 0. Interrupts masked in user mode would leave the count flat."""
+    said = []
+
+    def session(console):
+        for line in ("irqs", "run spin", "irqs"):
+            said.append(console.monitor(line))
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    if said[0].startswith("no interrupt controller"):
+        pytest.skip(f"{arch} has no interrupt controller yet")
+    counts = [re.search(r"^\s+\d+\s+timer\s+(\d+)$", said[i], re.M) for i in (0, 2)]
+    assert all(counts), r.report(f"`irqs` lists no timer: {said!r}")
+    assert "run: spin exited with status 0" in said[1], r.report(said[1])
+    ticks = int(counts[1].group(1)) - int(counts[0].group(1))
+    assert ticks >= 10, r.report(f"{ticks} ticks while spin ran 200 ms in user mode")

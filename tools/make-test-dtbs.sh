@@ -60,6 +60,7 @@ dump qemu-virt-1g -m 1G
 dump qemu-virt-3g -m 3G
 dump qemu-virt-4g -m 4G
 dump qemu-virt-el2 -m 128M -machine virtualization=on
+dump qemu-virt-gicv3 -m 128M -machine gic-version=3
 dump qemu-virt-append -m 128M -kernel "$tmp/Image" -append "ktest=all console=ttyAMA0 x=\"a b\""
 dump qemu-virt-initrd -m 1G -kernel "$tmp/Image" -initrd "$tmp/initrd" -append "console=ttyAMA0"
 

@@ -50,6 +50,7 @@ class RunConfig:
     smp: int = 1
     cpu: str = ""
     machine: str = ""               # extra machine options, e.g. "virtualization=on"
+    gic: int = 0                    # AArch64: the GIC version (2 or 3); 0: QEMU's (2)
     cmdline: str = ""
     interactive: bool = False       # console on the terminal, Ctrl-A X quits
     gdb: bool = False
@@ -124,6 +125,10 @@ def qemu_command(cfg, workdir):
     a = ARCHES[cfg.arch]
     build = cfg.build_dir()
     machine = a["machine"] + ("," + cfg.machine if cfg.machine else "")
+    if cfg.gic:
+        if cfg.arch != "aarch64" or cfg.gic not in (2, 3):
+            raise ValueError(f"--gic {cfg.gic}: only AArch64 has a GIC, version 2 or 3")
+        machine += f",gic-version={cfg.gic}"
     cpu = cfg.cpu or a["cpu"]
     if cfg.arch == "x86_64":
         cpu = x86_cpu(cpu, cfg.mem)
@@ -207,6 +212,8 @@ def main():
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--cpu", default="")
     p.add_argument("--machine", default="")
+    p.add_argument("--gic", type=int, default=0, choices=[0, 2, 3],
+                   help="AArch64: the interrupt controller, GICv2 (QEMU's default) or GICv3")
     p.add_argument("--cmdline", default="")
     p.add_argument("--boot", default="", choices=["", "grub", "direct"],
                    help="grub: the GRUB ISO (x86_64's default); direct: QEMU's -kernel "
@@ -225,7 +232,8 @@ def main():
     if args.exit_status is not None:
         return explain_exit(args.arch, args.exit_status)
     cfg = RunConfig(arch=args.arch, build=args.build, mem=args.mem, smp=args.smp,
-                    cpu=args.cpu, machine=args.machine, cmdline=args.cmdline, boot=args.boot,
+                    cpu=args.cpu, machine=args.machine, gic=args.gic, cmdline=args.cmdline,
+                    boot=args.boot,
                     interactive=args.interactive, gdb=args.gdb, gdb_port=args.gdb_port,
                     extra=args.qemu_arg)
     try:

@@ -9,6 +9,7 @@
 #include <duet/types.h>
 
 struct trap_frame;
+struct fdt_irq;
 
 /* boot.S: the exception level the kernel was entered at (1 or 2). */
 extern u64 aarch64_boot_el;
@@ -19,6 +20,8 @@ extern char aarch64_overflow_stack[], aarch64_overflow_stack_top[];
 
 /* entry.c: the C entry from boot.S, in the higher half on the boot stack. */
 __noreturn void aarch64_main(u64 dtb_pa);
+/* entry.c: what the device tree says about interrupts (fdt.h), for gic.c. */
+extern struct fdt_irq aarch64_fdt_irq;
 
 /* traps.c: called by vectors.S with the saved frame; returns only to resume. */
 void aarch64_trap(struct trap_frame *tf, u64 kind);
@@ -28,6 +31,11 @@ void aarch64_lower_half_off(void);
 
 /* pl011.c */
 void pl011_init(void);
+
+/* vectors.S -> gic.c: an IRQ from EL1 or EL0, with the frame saved. */
+void aarch64_irq(struct trap_frame *tf, u64 kind);
+/* timer.c: the virtual timer disarmed and reported; gic.c calls it. */
+void aarch64_timer_init(void);
 
 /* firmware.S: a semihosting call (op in x0, argument in x1), returning x0. */
 u64 aarch64_semihost(u64 op, u64 arg);

@@ -13,7 +13,10 @@ ARCH_SRCS := \
 	arch/aarch64/clock.c \
 	arch/aarch64/power.c \
 	arch/aarch64/mmu.c \
-	arch/aarch64/irq_none.c \
+	arch/aarch64/gic.c \
+	arch/aarch64/gic_v2.c \
+	arch/aarch64/gic_v3.c \
+	arch/aarch64/timer.c \
 	arch/aarch64/setjmp.S \
 	arch/aarch64/devices_test.c
 

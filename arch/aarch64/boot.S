@@ -85,7 +85,14 @@ el2_to_el1:
     msr     vpidr_el2, x0                   // their reset values are UNKNOWN
     mrs     x0, mpidr_el1
     msr     vmpidr_el2, x0
-    ldr     x0, =SCTLR_EL1_MMU_OFF          // EL1 starts with its MMU off
+    mrs     x0, id_aa64pfr0_el1             // a GICv3 system-register CPU interface?
+    ubfx    x0, x0, #ID_AA64PFR0_GIC_SHIFT, #4
+    cbz     x0, 1f
+    mov     x0, #(ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE)
+    msr     ICC_SRE_EL2, x0                 // EL1 may use ICC_SRE_EL1 and the ICC_*_EL1
+    isb
+    msr     ICH_HCR_EL2, xzr                // no virtual CPU interface
+1:  ldr     x0, =SCTLR_EL1_MMU_OFF          // EL1 starts with its MMU off
     msr     sctlr_el1, x0
     mov     x0, #SPSR_EL1H_MASKED
     msr     spsr_el2, x0

@@ -19,6 +19,7 @@
 #include "fdt.h"
 
 static struct boot_info boot_info;
+struct fdt_irq aarch64_fdt_irq;
 
 /* The early PMO: phys_to_virt() before mm/ has expanded the PMO. */
 static const void *early_phys_to_virt(paddr_t pa)
@@ -28,7 +29,8 @@ static const void *early_phys_to_virt(paddr_t pa)
 
 /*
  * Read what the kernel needs from the DTB at PA dtb_pa (0: none was found):
- * the memory map, the command line and the PSCI conduit. A malformed DTB
+ * the memory map, the command line, the PSCI conduit and, for the GIC
+ * driver, where the interrupt controller is (aarch64_fdt_irq). A malformed DTB
  * stops the boot: without it the kernel does not know where its RAM is.
  */
 static void read_device_tree(struct boot_info *bi, paddr_t dtb_pa)
@@ -40,7 +42,7 @@ static void read_device_tree(struct boot_info *bi, paddr_t dtb_pa)
               " so no memory map");
     /* boot.S only accepts a DTB inside the early PMO; it must also end there. */
     err = fdt_parse(early_phys_to_virt(dtb_pa), EARLY_PMO_PHYS + EARLY_PMO_SIZE - dtb_pa, dtb_pa,
-                    bi, &psci_method);
+                    bi, &psci_method, &aarch64_fdt_irq);
     if (err)
         panic("aarch64: device tree at PA 0x%lx rejected: %s", dtb_pa, err);
     if (psci_method)

@@ -19,8 +19,8 @@
  * with a message naming the field and its offset.
  *
  * The walk keeps a record of the open nodes at depths 0..2 only: the root,
- * its children (/memory, /reserved-memory, /chosen, /psci) and the children
- * of /reserved-memory. Deeper nodes are only counted. A node's properties
+ * its children (/memory, /reserved-memory, /chosen, /psci, and the devices
+ * below) and the children of /reserved-memory. Deeper nodes are only counted. A node's properties
  * are collected as they come and acted on at its FDT_END_NODE, because its
  * reg may come before its device_type.
  *
@@ -43,6 +43,24 @@
  *   - bootargs must hold a NUL; a longer one than BOOT_CMDLINE_MAX - 1
  *     bytes is cut, with a note.
  *   - A tree without RAM is not refused here: physmem_init() says so.
+ *
+ * Interrupts (struct fdt_irq). Only children of the root are read, as
+ * QEMU's virt board places them; a device under a bus node would need
+ * the bus's ranges. Recognised by compatible, first of each kind wins:
+ *   - the GIC: "arm,gic-v3" (v3: reg = GICD, then GICR) or
+ *     "arm,cortex-a15-gic" / "arm,gic-400" (v2: reg = GICD, then GICC),
+ *     with #interrupt-cells 3 or 4 (the GIC bindings: type, number, flags,
+ *     and for v3 an optional PPI-partition phandle, not read);
+ *   - "arm,armv8-timer": the third entry of its interrupts is the virtual
+ *     timer (the binding's order: secure, non-secure, virtual, hypervisor);
+ *   - "arm,pl011": its reg's first region and its interrupts' first entry.
+ * Disabled nodes are skipped. A device's interrupts are read only when its
+ * interrupt-parent (its own, else the root's) is the GIC's phandle:
+ * another controller's specifiers mean nothing to the GIC. Since the GIC
+ * node may come after the devices, their interrupts are decoded once the
+ * walk is over. A specifier must be of the type the device needs (a PPI
+ * for the timer, an SPI for the UART) and in range (PPI 0-15, SPI 0-987);
+ * anything else is refused. interrupts-extended is not read.
  */
 #include <duet/compiler.h>
 #include <duet/printk.h>
@@ -92,7 +110,27 @@ enum node_kind {
     NODE_RESERVATION,     /* a child of /reserved-memory */
     NODE_CHOSEN,          /* /chosen (3.6) */
     NODE_PSCI,            /* /psci or /psci@<unit> */
+    NODE_DEVICE,          /* any other child of the root: maybe a device we drive */
 };
+
+/* What a NODE_DEVICE is, by its compatible. */
+enum device_kind {
+    DEVICE_NONE,
+    DEVICE_GIC_V2,
+    DEVICE_GIC_V3,
+    DEVICE_TIMER,
+    DEVICE_PL011,
+};
+
+/* The GIC bindings' interrupt types (first cell of a specifier). */
+#define GIC_SPI             0
+#define GIC_PPI             1
+#define GIC_PPI_COUNT       16
+#define GIC_SPI_COUNT       988 /* INTIDs 32-1019 */
+#define GIC_PPI_BASE        16
+#define GIC_SPI_BASE        32
+/* The timer binding's entries: secure, non-secure, virtual, hypervisor. */
+#define TIMER_VIRTUAL_ENTRY 2
 
 /* What the walk keeps of an open node at depth 0..2. */
 struct node {
@@ -107,6 +145,20 @@ struct node {
     u32 reg_offset;
     bool has_initrd_start, has_initrd_end;
     u64 initrd_start, initrd_end;
+    /* NODE_DEVICE (and the root's interrupt-parent). 0: absent, which no
+     * phandle is (2.3.3) and no #interrupt-cells we read is. */
+    enum device_kind device;
+    u32 phandle, interrupt_parent, interrupt_cells;
+    const u8 *interrupts;
+    u32 interrupts_len, interrupts_offset;
+};
+
+/* A device whose interrupts wait for the walk to end (see the top). */
+struct device_seen {
+    bool seen;
+    u32 interrupt_parent; /* its own, else the root's; 0: none */
+    const u8 *interrupts; /* NULL: it has none */
+    u32 interrupts_len, interrupts_offset;
 };
 
 struct parser {
@@ -119,6 +171,9 @@ struct parser {
     u32 strings_size;
     struct boot_info *bi;
     const char *psci_method;
+    struct fdt_irq *irq;
+    u32 gic_phandle, gic_interrupt_cells;
+    struct device_seen timer, uart;
     /* The walk: how many nodes are open, and the first FDT_KEPT_DEPTH of them. */
     int depth;
     bool root_closed;
@@ -315,6 +370,70 @@ static const char *copy_bootargs(struct boot_info *bi, const char *args, u32 len
     return NULL;
 }
 
+/* A property that is one cell: phandle, interrupt-parent, #interrupt-cells. */
+static const char *read_one_cell(u32 *out, const char *name, const u8 *value, u32 len, u32 at)
+{
+    if (len != 4)
+        return fail("fdt: %s at struct offset 0x%x: len %u, not 4", name, at, len);
+    *out = be32(value);
+    return NULL;
+}
+
+/* Does the string list [value, value + len) hold s (2.3.1, compatible)? */
+static bool list_has(const u8 *value, u32 len, const char *s)
+{
+    u32 i = 0;
+
+    while (i < len) {
+        const u8 *nul = memchr(value + i, '\0', len - i);
+        u32 n = nul ? (u32)(nul - value) - i : len - i;
+
+        if (nul && n == strlen(s) && memcmp(value + i, s, n) == 0)
+            return true;
+        i += n + 1;
+    }
+    return false;
+}
+
+static enum device_kind device_of(const u8 *value, u32 len)
+{
+    if (list_has(value, len, "arm,gic-v3"))
+        return DEVICE_GIC_V3;
+    if (list_has(value, len, "arm,cortex-a15-gic") || list_has(value, len, "arm,gic-400"))
+        return DEVICE_GIC_V2;
+    if (list_has(value, len, "arm,armv8-timer"))
+        return DEVICE_TIMER;
+    if (list_has(value, len, "arm,pl011"))
+        return DEVICE_PL011;
+    return DEVICE_NONE;
+}
+
+/* A child of the root: what may make it a device we drive. */
+static const char *read_device_property(struct node *n, const char *name, const u8 *value, u32 len,
+                                        u32 at)
+{
+    if (strcmp(name, "compatible") == 0) {
+        n->device = device_of(value, len);
+    } else if (strcmp(name, "reg") == 0) {
+        n->reg = value;
+        n->reg_len = len;
+        n->reg_offset = at;
+    } else if (strcmp(name, "status") == 0) {
+        n->disabled = !prop_is(value, len, "okay") && !prop_is(value, len, "ok");
+    } else if (strcmp(name, "interrupts") == 0) {
+        n->interrupts = value;
+        n->interrupts_len = len;
+        n->interrupts_offset = at;
+    } else if (strcmp(name, "phandle") == 0) {
+        return read_one_cell(&n->phandle, name, value, len, at);
+    } else if (strcmp(name, "interrupt-parent") == 0) {
+        return read_one_cell(&n->interrupt_parent, name, value, len, at);
+    } else if (strcmp(name, "#interrupt-cells") == 0) {
+        return read_one_cell(&n->interrupt_cells, name, value, len, at);
+    }
+    return NULL;
+}
+
 /* Note what property `name` says about node n, if it is one we read. */
 static const char *read_property(struct parser *p, struct node *n, const char *name,
                                  const u8 *value, u32 len, u32 at)
@@ -328,6 +447,8 @@ static const char *read_property(struct parser *p, struct node *n, const char *n
             return read_cell_count(&n->size_cells, name, value, len, at);
         /* The children of /reserved-memory have addresses in the root's
          * address space only if its ranges is empty, as its binding says. */
+        if (n->kind == NODE_ROOT && strcmp(name, "interrupt-parent") == 0)
+            return read_one_cell(&n->interrupt_parent, name, value, len, at);
         if (n->kind == NODE_RESERVED_MEMORY && strcmp(name, "ranges") == 0 && len != 0)
             return fail("fdt: ranges at struct offset 0x%x: len %u; Duet reads only an empty"
                         " ranges in /reserved-memory",
@@ -363,6 +484,7 @@ static const char *read_property(struct parser *p, struct node *n, const char *n
             p->psci_method = (const char *)value;
         }
         break;
+    case NODE_DEVICE: return read_device_property(n, name, value, len, at);
     case NODE_OTHER: break;
     }
     return NULL;
@@ -393,6 +515,123 @@ static const char *add_reg(struct parser *p, const struct node *n, const struct 
     }
     return NULL;
     /* LAB 1 END */
+}
+
+/* reg's first `want` (address, size) pairs, laid out as the parent says. */
+static const char *read_reg_pairs(const struct node *n, const struct node *parent, u32 want,
+                                  u64 *pairs, const char *what)
+{
+    u32 ac = parent->address_cells, sc = parent->size_cells, entry = 4 * (ac + sc);
+
+    if (!n->reg || n->reg_len % entry != 0 || n->reg_len / entry < want)
+        return fail("fdt: %s at struct offset 0x%x: reg holds %u bytes; Duet needs %u"
+                    " (address, size) pairs of %u bytes",
+                    what, n->offset, n->reg ? n->reg_len : 0, want, entry);
+    for (size_t i = 0; i < want; i++) {
+        const u8 *pair = n->reg + (size_t)i * entry;
+
+        pairs[2 * i] = read_cells(pair, ac);
+        pairs[2 * i + 1] = read_cells(pair + (size_t)4 * ac, sc);
+    }
+    return NULL;
+}
+
+/* Keep the first timer or UART, its interrupts decoded after the walk. */
+static void keep_device(struct parser *p, struct device_seen *d, const struct node *n)
+{
+    if (d->seen)
+        return;
+    *d = (struct device_seen){
+        .seen = true,
+        .interrupt_parent = n->interrupt_parent ? n->interrupt_parent : p->open[0].interrupt_parent,
+        .interrupts = n->interrupts,
+        .interrupts_len = n->interrupts_len,
+        .interrupts_offset = n->interrupts_offset,
+    };
+}
+
+/* A child of the root has ended: the GIC, the timer or a PL011? */
+static const char *finish_device(struct parser *p, const struct node *n, const struct node *parent)
+{
+    u64 pairs[4] = { 0 };
+    const char *err;
+
+    if (n->disabled)
+        return NULL;
+    switch (n->device) {
+    case DEVICE_GIC_V2:
+    case DEVICE_GIC_V3:
+        if (p->irq->gic_version)
+            return NULL;
+        if ((err = read_reg_pairs(n, parent, 2, pairs, "GIC")))
+            return err;
+        if (n->interrupt_cells != 3 && n->interrupt_cells != 4)
+            return fail("fdt: GIC at struct offset 0x%x: #interrupt-cells %u; Duet reads 3 or 4",
+                        n->offset, n->interrupt_cells);
+        p->irq->gic_version = n->device == DEVICE_GIC_V3 ? 3 : 2;
+        p->irq->gicd_base = pairs[0];
+        p->irq->gicd_size = pairs[1];
+        p->irq->gic2_base = pairs[2];
+        p->irq->gic2_size = pairs[3];
+        p->gic_phandle = n->phandle;
+        p->gic_interrupt_cells = n->interrupt_cells;
+        break;
+    case DEVICE_TIMER: keep_device(p, &p->timer, n); break;
+    case DEVICE_PL011:
+        if (p->uart.seen)
+            return NULL;
+        if ((err = read_reg_pairs(n, parent, 1, pairs, "PL011")))
+            return err;
+        p->irq->uart_base = pairs[0];
+        keep_device(p, &p->uart, n);
+        break;
+    case DEVICE_NONE: break;
+    }
+    return NULL;
+}
+
+/*
+ * The INTID of entry `index` of a device's interrupts, which must be of
+ * type `type`; *intid stays 0 when the device has no interrupts or they
+ * are another controller's.
+ */
+static const char *decode_interrupt(const struct parser *p, const struct device_seen *d, u32 index,
+                                    u32 type, const char *what, u32 *intid)
+{
+    u32 entry = 4 * p->gic_interrupt_cells, t, num;
+    const u8 *spec;
+
+    if (!d->seen || !d->interrupts || !d->interrupt_parent || d->interrupt_parent != p->gic_phandle)
+        return NULL;
+    if (d->interrupts_len % entry != 0 || d->interrupts_len / entry <= index)
+        return fail("fdt: interrupts at struct offset 0x%x: len %u; the %s's is entry %u of"
+                    " %u bytes (#interrupt-cells %u)",
+                    d->interrupts_offset, d->interrupts_len, what, index, entry,
+                    p->gic_interrupt_cells);
+    spec = d->interrupts + (size_t)index * entry;
+    t = be32(spec);
+    num = be32(spec + 4);
+    if (t != type)
+        return fail("fdt: interrupts at struct offset 0x%x: the %s's type is %u, not %u (%s)",
+                    d->interrupts_offset, what, t, type, type == GIC_PPI ? "PPI" : "SPI");
+    if (num >= (type == GIC_PPI ? GIC_PPI_COUNT : GIC_SPI_COUNT))
+        return fail("fdt: interrupts at struct offset 0x%x: the %s's %s %u is out of range",
+                    d->interrupts_offset, what, type == GIC_PPI ? "PPI" : "SPI", num);
+    *intid = num + (type == GIC_PPI ? GIC_PPI_BASE : GIC_SPI_BASE);
+    return NULL;
+}
+
+/* After the walk: the timer's and the UART's lines, if the GIC is theirs. */
+static const char *decode_interrupts(struct parser *p)
+{
+    const char *err;
+
+    if (!p->irq->gic_version)
+        return NULL;
+    if ((err = decode_interrupt(p, &p->timer, TIMER_VIRTUAL_ENTRY, GIC_PPI, "virtual timer",
+                                &p->irq->timer_intid)))
+        return err;
+    return decode_interrupt(p, &p->uart, 0, GIC_SPI, "PL011", &p->irq->uart_intid);
 }
 
 /* Node n, a child of `parent`, has ended: act on what it said. */
@@ -437,6 +676,7 @@ static const char *finish_node(struct parser *p, const struct node *n, const str
             return add_region(p, n->initrd_start, n->initrd_end - n->initrd_start, MEM_MODULE,
                               "/chosen initrd at struct offset", n->offset);
         break;
+    case NODE_DEVICE: return finish_device(p, n, parent);
     default: break;
     }
     return NULL;
@@ -456,6 +696,7 @@ static enum node_kind classify(const struct parser *p, const char *name)
             return NODE_CHOSEN;
         if (name_is(name, "psci"))
             return NODE_PSCI;
+        return NODE_DEVICE;
     }
     if (p->depth == 2 && p->open[1].kind == NODE_RESERVED_MEMORY)
         return NODE_RESERVATION;
@@ -587,13 +828,14 @@ static const char *walk_structure(struct parser *p)
 }
 
 const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa, struct boot_info *bi,
-                      const char **psci_method)
+                      const char **psci_method, struct fdt_irq *irq)
 {
-    struct parser p = { .blob = blob, .bi = bi };
+    struct parser p = { .blob = blob, .bi = bi, .irq = irq };
     const char *err;
     int merr;
 
     *psci_method = NULL;
+    *irq = (struct fdt_irq){ 0 };
     if ((err = read_header(&p, available)))
         return err;
     bi->fw_info = blob_pa;
@@ -601,8 +843,11 @@ const char *fdt_parse(const void *blob, size_t available, paddr_t blob_pa, struc
     if ((merr = memmap_add(&bi->raw, blob_pa, p.totalsize, MEM_FIRMWARE_INFO)))
         return fail("fdt: the DTB itself, at PA 0x%lx size 0x%x: %s", blob_pa, p.totalsize,
                     memmap_strerror(merr));
-    if ((err = read_memreserve(&p)) || (err = walk_structure(&p)))
+    if ((err = read_memreserve(&p)) || (err = walk_structure(&p)) ||
+        (err = decode_interrupts(&p))) {
+        *irq = (struct fdt_irq){ 0 };
         return err;
+    }
     *psci_method = p.psci_method;
     return NULL;
 }

@@ -23,8 +23,10 @@
 #define PL011_CR_UARTEN    (1 << 0)
 #define PL011_CR_TXE       (1 << 8)
 #define PL011_CR_RXE       (1 << 9)
-#define PL011_IMSC         0x038 /* interrupt mask set/clear */
-#define PL011_ICR          0x044 /* interrupt clear */
+#define PL011_IMSC         0x038    /* interrupt mask set/clear: 1 = enabled */
+#define PL011_ICR          0x044    /* interrupt clear */
+#define PL011_INT_RX       (1 << 4) /* RXIM: the receive FIFO reached its trigger level */
+#define PL011_INT_RT       (1 << 6) /* RTIM: receive timeout, bytes waiting and none coming */
 
 /*
  * 115200 baud from the virt board's 24 MHz UARTCLK: divisor

@@ -28,12 +28,23 @@
 
 /* --- EL2 set-up before dropping to EL1 ------------------------------------ */
 /* HCR_EL2.RW: EL1 executes in AArch64. Everything else 0: no stage 2, no traps. */
-#define HCR_EL2_RW           BIT(31)
+#define HCR_EL2_RW            BIT(31)
 /* CNTHCTL_EL2 (E2H == 0): EL1PCTEN, EL1PCEN: EL1 may use the physical counter and timer. */
-#define CNTHCTL_EL2_EL1PCTEN BIT(0)
-#define CNTHCTL_EL2_EL1PCEN  BIT(1)
+#define CNTHCTL_EL2_EL1PCTEN  BIT(0)
+#define CNTHCTL_EL2_EL1PCEN   BIT(1)
+/*
+ * A GICv3 at EL2 (IHI 0069, ICC_SRE_EL2): EL1 reaches its
+ * CPU interface's system registers only once EL2 sets Enable (bit 3) and
+ * SRE (bit 0). ID_AA64PFR0_EL1.GIC [27:24] is nonzero when the CPU has
+ * that interface. Written by encoding, which every assembler accepts.
+ */
+#define ID_AA64PFR0_GIC_SHIFT 24
+#define ICC_SRE_EL2           S3_4_C12_C9_5
+#define ICC_SRE_EL2_SRE       BIT(0)
+#define ICC_SRE_EL2_ENABLE    BIT(3)
+#define ICH_HCR_EL2           S3_4_C12_C11_0
 /* CPTR_EL2 (E2H == 0): the RES1 bits [13:12] and [9:0]; TFP (bit 10) clear: no FP traps. */
-#define CPTR_EL2_RES1        0x33ff
+#define CPTR_EL2_RES1         0x33ff
 
 /*
  * SPSR_ELx for the eret to EL1: M[3:0] = 0b0101 (EL1h, using SP_EL1) and

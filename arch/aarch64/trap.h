@@ -40,8 +40,9 @@
  * printf, needs under 1 KiB today; the rest is slack).
  */
 #define TRAP_STACK_MARGIN 2048
-/* SPSR_EL1 for a return to EL0t (M[3:0] = 0) with D, A, I and F masked. */
-#define SPSR_EL0T_MASKED  0x3c0
+/* SPSR_EL1 for a return to EL0t (M[3:0] = 0) with D, A and F masked and
+ * I clear: IRQs reach the kernel from user mode. */
+#define SPSR_EL0T         0x340
 
 /* The stack the handler switches to on overflow (in .bss). */
 #define OVERFLOW_STACK_SIZE 8192

@@ -254,7 +254,7 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
     if (has_syndrome)
         describe_syndrome(tf, ec);
     else
-        printf("  interrupts are masked and nothing enables them yet; ESR and FAR are stale\n");
+        printf("  an FIQ, or an IRQ where Duet takes none; ESR and FAR are stale\n");
     print_registers(tf);
     /*
      * The vector found less than a trap frame plus TRAP_STACK_MARGIN left

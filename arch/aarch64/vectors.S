@@ -8,7 +8,10 @@
  * from: current EL using SP_EL0, current EL using SP_ELx, lower EL in
  * AArch64, lower EL in AArch32; in each group Synchronous, IRQ, FIQ and
  * SError. Duet's kernel runs in EL1h, so its own faults arrive in the
- * second group; the others are reported as unexpected, naming the group.
+ * second group, and user programs' traps in the third. IRQs from either
+ * go to the GIC's entry, aarch64_irq() (gic.c), and return to whatever
+ * they interrupted; everything else unexpected is reported, naming the
+ * group. FIQs are never expected: gic.c says why.
  *
  * Stack overflow. Taking an exception does not change SP, so a kernel
  * that ran off its stack into the unmapped guard below it would fault
@@ -52,9 +55,10 @@
 
 /*
  * Save the rest of the interrupted state into the frame at sp and call
- * aarch64_trap(frame, kind). The caller has saved x0, x1 and SP already.
+ * \fn(frame, kind): aarch64_trap, or aarch64_irq for an IRQ. The caller
+ * has saved x0, x1 and SP already.
  */
-.macro save_and_call kind, return=trap_return
+.macro save_and_call kind, return=trap_return, fn=aarch64_trap
     stp     x2, x3, [sp, #TF_X(2)]
     stp     x4, x5, [sp, #TF_X(4)]
     stp     x6, x7, [sp, #TF_X(6)]
@@ -78,26 +82,26 @@
     stp     x2, x3, [sp, #TF_ESR]
     mov     x0, sp
     mov     x1, #(\kind)
-    bl      aarch64_trap
+    bl      \fn
     b       \return
 .endm
 
 /* The ordinary path: the frame is at sp, the interrupted SP just above it. */
-.macro trap_handler label, kind
+.macro trap_handler label, kind, fn=aarch64_trap
 \label:
     stp     x0, x1, [sp, #TF_X(0)]
     add     x0, sp, #TRAP_FRAME_SIZE
     str     x0, [sp, #TF_SP]
-    save_and_call \kind
+    save_and_call \kind, trap_return, \fn
 .endm
 
 /* From EL0: the interrupted SP is SP_EL0, and goes back there on return. */
-.macro trap_handler_el0 label, kind
+.macro trap_handler_el0 label, kind, fn=aarch64_trap
 \label:
     stp     x0, x1, [sp, #TF_X(0)]
     mrs     x0, sp_el0
     str     x0, [sp, #TF_SP]
-    save_and_call \kind, trap_return_el0
+    save_and_call \kind, trap_return_el0, \fn
 .endm
 
 /*
@@ -144,7 +148,7 @@ aarch64_vectors:
     vector_other a32, 3
 
     trap_handler el1h_0, TRAP_KIND(TRAP_FROM_EL1_SPX, TRAP_SYNC)
-    trap_handler el1h_1, TRAP_KIND(TRAP_FROM_EL1_SPX, TRAP_IRQ)
+    trap_handler el1h_1, TRAP_KIND(TRAP_FROM_EL1_SPX, TRAP_IRQ), aarch64_irq
     trap_handler el1h_2, TRAP_KIND(TRAP_FROM_EL1_SPX, TRAP_FIQ)
     trap_handler el1h_3, TRAP_KIND(TRAP_FROM_EL1_SPX, TRAP_SERROR)
     overflow_handler 0
@@ -156,7 +160,7 @@ aarch64_vectors:
     trap_handler trap_sp0_2, TRAP_KIND(TRAP_FROM_EL1_SP0, TRAP_FIQ)
     trap_handler trap_sp0_3, TRAP_KIND(TRAP_FROM_EL1_SP0, TRAP_SERROR)
     trap_handler_el0 trap_a64_0, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SYNC)
-    trap_handler_el0 trap_a64_1, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_IRQ)
+    trap_handler_el0 trap_a64_1, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_IRQ), aarch64_irq
     trap_handler_el0 trap_a64_2, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_FIQ)
     trap_handler_el0 trap_a64_3, TRAP_KIND(TRAP_FROM_EL0_A64, TRAP_SERROR)
     trap_handler trap_a32_0, TRAP_KIND(TRAP_FROM_EL0_A32, TRAP_SYNC)
@@ -173,7 +177,8 @@ trap_return_el0:
 /*
  * arch_user_enter(const struct user_entry *e): EL0 at e->pc with
  * SP_EL0 = e->sp, x0 = e->arg0, x1 = e->arg1 and every other register
- * zero, interrupts masked (nothing handles them yet). SP_EL1 stays where
+ * zero, IRQs let in (a user loop is interrupted by the tick), the other
+ * exceptions masked as in the kernel. SP_EL1 stays where
  * it is, so traps from EL0 build their frames below this point.
  */
     .globl  arch_user_enter
@@ -190,7 +195,7 @@ arch_user_enter:
     .endr
     stp     x12, x13, [sp, #TF_X(0)]
     str     x11, [sp, #TF_SP]
-    mov     x9, #SPSR_EL0T_MASKED
+    mov     x9, #SPSR_EL0T
     stp     x10, x9, [sp, #TF_ELR]
     b       trap_return_el0
 

@@ -8,6 +8,8 @@
  *   - the first region is the DTB itself, no larger than the input;
  *   - every region has a size, a type the parser gives, and no wrap-around;
  *   - the command line is terminated, the PSCI method a string inside the blob;
+ *   - the interrupt lines are INTIDs of the right kind (a PPI for the
+ *     timer, an SPI for the UART) and only with a GIC, of version 2 or 3;
  *   - the same blob with nothing after its totalsize parses the same way.
  *
  * Seeds: tests/host/data/fdt/ (`make fuzz`).
@@ -23,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define BLOB_PA 0x40000000ULL
 
 static struct boot_info bi, again;
+static struct fdt_irq irq, irq_again;
 
 static void check(bool ok)
 {
@@ -46,12 +49,12 @@ static bool same(const struct boot_info *x, const struct boot_info *y)
 
 /* Parse a copy of data[0, size) in a buffer of exactly that size, 8-aligned. */
 static const char *parse_copy(const uint8_t *data, size_t size, struct boot_info *out,
-                              const char **psci, u8 **copy)
+                              const char **psci, struct fdt_irq *irq_out, u8 **copy)
 {
     *copy = malloc(size ? size : 1); /* malloc aligns to 16 */
     memcpy(*copy, data, size);
     memset(out, 0, sizeof(*out));
-    return fdt_parse(*copy, size, BLOB_PA, out, psci);
+    return fdt_parse(*copy, size, BLOB_PA, out, psci, irq_out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,10 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *err, *psci, *psci_again;
     u8 *blob, *blob_again;
 
-    err = parse_copy(data, size, &bi, &psci, &blob);
+    err = parse_copy(data, size, &bi, &psci, &irq, &blob);
     if (err) {
         check(strncmp(err, "fdt: ", 5) == 0 && strlen(err) < sizeof(message));
         check(psci == NULL);
+        check(irq.gic_version == 0 && irq.timer_intid == 0 && irq.uart_intid == 0);
         free(blob);
         return 0;
     }
@@ -83,9 +87,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(p >= blob && p < blob + size && memchr(p, '\0', blob + size - p));
     }
 
+    check(irq.gic_version == 0 || irq.gic_version == 2 || irq.gic_version == 3);
+    check(irq.timer_intid == 0 ||
+          (irq.gic_version && irq.timer_intid >= 16 && irq.timer_intid < 32));
+    check(irq.uart_intid == 0 ||
+          (irq.gic_version && irq.uart_intid >= 32 && irq.uart_intid < 1020));
+
     /* Nothing after totalsize may matter. */
-    err = parse_copy(data, bi.fw_info_size, &again, &psci_again, &blob_again);
+    err = parse_copy(data, bi.fw_info_size, &again, &psci_again, &irq_again, &blob_again);
     check(!err && same(&bi, &again));
+    check(memcmp(&irq, &irq_again, sizeof(irq)) == 0);
     check(psci ? psci_again && psci - (const char *)blob == psci_again - (const char *)blob_again
                : !psci_again);
     free(blob);

@@ -22,12 +22,14 @@
 
 static struct boot_info bi;
 static const char *psci;
+static struct fdt_irq irq;
 
-/* Parse `size` bytes at `blob`, placed at PA, into the fresh bi and psci. */
+/* Parse `size` bytes at `blob`, placed at PA, into the fresh bi, psci and irq. */
 static const char *parse(const void *blob, size_t size, paddr_t pa)
 {
     memset(&bi, 0, sizeof(bi));
-    return fdt_parse(blob, size, pa, &bi, &psci);
+    memset(&irq, 0xa5, sizeof(irq)); /* fdt_parse must set every field */
+    return fdt_parse(blob, size, pa, &bi, &psci, &irq);
 }
 
 /* bi.raw must be exactly `want` (n regions), in order. */
@@ -93,6 +95,7 @@ static const struct real_case {
       "console=ttyAMA0",
       "hvc",
       { DTB, USABLE(0x40000000, 0x40000000), MODULE(0x48000000, 70000) } },
+    { "qemu-virt-gicv3.dtb", "", "hvc", { DTB, USABLE(0x40000000, 0x8000000) } },
     /* dtc-built: see the .dts files */
     { "two-banks.dtb",
       "console=ttyAMA0 loglevel=8",
@@ -116,6 +119,82 @@ static const struct real_case {
         RESERVED(0x4f000000, 0x100000), RESERVED(0x4e000000, 0x1000),
         MODULE(0x44000000, 0x11170) } },
 };
+
+/* What QEMU's virt board says about interrupts, by GIC version. */
+static const struct fdt_irq virt_gicv2 = {
+    .gic_version = 2,
+    .gicd_base = 0x8000000,
+    .gicd_size = 0x10000,
+    .gic2_base = 0x8010000,
+    .gic2_size = 0x10000,
+    .timer_intid = 27, /* PPI 11 */
+    .uart_base = 0x9000000,
+    .uart_intid = 33, /* SPI 1 */
+};
+static const struct fdt_irq virt_gicv3 = {
+    .gic_version = 3,
+    .gicd_base = 0x8000000,
+    .gicd_size = 0x10000,
+    .gic2_base = 0x80a0000,
+    .gic2_size = 0xf60000,
+    .timer_intid = 27,
+    .uart_base = 0x9000000,
+    .uart_intid = 33,
+};
+
+static const struct irq_case {
+    const char *file;
+    const struct fdt_irq *want; /* NULL: nothing (the dtc-built trees have no GIC) */
+} irq_cases[] = {
+    { "qemu-virt-128m.dtb", &virt_gicv2 },
+    { "qemu-virt-4g.dtb", &virt_gicv2 },
+    /* with virtualization=on: GICH and GICV follow GICC in reg, and the timer's
+     * flags carry a CPU mask (0x104): neither changes what Duet reads */
+    { "qemu-virt-el2.dtb", &virt_gicv2 },
+    { "qemu-virt-gicv3.dtb", &virt_gicv3 },
+    { "two-banks.dtb", NULL },
+    { "one-cell.dtb", NULL },
+};
+
+static void check_irq(const char *what, const struct fdt_irq *want)
+{
+    static const struct fdt_irq none;
+
+    if (!want)
+        want = &none;
+    CHECK_MSG(irq.gic_version == want->gic_version, "%s: GICv%u, expected %u", what,
+              irq.gic_version, want->gic_version);
+    CHECK_MSG(irq.gicd_base == want->gicd_base && irq.gicd_size == want->gicd_size,
+              "%s: GICD 0x%llx +0x%llx", what, (unsigned long long)irq.gicd_base,
+              (unsigned long long)irq.gicd_size);
+    CHECK_MSG(irq.gic2_base == want->gic2_base && irq.gic2_size == want->gic2_size,
+              "%s: GICC/GICR 0x%llx +0x%llx", what, (unsigned long long)irq.gic2_base,
+              (unsigned long long)irq.gic2_size);
+    CHECK_MSG(irq.timer_intid == want->timer_intid, "%s: timer INTID %u, expected %u", what,
+              irq.timer_intid, want->timer_intid);
+    CHECK_MSG(irq.uart_base == want->uart_base && irq.uart_intid == want->uart_intid,
+              "%s: PL011 at 0x%llx INTID %u, expected 0x%llx INTID %u", what,
+              (unsigned long long)irq.uart_base, irq.uart_intid,
+              (unsigned long long)want->uart_base, want->uart_intid);
+}
+
+static void real_blobs_name_their_interrupts(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(irq_cases); i++) {
+        const struct irq_case *c = &irq_cases[i];
+        size_t size;
+        u8 *blob = load(c->file, &size);
+        const char *err;
+
+        if (!blob)
+            continue;
+        err = parse(blob, size, PA);
+        CHECK_MSG(!err, "%s: %s", c->file, err);
+        if (!err)
+            check_irq(c->file, c->want);
+        free(blob);
+    }
+}
 
 static void real_blobs_parse_to_their_regions(void)
 {
@@ -941,6 +1020,263 @@ static void initrd_end_below_start(void)
     finish();
 }
 
+/* --- interrupts: the GIC, the timer, the PL011 -------------------------------- */
+
+#define GIC_PHANDLE 0x8002
+
+static bool accepted(void);
+
+/* The root with interrupt-parent = the GIC, left open. */
+static void irq_root(void)
+{
+    root(2, 2);
+    prop_cells("interrupt-parent", 1, GIC_PHANDLE);
+}
+
+/* A GICv3 node like QEMU's, with `cells` #interrupt-cells and `pairs` reg pairs. */
+static void gic_node(const char *compatible, u32 cells, int pairs)
+{
+    node("intc@8000000");
+    prop_cells("phandle", 1, GIC_PHANDLE);
+    if (pairs == 2)
+        prop_cells("reg", 8, 0, 0x8000000, 0, 0x10000, 0, 0x80a0000, 0, 0xf60000);
+    else
+        prop_cells("reg", 4, 0, 0x8000000, 0, 0x10000);
+    prop_str("compatible", compatible);
+    prop("interrupt-controller", NULL, 0);
+    prop_cells("#interrupt-cells", 1, cells);
+    end();
+}
+
+/* The timer binding's four PPIs: 13, 14, `virt` (the virtual timer), 10. */
+static void timer_node(u32 virt_type, u32 virt)
+{
+    static const char compat[] = "arm,armv8-timer\0arm,armv7-timer";
+
+    node("timer");
+    prop_cells("interrupts", 12, 1, 13, 4, 1, 14, 4, virt_type, virt, 4, 1, 10, 4);
+    prop("compatible", compat, sizeof(compat));
+    end();
+}
+
+static void pl011_node(u32 base, u32 type, u32 spi)
+{
+    static const char compat[] = "arm,pl011\0arm,primecell";
+    char name[32];
+
+    snprintf(name, sizeof(name), "pl011@%x", base);
+    node(name);
+    prop_cells("interrupts", 3, type, spi, 4);
+    prop_cells("reg", 4, 0, base, 0, 0x1000);
+    prop("compatible", compat, sizeof(compat));
+    end();
+}
+
+/* QEMU's order: the devices before the GIC, whose phandle they name. */
+static void devices_before_the_gic(void)
+{
+    reset();
+    irq_root();
+    pl011_node(0x9000000, 0, 1);
+    timer_node(1, 11);
+    gic_node("arm,gic-v3", 3, 2);
+    finish();
+    if (accepted())
+        check_irq("devices before the GIC", &virt_gicv3);
+}
+
+/* A GIC v2 by its other names, first; 4 interrupt cells (the v3 binding's
+ * PPI partitions) are read as 3 and a 4th. */
+static void gic_compatibles_and_four_cells(void)
+{
+    static const char *const names[] = { "arm,cortex-a15-gic", "arm,gic-400" };
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        reset();
+        irq_root();
+        gic_node(names[i], 3, 2);
+        finish();
+        if (accepted())
+            CHECK_EQ(irq.gic_version, 2u);
+    }
+    reset();
+    irq_root();
+    gic_node("arm,gic-v3", 4, 2);
+    node("timer");
+    prop_cells("interrupts", 16, 1, 13, 4, 0, 1, 14, 4, 0, 1, 11, 4, 0, 1, 10, 4, 0);
+    prop_str("compatible", "arm,armv8-timer");
+    end();
+    finish();
+    if (accepted())
+        CHECK_EQ(irq.timer_intid, 27u);
+}
+
+/* Only the first enabled PL011 counts; the first GIC wins; an unknown
+ * interrupt controller's devices and a node with another parent are not ours. */
+static void which_devices_count(void)
+{
+    reset();
+    irq_root();
+    node("pl011@9040000");
+    prop_str("compatible", "arm,pl011");
+    prop_cells("reg", 4, 0, 0x9040000, 0, 0x1000);
+    prop_cells("interrupts", 3, 0, 8, 4);
+    prop_str("status", "disabled");
+    end();
+    pl011_node(0x9000000, 0, 1);
+    pl011_node(0x9030000, 0, 7);
+    gic_node("arm,gic-v3", 3, 2);
+    gic_node("arm,gic-400", 3, 2);
+    node("timer");
+    prop_cells("interrupt-parent", 1, 0x1234);
+    prop_cells("interrupts", 12, 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4);
+    prop_str("compatible", "arm,armv8-timer");
+    end();
+    finish();
+    if (accepted()) {
+        CHECK_EQ(irq.gic_version, 3u);
+        CHECK_EQ(irq.uart_base, 0x9000000ull);
+        CHECK_EQ(irq.uart_intid, 33u);
+        CHECK_EQ(irq.timer_intid, 0u);
+    }
+    /* No interrupt-parent anywhere: nothing says the GIC is the parent. */
+    reset();
+    root(2, 2);
+    timer_node(1, 11);
+    gic_node("arm,gic-v3", 3, 2);
+    finish();
+    if (accepted()) {
+        CHECK_EQ(irq.gic_version, 3u);
+        CHECK_EQ(irq.timer_intid, 0u);
+    }
+    /* No GIC: the timer's and the UART's interrupts mean nothing. */
+    reset();
+    irq_root();
+    timer_node(1, 11);
+    pl011_node(0x9000000, 0, 1);
+    finish();
+    if (accepted()) {
+        CHECK_EQ(irq.gic_version, 0u);
+        CHECK_EQ(irq.timer_intid, 0u);
+        CHECK_EQ(irq.uart_intid, 0u);
+    }
+}
+
+/* The extremes of the ranges: PPI 15 is INTID 31, SPI 987 is INTID 1019. */
+static void interrupt_ranges_edges(void)
+{
+    reset();
+    irq_root();
+    timer_node(1, 15);
+    pl011_node(0x9000000, 0, 987);
+    gic_node("arm,gic-v3", 3, 2);
+    finish();
+    if (accepted()) {
+        CHECK_EQ(irq.timer_intid, 31u);
+        CHECK_EQ(irq.uart_intid, 1019u);
+    }
+}
+
+static void gic_reg_one_pair(void)
+{
+    irq_root();
+    mark();
+    gic_node("arm,gic-v3", 3, 1);
+    finish();
+}
+
+static void gic_interrupt_cells_2(void)
+{
+    irq_root();
+    mark();
+    gic_node("arm,gic-v3", 2, 2);
+    finish();
+}
+
+static void gic_phandle_8_bytes(void)
+{
+    irq_root();
+    node("intc@8000000");
+    mark();
+    prop_cells("phandle", 2, 0, GIC_PHANDLE);
+    end();
+    finish();
+}
+
+static void root_interrupt_parent_2_bytes(void)
+{
+    root(2, 2);
+    mark();
+    prop("interrupt-parent", "\x80\x02", 2);
+    finish();
+}
+
+static void timer_without_a_virtual_entry(void)
+{
+    irq_root();
+    gic_node("arm,gic-v3", 3, 2);
+    node("timer");
+    prop_str("compatible", "arm,armv8-timer");
+    mark();
+    prop_cells("interrupts", 6, 1, 13, 4, 1, 14, 4);
+    end();
+    finish();
+}
+
+static void timer_interrupts_not_whole_entries(void)
+{
+    irq_root();
+    gic_node("arm,gic-v3", 3, 2);
+    node("timer");
+    prop_str("compatible", "arm,armv8-timer");
+    mark();
+    prop_cells("interrupts", 10, 1, 13, 4, 1, 14, 4, 1, 11, 4, 1);
+    end();
+    finish();
+}
+
+static void timer_virtual_is_an_spi(void)
+{
+    irq_root();
+    gic_node("arm,gic-v3", 3, 2);
+    timer_node(0, 11);
+    finish();
+}
+
+static void timer_ppi_16(void)
+{
+    irq_root();
+    gic_node("arm,gic-v3", 3, 2);
+    timer_node(1, 16);
+    finish();
+}
+
+static void pl011_interrupt_is_a_ppi(void)
+{
+    irq_root();
+    gic_node("arm,gic-v3", 3, 2);
+    pl011_node(0x9000000, 1, 1);
+    finish();
+}
+
+static void pl011_spi_988(void)
+{
+    irq_root();
+    gic_node("arm,gic-v3", 3, 2);
+    pl011_node(0x9000000, 0, 988);
+    finish();
+}
+
+static void pl011_without_reg(void)
+{
+    irq_root();
+    mark();
+    node("pl011@9000000");
+    prop_str("compatible", "arm,pl011");
+    end();
+    finish();
+}
+
 /* /psci */
 static void psci_method_unterminated(void)
 {
@@ -1017,6 +1353,17 @@ static const struct bad_case {
     BAD(initrd_end_below_start, "linux,initrd-end 0x44000000 is below linux,initrd-start"
                                 " 0x44100000"),
     BAD(psci_method_unterminated, "method at struct offset"),
+    BAD(gic_reg_one_pair, "reg holds 16 bytes; Duet needs 2 (address, size) pairs"),
+    BAD(gic_interrupt_cells_2, "#interrupt-cells 2; Duet reads 3 or 4"),
+    BAD(gic_phandle_8_bytes, "phandle at struct offset"),
+    BAD(root_interrupt_parent_2_bytes, "interrupt-parent at struct offset"),
+    BAD(timer_without_a_virtual_entry, "the virtual timer's is entry 2 of 12 bytes"),
+    BAD(timer_interrupts_not_whole_entries, "interrupts at struct offset"),
+    BAD(timer_virtual_is_an_spi, "the virtual timer's type is 0, not 1 (PPI)"),
+    BAD(timer_ppi_16, "the virtual timer's PPI 16 is out of range"),
+    BAD(pl011_interrupt_is_a_ppi, "the PL011's type is 1, not 0 (SPI)"),
+    BAD(pl011_spi_988, "the PL011's SPI 988 is out of range"),
+    BAD(pl011_without_reg, "PL011 at struct offset"),
 #undef BAD
 };
 
@@ -1292,4 +1639,6 @@ HOST_TESTS(real_blobs_parse_to_their_regions, qemu_blob_as_loaded, three_address
            malformed_blobs_are_refused, cells_default_to_2_and_1,
            one_address_cell_and_two_size_cells, only_memory_nodes_are_ram, reservations,
            other_nodes_cells_are_not_read, deepest_tree_is_read, long_bootargs_are_cut,
-           bootargs_end_at_their_nul, memreserve_ends_at_zero_zero)
+           bootargs_end_at_their_nul, memreserve_ends_at_zero_zero,
+           real_blobs_name_their_interrupts, devices_before_the_gic, gic_compatibles_and_four_cells,
+           which_devices_count, interrupt_ranges_edges)
