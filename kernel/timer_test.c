@@ -30,32 +30,46 @@ static u64 ticks_during(u64 ns)
     return timer_ticks() - first;
 }
 
+/*
+ * A host that deschedules QEMU makes the guest lose ticks (late ones are
+ * not made up), never gain any: so the rate tests count three windows and
+ * judge the best. A timer too slow or too fast is wrong in all three; a
+ * loaded host seldom starves all three (it did one window in fifteen).
+ */
+#define WINDOWS 3
+
 static void ticks_come_at_the_rate(struct ktest *t)
 {
-    u64 n;
+    u64 most = 0;
 
     if (!have_tick(t))
         return;
-    n = ticks_during(20 * TIMER_PERIOD_NS);
+    for (int i = 0; i < WINDOWS; i++) {
+        u64 n = ticks_during(20 * TIMER_PERIOD_NS);
+        most = n > most ? n : most;
+    }
     /* One tick either way for the phase; QEMU may deliver one late. */
-    KEXPECT_TRUE(t, n >= 18 && n <= 21);
+    KEXPECT_TRUE(t, most >= 18 && most <= 21);
 }
 
 static void masked_for_a_while_the_tick_keeps_its_phase(struct ktest *t)
 {
     unsigned long flags;
-    u64 end, n;
+    u64 end, most = 0;
 
     if (!have_tick(t))
         return;
-    /* Masked for five periods: at most one tick is owed, none made up. */
-    flags = arch_irq_save();
-    end = clock_ns() + 5 * TIMER_PERIOD_NS;
-    while (clock_ns() < end)
-        arch_cpu_relax();
-    arch_irq_restore(flags);
-    n = ticks_during(10 * TIMER_PERIOD_NS);
-    KEXPECT_TRUE(t, n >= 9 && n <= 11);
+    for (int i = 0; i < WINDOWS; i++) {
+        /* Masked for five periods: at most one tick is owed, none made up. */
+        flags = arch_irq_save();
+        end = clock_ns() + 5 * TIMER_PERIOD_NS;
+        while (clock_ns() < end)
+            arch_cpu_relax();
+        arch_irq_restore(flags);
+        u64 n = ticks_during(10 * TIMER_PERIOD_NS);
+        most = n > most ? n : most;
+    }
+    KEXPECT_TRUE(t, most >= 9 && most <= 11);
 }
 
 static void the_tick_wakes_a_waiting_cpu(struct ktest *t)

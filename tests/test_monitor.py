@@ -49,9 +49,11 @@ def run_session(arch):
         marks["before_first"] = time.monotonic()
         printed["uptime-1"] = console.monitor("uptime")
         marks["after_first"] = time.monotonic()
+        printed["irqs-1"] = console.monitor("irqs")
         for name, line in SESSION_LINES:
             printed[name] = console.monitor(line)
         time.sleep(max(0.0, marks["after_first"] + UPTIME_INTERVAL - time.monotonic()))
+        printed["irqs-2"] = console.monitor("irqs")
         marks["before_second"] = time.monotonic()
         printed["uptime-2"] = console.monitor("uptime")
         marks["after_second"] = time.monotonic()
@@ -190,21 +192,13 @@ def irqs_counts(out):
     return {m.group(2): (int(m.group(1)), int(m.group(3))) for m in IRQS_ROW_RE.finditer(out)}
 
 
-def test_irqs_counts_rise(arch, boot):
+def test_irqs_counts_rise(arch, monitor_session):
     """`irqs` names the controller and lists the timer's and the console's
-    lines with their counts; a third of a second later (the 100 Hz tick,
-    and the keystrokes of the second `irqs` itself) both counts have risen,
-    on the same lines."""
-    def session(console):
-        printed.append(console.monitor("irqs"))
-        time.sleep(0.3)
-        printed.append(console.monitor("irqs"))
-        console.command("poweroff")
-
-    printed = []
-    r = boot(arch, "", send=session)
-    harness.check(r, "ok")
-    first, second = printed
+    lines with their counts; a second later in the session (the 100 Hz
+    tick, and every line typed in between) both counts have risen, on the
+    same lines, and no interrupt was spurious."""
+    r, printed, _ = monitor_session
+    first, second = printed["irqs-1"], printed["irqs-2"]
     if first.startswith("no interrupt controller"):
         pytest.skip(f"{arch} has no interrupt controller yet")
     before, after = irqs_counts(first), irqs_counts(second)
@@ -213,8 +207,8 @@ def test_irqs_counts_rise(arch, boot):
             r.report(f"`irqs` lists no '{name}' line: {first!r}")
         assert after[name][0] == before[name][0], r.report(f"'{name}' changed lines")
     ticks = after["timer"][1] - before["timer"][1]
-    # 0.3 s at 100 Hz is 30 ticks; a slow host may run the guest late.
-    assert ticks >= 10, r.report(f"the timer count rose by {ticks} in 0.3 s")
+    # 1 s at 100 Hz is 100 ticks; a loaded host may run the guest late.
+    assert ticks >= 30, r.report(f"the timer count rose by {ticks} in 1 s")
     assert after["console"][1] > before["console"][1], \
         r.report(f"typing did not raise the console's count: {first!r} then {second!r}")
     assert "spurious 0," in second, r.report(f"spurious interrupts: {second!r}")
