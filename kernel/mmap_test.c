@@ -6,7 +6,10 @@
  * status 139; `stack_grow` uses a stack sixteen times what it starts with;
  * and no page may leak in any of it.
  */
+#include <duet/arch.h>
+#include <duet/clock.h>
 #include <duet/ktest.h>
+#include <duet/timer.h>
 #include <kernel/proc.h>
 #include <kernel/proc_test.h>
 
@@ -45,6 +48,25 @@ static void the_stack_grows_on_touch(struct ktest *t)
     RUN(t, 0, "stack_grow");
 }
 
+/* The trap that ends a program masks interrupts; proc_run puts back the
+ * caller's state, or the kernel would run on without its tick: after a
+ * program, ticks still come while the kernel spins. */
+static void a_program_leaves_interrupts_as_it_found_them(struct ktest *t)
+{
+    u64 first, end;
+
+    if (arch_irq_lines() == 0) {
+        ktest_skip(t, "no interrupt controller");
+        return;
+    }
+    RUN(t, 0, "hello");
+    first = timer_ticks();
+    end = clock_ns() + 5 * TIMER_PERIOD_NS;
+    while (clock_ns() < end)
+        arch_cpu_relax();
+    KEXPECT_TRUE(t, timer_ticks() > first);
+}
+
 static const struct ktest_case mmap_cases[] = {
     KTEST_CASE(mmap_program_passes),
     KTEST_CASE(a_page_after_munmap_faults),
@@ -53,6 +75,7 @@ static const struct ktest_case mmap_cases[] = {
     KTEST_CASE(a_prot_none_region_faults),
     KTEST_CASE(a_region_without_exec_does_not_run),
     KTEST_CASE(the_stack_grows_on_touch),
+    KTEST_CASE(a_program_leaves_interrupts_as_it_found_them),
     { 0 },
 };
 KTEST_SUITE(mmap, mmap_cases);

@@ -80,11 +80,16 @@ int proc_run_image(const char *name, const void *image, size_t size, int argc,
 
     p.as = ex.as;
     current = &p;
+    /* The program runs with interrupts let in (arch_user_enter's flags);
+     * the trap that ends it comes back here with them masked, and
+     * arch_longjmp does not restore them: restore the caller's state. */
+    unsigned long irq = arch_irq_save();
     aspace_switch(p.as);
     if (arch_setjmp(&p.resume) == 0)
         arch_user_enter(&ex.entry);
 
     /* Back from proc_exit(): the program is over. */
+    arch_irq_restore(irq);
     aspace_switch(NULL);
     current = NULL;
     aspace_put(p.as);
