@@ -153,3 +153,36 @@ def test_uptime_keeps_the_hosts_time(arch, boot):
     assert least * 0.97 - 0.02 <= moved <= most * 1.03 + 0.02, \
         r.report(f"the guest's clock moved {moved:.3f} s while the host's moved between "
                  f"{least:.3f} and {most:.3f} s")
+
+
+IRQ_LINE_RE = re.compile(r"^\s+(\d+)\s+(\S+)\s+(\d+)$", re.MULTILINE)
+
+
+def irq_counts(text):
+    """{handler name: (line, count)} from what `irqs` printed."""
+    return {m.group(2): (int(m.group(1)), int(m.group(3))) for m in IRQ_LINE_RE.finditer(text)}
+
+
+def test_irqs_shows_the_timer_and_the_console_counting(arch, boot):
+    """`irqs` (kernel/irq.c) lists the timer's and the console's lines, and
+    their counts rise between two looks: the tick keeps coming while the
+    monitor waits for input, and every line typed arrives by interrupt."""
+    printed = []
+
+    def session(console):
+        printed.append(console.monitor("irqs"))
+        time.sleep(0.2)                         # twenty ticks
+        printed.append(console.monitor("irqs"))
+        console.command("poweroff")
+
+    r = boot(arch, send=session)
+    harness.check(r, "ok", expect_status=0)
+    first, second = printed
+    if "no interrupt controller" in first:
+        pytest.skip(f"{arch} has no interrupt controller yet (irq_none.c)")
+    a, b = irq_counts(first), irq_counts(second)
+    for name in ("timer", "console"):
+        assert name in a and name in b, r.report(f"`irqs` does not list the {name} line")
+        assert a[name][0] == b[name][0], r.report(f"the {name} line changed")
+        assert b[name][1] > a[name][1], \
+            r.report(f"the {name} count did not rise: {a[name][1]} then {b[name][1]}")
