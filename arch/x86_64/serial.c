@@ -42,7 +42,8 @@ void serial_init(void)
      * data sheet, FCR bit 0), would drop what was typed before the kernel
      * ran, and QEMU offers the UART the next waiting byte only when the
      * guest reads one (hw/char/serial.c), so the rest would wait there for
-     * the next key. A polled console needs no FIFO.
+     * the next key. A console that takes each byte as it arrives, by
+     * interrupt, needs no FIFO.
      */
     outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
