@@ -25,8 +25,9 @@
 /* pic.c: remap both 8259s above the exceptions, then mask every input. */
 void pic_disable(void);
 
-/* lapic.c: the local APIC, x2APIC where CPUID offers it, else xAPIC MMIO. */
-void lapic_init(u64 mmio_pa);
+/* lapic.c: the local APIC, x2APIC where CPUID offers it, else xAPIC MMIO;
+ * false if its registers cannot be mapped. */
+bool lapic_init(u64 mmio_pa);
 bool lapic_is_x2apic(void);
 u32 lapic_id(void);
 void lapic_eoi(void);
@@ -54,7 +55,8 @@ void lapic_write(u32 reg, u32 value);
 
 /* ioapic.c: the I/O APICs' redirection entries, one per GSI. */
 struct acpi_irq_info;
-/* Map every I/O APIC, mask every input; the number of GSIs they cover. */
+/* Map every I/O APIC, mask every input; the number of GSIs they cover,
+ * 0 if none could be mapped. */
 unsigned ioapic_init(const struct acpi_irq_info *info);
 /* Route gsi to vector on the CPU with APIC ID dest, masked. */
 void ioapic_route(unsigned gsi, u8 vector, bool level, bool active_low, u32 dest);

@@ -5,7 +5,6 @@
  * 64-bit redirection entry per input are reached. Input i of an I/O APIC
  * whose MADT entry gives GSI base g is global system interrupt g + i.
  */
-#include <duet/panic.h>
 #include <duet/printk.h>
 #include <mm/ioremap.h>
 #include "acpi.h"
@@ -72,8 +71,6 @@ unsigned ioapic_init(const struct acpi_irq_info *info)
             gsis = io->gsi_base + io->inputs;
         nioapics++;
     }
-    if (nioapics == 0)
-        panic("ioapic: no I/O APIC could be mapped");
     return gsis;
 }
 

@@ -6,7 +6,6 @@
  * at the address IA32_APIC_BASE holds (and the MADT repeats), mapped with
  * ioremap. Only this file knows which.
  */
-#include <duet/panic.h>
 #include <duet/printk.h>
 #include <arch/x86.h>
 #include <mm/ioremap.h>
@@ -77,7 +76,7 @@ void lapic_self_ipi(u8 vector)
         __asm__ volatile("pause");
 }
 
-void lapic_init(u64 mmio_pa)
+bool lapic_init(u64 mmio_pa)
 {
     u32 a, b, c, d;
     u64 base = rdmsr(MSR_APIC_BASE);
@@ -92,7 +91,7 @@ void lapic_init(u64 mmio_pa)
     } else {
         mmio = ioremap(mmio_pa, 4096);
         if (!mmio)
-            panic("lapic: cannot map the local APIC at 0x%llx", (unsigned long long)mmio_pa);
+            return false;
     }
     /* Nothing comes through LINT0 (the 8259s' ExtINT, pic.c) or the error
      * and timer LVTs until asked; LINT1 stays the NMI input the PC wires. */
@@ -105,4 +104,5 @@ void lapic_init(u64 mmio_pa)
     lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
     /* An EOI for anything the firmware left in service. */
     lapic_eoi();
+    return true;
 }
