@@ -10,7 +10,8 @@
  *   framebuffer tag (8)      MEM_RESERVED
  *   the block itself         MEM_FIRMWARE_INFO
  *   ACPI RSDP tags (14, 15)  bi->acpi_rsdp: the PA of the copy inside the
- *                            block (the new one if both came; acpi.c checks it)
+ *                            block (the new one if both came; acpi.c checks it;
+ *                            a tag too short for one is skipped)
  *
  * The block comes from outside the kernel, so every length is checked
  * before the bytes it covers are read: against total_size, against the
@@ -303,15 +304,13 @@ static const char *parse_framebuffer(struct walk *w)
 
 /*
  * 3.6.16 and 3.6.17: a copy of the RSDP, ACPI 1.0's 20 bytes or 2.0's 36.
- * Only its place is noted; acpi.c validates the contents. A 2.0 copy wins.
+ * Only its place is noted; acpi.c validates the contents. A 2.0 copy
+ * wins. A tag too short to hold one is skipped like any tag Duet does not
+ * read: the kernel then searches the BIOS areas for the RSDP (acpi_map.c).
  */
 static const char *parse_acpi(struct walk *w, size_t rsdp_size, bool is_new)
 {
-    const char *err = check_size(w, sizeof(struct mb2_tag) + rsdp_size);
-
-    if (err)
-        return err;
-    if (!w->rsdp_new) {
+    if (w->tag->size >= sizeof(struct mb2_tag) + rsdp_size && !w->rsdp_new) {
         w->rsdp_offset = w->offset + (u32)sizeof(struct mb2_tag);
         w->rsdp_new = is_new;
     }
