@@ -198,8 +198,10 @@ def test_select_a_list_in_order(arch, boot):
 
 def kvm_usable():
     """QEMU 7.2's TCG has no x2APIC (it drops the CPUID bit with a warning);
-    KVM gives one, where /dev/kvm can be opened."""
-    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+    KVM gives one, where /dev/kvm can be opened. Opt-in (DUET_KVM=1): under
+    nested KVM the GRUB boot sometimes never reaches the kernel, and a
+    loaded host loses ticks, whatever the kernel does."""
+    return os.environ.get("DUET_KVM") == "1" and os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 
 @pytest.mark.per_arch("mode", {"x86_64": ["xapic-direct", "xapic-grub",
@@ -211,7 +213,7 @@ def test_interrupts_in_each_apic_mode(arch, mode, boot):
     apic, method = mode.split("-")
     if apic == "x2apic":
         if not kvm_usable():
-            pytest.skip("x2APIC needs KVM: QEMU 7.2's TCG does not offer it")
+            pytest.skip("x2APIC needs KVM (DUET_KVM=1 and /dev/kvm): QEMU 7.2's TCG lacks it")
         r = boot(arch, "ktest=irq,timer", cpu="qemu64,+x2apic", machine="accel=kvm",
                  boot_method=method)
     else:
