@@ -205,13 +205,20 @@ def kvm_usable():
 
 
 @pytest.mark.per_arch("mode", {"x86_64": ["xapic-direct", "xapic-grub",
-                                          "x2apic-direct", "x2apic-grub"]})
+                                          "x2apic-direct", "x2apic-grub", "noacpi-direct"]})
 def test_interrupts_in_each_apic_mode(arch, mode, boot):
     """`ktest=irq,timer` passes with the local APIC in xAPIC mode (MMIO,
     x2APIC off in CPUID) and in x2APIC mode (MSRs), through both loaders,
-    and the boot log says which mode the kernel chose (arch/x86_64/lapic.c)."""
+    and the boot log says which mode the kernel chose (arch/x86_64/lapic.c).
+    With no ACPI tables (`-M pc,acpi=off`) the kernel says so and runs on
+    the PC defaults (arch/x86_64/acpi_map.c)."""
     apic, method = mode.split("-")
-    if apic == "x2apic":
+    if apic == "noacpi":
+        r = boot(arch, "ktest=irq,timer", cpu="qemu64,-x2apic", machine="acpi=off",
+                 boot_method=method)
+        harness.require(r, "acpi: no RSDP: the PC defaults", "the fallback is not in the log")
+        apic = "xapic"
+    elif apic == "x2apic":
         if not kvm_usable():
             pytest.skip("x2APIC needs KVM (DUET_KVM=1 and /dev/kvm): QEMU 7.2's TCG lacks it")
         r = boot(arch, "ktest=irq,timer", cpu="qemu64,+x2apic", machine="accel=kvm",
