@@ -25,9 +25,13 @@ static void arm_next(void)
 
 static void timer_interrupt(unsigned line, void *arg)
 {
-    /* An early interrupt (a timer that rounds down) is not a tick. */
-    if (clock_ns() < next_tick_ns) {
-        arch_timer_arm(next_tick_ns - clock_ns());
+    u64 now = clock_ns();
+
+    /* An early interrupt (a timer that rounds down) is not a tick. One
+     * reading of the clock: a second one could be past the deadline, and
+     * the difference would wrap to centuries. */
+    if (now < next_tick_ns) {
+        arch_timer_arm(next_tick_ns - now);
         return;
     }
     ticks++;

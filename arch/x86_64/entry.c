@@ -19,6 +19,11 @@ static struct boot_info boot_info;
 
 void x86_64_main(u32 magic, u32 info_pa);
 
+const struct boot_info *x86_boot_info(void)
+{
+    return &boot_info;
+}
+
 /* What boot.S's early PMO maps low whatever the loader, and, for a PVH
  * boot, the ROM area, where qboot leaves its start info (x86_64.h). */
 static const struct pvh_window pvh_windows[] = {

@@ -1,6 +1,7 @@
 /*
- * The IDT: one 64-bit interrupt gate per exception vector 0..31, each
- * pointing at its stub in trap_entry.S. The double fault, the NMI and the
+ * The IDT: one 64-bit interrupt gate per vector, each pointing at its stub
+ * in trap_entry.S: 0..31 the exceptions, 32..255 the interrupts (apic.h
+ * numbers them). Interrupt gates clear IF, so handlers run masked. The double fault, the NMI and the
  * machine check run on IST stacks of their own (gdt.h says why).
  */
 #include <duet/compiler.h>
@@ -8,7 +9,6 @@
 #include "x86_64.h"
 
 #define IDT_VECTORS          256
-#define EXCEPTION_VECTORS    32
 #define GATE_INTERRUPT       0x8e /* P, DPL 0, type 0xE: 64-bit interrupt gate */
 #define VECTOR_NMI           2
 #define VECTOR_DOUBLE_FAULT  8
@@ -24,7 +24,7 @@ struct idt_gate {
     u32 reserved;
 } __packed;
 
-extern const u64 trap_stubs[EXCEPTION_VECTORS];
+extern const u64 trap_stubs[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS] __aligned(16);
 
 static void set_gate(unsigned vector, u64 handler, u8 ist)
@@ -46,7 +46,7 @@ void idt_init(void)
         u64 base;
     } __packed idtr = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 
-    for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
+    for (unsigned v = 0; v < IDT_VECTORS; v++)
         set_gate(v, trap_stubs[v], 0);
     set_gate(VECTOR_NMI, trap_stubs[VECTOR_NMI], IST_NMI);
     set_gate(VECTOR_DOUBLE_FAULT, trap_stubs[VECTOR_DOUBLE_FAULT], IST_DOUBLE_FAULT);

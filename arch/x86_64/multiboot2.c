@@ -9,6 +9,9 @@
  *   ELF-sections tag (9)     MEM_RESERVED: the sections GRUB copied to memory
  *   framebuffer tag (8)      MEM_RESERVED
  *   the block itself         MEM_FIRMWARE_INFO
+ *   ACPI RSDP tags (14, 15)  bi->acpi_rsdp: the PA of the copy inside the
+ *                            block (the new one if both came; acpi.c checks it;
+ *                            a tag too short for one is skipped)
  *
  * The block comes from outside the kernel, so every length is checked
  * before the bytes it covers are read: against total_size, against the
@@ -50,6 +53,8 @@ struct walk {
     bool have_mmap;
     const struct mb2_tag_basic_meminfo *meminfo; /* used if there is no memory map */
     u32 meminfo_offset;
+    u32 rsdp_offset; /* of an ACPI RSDP tag's copy of the RSDP; 0: none */
+    bool rsdp_new;
 };
 
 static const char *const tag_names[MB2_TAG_TYPE_COUNT] = {
@@ -297,6 +302,21 @@ static const char *parse_framebuffer(struct walk *w)
     return add_region(w, t->framebuffer_addr, size, MEM_RESERVED);
 }
 
+/*
+ * 3.6.16 and 3.6.17: a copy of the RSDP, ACPI 1.0's 20 bytes or 2.0's 36.
+ * Only its place is noted; acpi.c validates the contents. A 2.0 copy
+ * wins. A tag too short to hold one is skipped like any tag Duet does not
+ * read: the kernel then searches the BIOS areas for the RSDP (acpi_map.c).
+ */
+static const char *parse_acpi(struct walk *w, size_t rsdp_size, bool is_new)
+{
+    if (w->tag->size >= sizeof(struct mb2_tag) + rsdp_size && !w->rsdp_new) {
+        w->rsdp_offset = w->offset + (u32)sizeof(struct mb2_tag);
+        w->rsdp_new = is_new;
+    }
+    return NULL;
+}
+
 /* One tag, its size already checked against the block; others are skipped. */
 static const char *parse_tag(struct walk *w)
 {
@@ -307,6 +327,8 @@ static const char *parse_tag(struct walk *w)
     case MB2_TAG_MMAP: return parse_mmap(w);
     case MB2_TAG_ELF_SECTIONS: return parse_elf_sections(w);
     case MB2_TAG_FRAMEBUFFER: return parse_framebuffer(w);
+    case MB2_TAG_ACPI_OLD: return parse_acpi(w, MB2_RSDP_V1_SIZE, false);
+    case MB2_TAG_ACPI_NEW: return parse_acpi(w, MB2_RSDP_V2_SIZE, true);
     default: return NULL;
     }
 }
@@ -333,6 +355,7 @@ static const char *finish(struct walk *w, paddr_t info_pa, u32 total)
     w->bi->fw_info = info_pa;
     w->bi->fw_info_size = total;
     w->bi->fw_name = "multiboot2";
+    w->bi->acpi_rsdp = w->rsdp_offset ? info_pa + w->rsdp_offset : 0;
     return NULL;
 }
 

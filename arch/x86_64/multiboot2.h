@@ -55,6 +55,10 @@ struct mb2_tag {
 #define MB2_TAG_LOAD_BASE_ADDR  21 /* 3.6.23 */
 #define MB2_TAG_TYPE_COUNT      22
 
+/* 3.6.16 and 3.6.17: the RSDP's size in ACPI 1.0 and 2.0 (ACPI 6.5, 5.2.5.3). */
+#define MB2_RSDP_V1_SIZE 20
+#define MB2_RSDP_V2_SIZE 36
+
 /* 3.6.5 "Boot command line": a NUL-terminated UTF-8 string. */
 struct mb2_tag_string {
     struct mb2_tag tag;

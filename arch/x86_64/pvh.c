@@ -174,5 +174,6 @@ const char *pvh_parse(const void *pa0, const struct pvh_window *readable_windows
     bi->fw_info = info_pa;
     bi->fw_info_size = sizeof(*si);
     bi->fw_name = "PVH start info";
+    bi->acpi_rsdp = si->rsdp_paddr; /* checked where it is read (acpi.c) */
     return NULL;
 }

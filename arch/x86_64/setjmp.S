@@ -1,9 +1,11 @@
 /*
  * arch_setjmp / arch_longjmp (include/duet/arch.h). struct arch_jmp_buf
  * holds the registers the System V ABI says a call preserves (rbx, rbp,
- * r12-r15), the stack pointer as it is after arch_setjmp returns, and
- * the address it returns to.
+ * r12-r15), the stack pointer as it is after arch_setjmp returns, the
+ * address it returns to, and RFLAGS, whose IF arch_longjmp restores.
  */
+#define RFLAGS_IF 0x200
+
     .text
     .globl arch_setjmp
     .type arch_setjmp, @function
@@ -18,6 +20,9 @@ arch_setjmp:
     movq %rdx, 48(%rdi)
     movq (%rsp), %rdx
     movq %rdx, 56(%rdi)
+    pushfq
+    popq %rdx
+    movq %rdx, 64(%rdi)
     xorl %eax, %eax
     ret
     .size arch_setjmp, . - arch_setjmp
@@ -36,5 +41,13 @@ arch_longjmp:
     movq 32(%rdi), %r14
     movq 40(%rdi), %r15
     movq 48(%rdi), %rsp
+    /* Interrupts as they were at arch_setjmp: a jump out of a trap (a
+     * user program's exit, a fault a test expected) comes from code that
+     * runs masked, and must not leave the kernel so. */
+    testl $RFLAGS_IF, 64(%rdi)
+    jz 2f
+    sti                                 /* taken only after the jump (its shadow) */
+    jmpq *56(%rdi)
+2:  cli
     jmpq *56(%rdi)
     .size arch_longjmp, . - arch_longjmp

@@ -10,6 +10,7 @@
 #include <duet/printk.h>
 #include <duet/trap.h>
 #include <arch/x86.h>
+#include "apic.h"
 #include "trap.h"
 
 #define VECTOR_PAGE_FAULT   14
@@ -119,6 +120,10 @@ void x86_trap(struct trap_frame *f)
               "them",
               (unsigned long)flags);
 
+    if (f->vector >= IRQ_VECTOR_BASE && f->vector < X86_SYSCALL_VECTOR) {
+        x86_interrupt(f->vector);
+        return;
+    }
     if (f->vector == X86_SYSCALL_VECTOR) {
         const u64 args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
         f->rax = (u64)syscall_dispatch(f->rax, args);

@@ -1,7 +1,8 @@
 /*
- * Exception entry stubs for vectors 0..31. The CPU pushes an error code
- * for some vectors only (SDM Vol. 3A 6.13); the others push a 0, so every
- * trap frame has the same shape (struct trap_frame in trap.h):
+ * Entry stubs for every vector: 0..31 the exceptions, 32..255 interrupts
+ * (interrupts.c). The CPU pushes an error code for some exceptions only
+ * (SDM Vol. 3A 6.13); the others push a 0, so every trap frame has the
+ * same shape (struct trap_frame in trap.h):
  *   r15 .. rax, vector, error code, rip, cs, rflags, rsp, ss
  */
 #include "gdt.h"
@@ -9,6 +10,7 @@
 
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
                            (v) == 21 || (v) == 29 || (v) == 30)
+#define IDT_VECTORS 256
 
     .text
     .macro trap_stub vector
@@ -23,7 +25,7 @@ trap_stub_\vector:
 
     .altmacro
     .set v, 0
-    .rept 32
+    .rept IDT_VECTORS
     trap_stub %v
     .set v, v + 1
     .endr
@@ -105,9 +107,10 @@ x86_syscall_entry:
 
 /*
  * arch_user_enter(const struct user_entry *e): ring 3 at e->pc with
- * e->sp, rdi = e->arg0, rsi = e->arg1, every other register zero, IF
- * clear (nothing handles interrupts yet). Traps from user mode arrive on
- * the stack below this point: TSS.rsp0 and the syscall stack are set to it.
+ * e->sp, rdi = e->arg0, rsi = e->arg1, every other register zero, IF set:
+ * interrupts come while the program runs (the tick, the console). Traps
+ * and interrupts from user mode arrive on the stack below this point:
+ * TSS.rsp0 and the syscall stack are set to it.
  */
     .globl arch_user_enter
 arch_user_enter:
@@ -117,7 +120,7 @@ arch_user_enter:
     call x86_set_kernel_stack
     pushq $(GDT_USER_DATA | 3)          /* ss */
     pushq 8(%rbx)                       /* rsp */
-    pushq $0x2                          /* rflags: only the always-one bit */
+    pushq $0x202                        /* rflags: IF and the always-one bit */
     pushq $(GDT_USER_CODE | 3)          /* cs */
     pushq 0(%rbx)                       /* rip */
     pushq $0                            /* error code */
@@ -148,7 +151,7 @@ trap_stubs:
     .quad trap_stub_\vector
     .endm
     .set v, 0
-    .rept 32
+    .rept IDT_VECTORS
     stub_address %v
     .set v, v + 1
     .endr

@@ -19,6 +19,12 @@ struct boot_info {
     size_t fw_info_size;
     const char *fw_name; /* "multiboot2" or "device tree" */
     /*
+     * x86_64: the PA of the ACPI RSDP the loader gave (the copy in the
+     * Multiboot2 block, or the PVH start info's rsdp_paddr); 0 when it gave
+     * none, and on AArch64. Not yet checked: arch/x86_64/acpi.c does that.
+     */
+    paddr_t acpi_rsdp;
+    /*
      * The firmware's memory description as it came, unsorted and possibly
      * overlapping: RAM (MEM_USABLE) and everything the firmware or the
      * loader reserved (boot modules, initrd, framebuffer, DT reservations).
