@@ -15,6 +15,7 @@ ARCH_SRCS := \
 	arch/aarch64/mmu.c \
 	arch/aarch64/irq_none.c \
 	arch/aarch64/setjmp.S \
+	arch/aarch64/switch.S \
 	arch/aarch64/devices_test.c
 
 # No FP/SIMD registers in the kernel (CPACR_EL1 traps them; nothing saves
