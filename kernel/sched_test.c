@@ -417,12 +417,13 @@ static void a_tick_wakes_a_sleeper_whose_time_has_come(struct ktest *t)
 }
 
 static const struct ktest_case sched_cases[] = {
+    /* First: a switch that loses a register breaks everything after it. */
+    KTEST_CASE(callee_saved_registers_survive_a_switch),
     KTEST_CASE(threads_run_and_end_in_round_robin_order),
     KTEST_CASE(a_thread_goes_through_each_state),
     KTEST_CASE(ping_pong_through_wait_queues),
     KTEST_CASE(wake_up_one_wakes_one_and_all_wakes_all),
     KTEST_CASE(a_condition_already_true_does_not_sleep),
-    KTEST_CASE(callee_saved_registers_survive_a_switch),
     KTEST_CASE(sleep_lasts_at_least_its_time),
     KTEST_CASE(sleepers_wake_in_deadline_order),
     KTEST_CASE(a_thousand_threads_leave_nothing_behind),
