@@ -153,3 +153,23 @@ def test_uptime_keeps_the_hosts_time(arch, boot):
     assert least * 0.97 - 0.02 <= moved <= most * 1.03 + 0.02, \
         r.report(f"the guest's clock moved {moved:.3f} s while the host's moved between "
                  f"{least:.3f} and {most:.3f} s")
+
+
+THREAD_LINE_RE = re.compile(r"^\s+(\d+)  (\S+)\s+(running|runnable|blocked|dead)\s+"
+                            r"0x([0-9a-f]{16})-0x([0-9a-f]{16})", re.MULTILINE)
+
+
+def test_threads_lists_boot_and_idle(arch, boot):
+    """`threads` (kernel/sched.c) lists the boot thread, which runs the
+    monitor, on the boot stack, and the idle thread, runnable, on a 16 KiB
+    stack in the kernel-stack region."""
+    r, (out,) = talk(arch, boot, ["threads"])
+    harness.check(r, "ok")
+    rows = {m.group(2): m.groups() for m in THREAD_LINE_RE.finditer(out)}
+    assert set(rows) == {"boot", "idle"}, r.report(f"`threads` printed {out!r}")
+    assert rows["boot"][0] == "0" and rows["boot"][2] == "running", \
+        r.report(f"the boot thread: {rows['boot']}")
+    assert rows["idle"][2] == "runnable", r.report(f"the idle thread: {rows['idle']}")
+    bottom, top = int(rows["idle"][3], 16), int(rows["idle"][4], 16)
+    assert 0xFFFF_E000_0000_0000 <= bottom and top - bottom == 16 * 1024, \
+        r.report(f"idle's stack 0x{bottom:x}-0x{top:x}")
