@@ -79,7 +79,8 @@ void sched_init(void);
 /*
  * A new thread, runnable at the back of the run queue, that runs fn(arg)
  * and ends with fn's return value as its exit status. NULL when memory or
- * stack slots ran out.
+ * stack slots ran out, or sched_init() could not make the idle thread (a
+ * lab handout whose allocator or page-table walker is still a stub).
  */
 struct thread *thread_create(const char *name, thread_fn *fn, void *arg);
 /* End the calling thread with `status`. Not for "boot" or "idle". */
