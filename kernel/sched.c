@@ -33,6 +33,7 @@ static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread boot_thread = {
     .name = "boot",
     .state = THREAD_RUNNING,
+    .slice_left = SCHED_SLICE_TICKS,
     .stack_slot = -1,
     .exited = WAIT_QUEUE_INIT("exit"),
 };
