@@ -164,9 +164,11 @@ def test_gdb_backtrace_from_deep_in_the_kernel(arch, request):
     to boot.S: the image carries unwind information (.debug_frame) on both
     arches. (AArch64's once had none: GCC put it in .eh_frame, which the
     linker script discards, and gdb stopped at kmalloc with "previous frame
-    identical".)"""
+    identical".) The breakpoint goes in only once crash_kfree_twice runs:
+    the boot's own allocations (the idle thread's, in sched_init) come first."""
     output, report = gdb_session(arch, request, "crash=kfree-twice", [
-        "hbreak buddy_alloc_pages", "continue", "echo @@bt\\n", "bt"])
+        "hbreak crash_kfree_twice", "continue", "hbreak buddy_alloc_pages", "continue",
+        "echo @@bt\\n", "bt"])
     assert "@@end" in output, report("the gdb session did not finish")
     bt = frames(section(output, "bt"))
     assert bt[:1] == ["buddy_alloc_pages"] and "kmalloc" in bt, \
