@@ -21,9 +21,7 @@
 _Static_assert((PAGE_SIZE << KSTACK_ORDER) == KSTACK_SIZE, "KSTACK_ORDER");
 /* AArch64's vector entries find an overflow by bit BOOT_STACK_SHIFT of SP
  * (arch/aarch64/vectors.S): each stack must start on a boundary of twice
- * its size, with at least its own size of guard under it. */
-_Static_assert(KSTACK_SIZE == BOOT_STACK_SIZE && KSTACK_GUARD_SIZE >= KSTACK_SIZE,
-               "the overflow check's stack size");
+ * its size (layout.h makes it the boot stack's size, and its guard as big). */
 _Static_assert(KSTACK_BOTTOM(0) % (2 * KSTACK_SIZE) == 0 &&
                    KSTACK_SLOT_SIZE % (2 * KSTACK_SIZE) == 0,
                "kernel stacks on a boundary of twice their size");
