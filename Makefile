@@ -7,6 +7,7 @@
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"] [BENCH_BOOT="grub direct"]  boot-time benchmark
 #   make bench-run [BOOTS=10] [ARCH=..]         `make run` to the prompt against QEMU alone
 #   make bench-sched [ARCH=..]                  kernel threads' switch costs (ktest=sched_bench)
+#   make view [ARCH=..] [MEM=256M] [LOG=file]    the memory viewer: build/view/index.html
 #   make deps                                   install the Debian packages Duet needs
 #   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
@@ -128,7 +129,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run bench-sched deps deps-check clean help
+.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run bench-sched view bench-view deps deps-check clean help
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
 $(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
@@ -241,9 +242,11 @@ JOBS ?= $(shell nproc)
 PYTEST_JOBS = $(shell $(firstword $(PYTEST)) -c 'import xdist' 2>/dev/null && echo '-n $(JOBS)')
 PYTEST_ARGS ?=
 
+# The builds use every core too (-j JOBS): from a clean clone they are a
+# third of the run.
 test:
-	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
-	$(Q)$(MAKE) --no-print-directory host-tests fuzz-build
+	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory -j$(JOBS) ARCH=$$a all || exit 1; done
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) host-tests fuzz-build
 	$(Q)$(PYTEST) tests $(foreach a,$(TEST_ARCHS),--arch $(a)) $(PYTEST_JOBS) $(PYTEST_ARGS)
 
 bench-boot:
@@ -254,6 +257,15 @@ bench-boot:
 # `make run` against QEMU alone, to the prompt (tools/bench_boot.py --run).
 bench-run:
 	$(Q)python3 tools/bench_boot.py --run $(foreach a,$(TEST_ARCHS),--arch $(a)) --boots $(or $(BOOTS),10)
+
+# The memory viewer (docs/memdump.md): boot each arch and dump, or read LOG.
+view:
+	$(Q)$(if $(LOG),,for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done)
+	$(Q)python3 tools/view.py $(if $(LOG),$(foreach l,$(LOG),--log $(l)),$(foreach a,$(TEST_ARCHS),--arch $(a)) --mem $(or $(MEM),256M))
+
+# How fast the viewer draws a 64 GiB machine with 262,144 4 KiB mappings.
+bench-view:
+	$(Q)python3 tools/bench_view.py
 
 # The in-kernel suite sched_bench (kernel/sched_test.c) prints its figures
 # in nanoseconds of the kernel's own clock.

@@ -37,6 +37,13 @@ void kmain(struct boot_info *bi)
     console_irq_init();
     arch_irq_enable();
 
+    /* `memdump` or `memdump=<program>`: the dump for tools/memdump.py. */
+    if (cmdline_get("memdump", arg, sizeof(arg))) {
+        char line[BOOT_CMDLINE_MAX + 8];
+        snprintf(line, sizeof(line), "memdump %s", arg);
+        monitor_execute(line);
+    }
+
     if (cmdline_get("crash", arg, sizeof(arg)))
         crash_run(arg);
 
@@ -45,5 +52,8 @@ void kmain(struct boot_info *bi)
         arch_poweroff(failed ? 1 : 0);
     }
 
+    /* `poweroff`: end the run here, for a boot that only dumps (make view). */
+    if (cmdline_has("poweroff"))
+        arch_poweroff(0);
     monitor_run();
 }

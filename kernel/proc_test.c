@@ -21,9 +21,10 @@
 #include <mm/elf.h>
 #include <mm/kmalloc.h>
 #include <mm/pmo.h>
+#include <kernel/proc_test.h>
 
 /* Run argv[0] with argv; check the status and that no page leaked. */
-static void expect_run(struct ktest *t, int argc, const char *const argv[], int want)
+void expect_run(struct ktest *t, int argc, const char *const argv[], int want)
 {
     u64 before = buddy_free_pages_count();
     int status = -1;
@@ -34,12 +35,6 @@ static void expect_run(struct ktest *t, int argc, const char *const argv[], int 
                    want);
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
-
-#define RUN(t, want, ...)                                   \
-    do {                                                    \
-        const char *const _argv[] = { __VA_ARGS__ };        \
-        expect_run(t, (int)ARRAY_SIZE(_argv), _argv, want); \
-    } while (0)
 
 static void hello_exits_0(struct ktest *t)
 {

@@ -60,6 +60,47 @@ static long sys_uptime(const u64 arg[6])
     return (long)clock_ns(); /* below 2^63 for 292 years */
 }
 
+static long sys_mmap(const u64 arg[6])
+{
+    /* Anonymous only: no file to map (fd -1), so no offset either. */
+    if ((long)arg[4] != -1 || arg[5] != 0)
+        return -EINVAL;
+    return aspace_mmap(proc_current_aspace(), arg[0], arg[1], (unsigned)arg[2], (unsigned)arg[3]);
+}
+
+static long sys_munmap(const u64 arg[6])
+{
+    return aspace_munmap(proc_current_aspace(), arg[0], arg[1]);
+}
+
+static long sys_mprotect(const u64 arg[6])
+{
+    return aspace_mprotect(proc_current_aspace(), arg[0], arg[1], (unsigned)arg[2]);
+}
+
+static long sys_mincore(const u64 arg[6])
+{
+    u64 addr = arg[0], len = arg[1], vec = arg[2];
+    struct aspace *as = proc_current_aspace();
+    u8 chunk[256];
+
+    if (len == 0 || addr % PAGE_SIZE || len > USER_END)
+        return -EINVAL;
+    u64 pages = ALIGN_UP(len, (u64)PAGE_SIZE) / PAGE_SIZE;
+    if (user_range_check(as, vec, pages, true))
+        return -EFAULT;
+    for (u64 done = 0; done < pages;) {
+        u64 n = MIN(pages - done, sizeof(chunk));
+        int err = aspace_mincore(as, addr + done * PAGE_SIZE, n * PAGE_SIZE, chunk);
+        if (err)
+            return err;
+        if (copy_to_user(as, vec + done, chunk, n))
+            return -EFAULT;
+        done += n;
+    }
+    return 0;
+}
+
 /* The one table both arches dispatch through, one call a line. */
 /* clang-format off */
 static const syscall_fn syscall_table[SYS_COUNT] = {
@@ -68,6 +109,10 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_getpid] = sys_getpid,
     [SYS_brk] = sys_brk,
     [SYS_uptime] = sys_uptime,
+    [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,
+    [SYS_mprotect] = sys_mprotect,
+    [SYS_mincore] = sys_mincore,
 };
 /* clang-format on */
 

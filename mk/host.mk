@@ -39,13 +39,23 @@ $(HOST_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HOST_DEPS)
 
 fuzz-build: $(FUZZ_TARGETS)
 
-fuzz: fuzz-build
-	$(Q)for t in $(FUZZ_TARGETS); do \
-	    name=$${t##*/fuzz_}; corpus=$(HOST_BUILD)/corpus/$$name; mkdir -p $$corpus; \
-	    echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
-	    seeds=tests/host/data/$$name; [ -d $$seeds ] || seeds=; \
-	    $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus $$seeds || exit 1; \
-	done
+# One goal per target, so that `make -j2 fuzz` runs two at once (CI does).
+# Each target's output goes to build/host/fuzz-<name>.log, shown when it
+# fails; `make test` runs each target on a short budget (tests/test_host.py).
+FUZZ_RUN_GOALS := $(patsubst $(HOST_BUILD)/fuzz_%,fuzz-run-%,$(FUZZ_TARGETS))
+
+fuzz: $(FUZZ_RUN_GOALS)
+
+fuzz-run-%: $(HOST_BUILD)/fuzz_%
+	$(call say,FUZZ,$*)
+	$(Q)corpus=$(HOST_BUILD)/corpus/$*; mkdir -p $$corpus; \
+	    seeds=tests/host/data/$*; [ -d $$seeds ] || seeds=; \
+	    if ! $< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	            -artifact_prefix=$(HOST_BUILD)/crash-$*- $$corpus $$seeds \
+	            > $(HOST_BUILD)/fuzz-$*.log 2>&1; then \
+	        tail -n 60 $(HOST_BUILD)/fuzz-$*.log; echo "fuzz: $* failed (whole log: $(HOST_BUILD)/fuzz-$*.log)"; exit 1; \
+	    fi; \
+	    grep -m1 '^stat::number_of_executed_units' $(HOST_BUILD)/fuzz-$*.log | sed 's/^stat::number_of_executed_units: */  $*: /; s/$$/ inputs in $(FUZZ_SECONDS) s, no failure/'
 
 
 # Benchmarks of mm/ on the host: -O2, no sanitizers. `make bench` prints

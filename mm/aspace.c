@@ -126,8 +126,10 @@ void aspace_put(struct aspace *as)
         panic("aspace_put: the kernel's address space is never destroyed");
     unsigned left = --as->refs;
     spin_unlock_irqrestore(&as->lock, flags);
-    if (left == 0)
+    if (left == 0) {
+        vma_free_all(&as->mmaps);
         aspace_destroy(as);
+    }
 }
 
 void aspace_switch(struct aspace *as)
@@ -263,33 +265,174 @@ int aspace_protect(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
     return err ? errno_of(err) : 0;
 }
 
+/* The VM_* flags a region's PROT_* give its pages. A writable page is
+ * readable too: neither arch has write-only user pages. */
+static unsigned prot_flags(unsigned prot)
+{
+    unsigned f = VM_USER;
+
+    if (prot & (PROT_READ | PROT_WRITE))
+        f |= VM_READ;
+    if (prot & PROT_WRITE)
+        f |= VM_WRITE;
+    if (prot & PROT_EXEC)
+        f |= VM_EXEC;
+    return f;
+}
+
 int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access)
 {
     vaddr_t page = ALIGN_DOWN(va, (vaddr_t)PAGE_SIZE);
     struct vm_translation tr;
-
-    /* Only the heap is mapped lazily, and it is never executable. */
-    if (access == FAULT_EXEC || page < as->heap_start ||
-        page >= ALIGN_UP(as->brk, (vaddr_t)PAGE_SIZE))
-        return -EFAULT;
+    unsigned map_flags = VM_READ | VM_WRITE | VM_USER; /* the heap's */
 
     unsigned long flags = spin_lock_irqsave(&as->lock);
+    const struct vma *region = vma_find(&as->mmaps, page);
+    bool in_heap = page >= as->heap_start && page < ALIGN_UP(as->brk, (vaddr_t)PAGE_SIZE);
+    /* The stack grows into [USER_STACK_LIMIT, USER_STACK_BOTTOM) as it is
+     * touched; the guard page under it never is. */
+    bool in_stack = page >= USER_STACK_LIMIT && page < USER_STACK_BOTTOM;
     int err = -EFAULT;
+
+    /* Only the heap, the stack's growth and mmap's regions are mapped
+     * lazily; heap and stack are never executable, a region allows what
+     * its protection says. */
+    if (region) {
+        map_flags = prot_flags(region->prot);
+        if ((access == FAULT_EXEC && !(map_flags & VM_EXEC)) ||
+            (access == FAULT_WRITE && !(map_flags & VM_WRITE)) || !(map_flags & VM_READ))
+            goto out;
+    } else if (!(in_heap || in_stack) || access == FAULT_EXEC) {
+        goto out;
+    }
     if (vm_translate(&as->vm, page, &tr) == VM_OK) {
         /* Mapped already: the access broke the page's permissions. */
     } else {
         paddr_t pa = buddy_alloc_pages_zeroed(0);
         if (pa == PADDR_NONE) {
             err = -ENOMEM;
-        } else if (vm_map(&as->vm, page, pa, PAGE_SIZE, VM_READ | VM_WRITE | VM_USER, 0)) {
+        } else if (vm_map(&as->vm, page, pa, PAGE_SIZE, map_flags, 0)) {
             buddy_free_pages(pa, 0);
             err = -ENOMEM;
         } else {
+            if (map_flags & VM_EXEC)
+                sync_icache_locked(as, page, PAGE_SIZE);
             err = 0;
         }
     }
+out:
     spin_unlock_irqrestore(&as->lock, flags);
     return err;
+}
+
+/* --- mmap's regions ------------------------------------------------------------------- */
+
+static bool mmap_range_ok(vaddr_t addr, u64 len)
+{
+    return len && IS_ALIGNED(addr, (u64)PAGE_SIZE) && addr >= USER_MMAP_BASE && addr + len > addr &&
+           addr + len <= USER_MMAP_TOP;
+}
+
+long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsigned flags)
+{
+    const unsigned known = MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS;
+
+    if (len == 0 || len > USER_MMAP_TOP - USER_MMAP_BASE)
+        return len ? -ENOMEM : -EINVAL;
+    len = ALIGN_UP(len, (u64)PAGE_SIZE);
+    /* Private anonymous memory only, until fork makes sharing mean something. */
+    if ((flags & ~known) || !(flags & MAP_PRIVATE) || !(flags & MAP_ANONYMOUS) ||
+        (prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+        ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
+        return -EINVAL;
+
+    unsigned long irq = spin_lock_irqsave(&as->lock);
+    long result;
+    if (flags & MAP_FIXED) {
+        if (!mmap_range_ok(addr, len)) {
+            result = -EINVAL;
+        } else if (vma_remove(&as->mmaps, addr, addr + len)) {
+            result = -ENOMEM;
+        } else {
+            unmap_locked(as, addr, len); /* 4 KiB pages only here: cannot fail */
+            result = (long)addr;
+        }
+    } else {
+        if (!(mmap_range_ok(ALIGN_DOWN(addr, (u64)PAGE_SIZE), len) &&
+              vma_range_free(&as->mmaps, ALIGN_DOWN(addr, (u64)PAGE_SIZE),
+                             ALIGN_DOWN(addr, (u64)PAGE_SIZE) + len)))
+            addr = vma_find_gap(&as->mmaps, len, USER_MMAP_BASE, USER_MMAP_TOP);
+        else
+            addr = ALIGN_DOWN(addr, (u64)PAGE_SIZE);
+        result = addr ? (long)addr : -ENOMEM;
+    }
+    if (result >= 0 && vma_insert(&as->mmaps, addr, addr + len, prot))
+        result = -ENOMEM;
+    spin_unlock_irqrestore(&as->lock, irq);
+    return result;
+}
+
+int aspace_munmap(struct aspace *as, vaddr_t addr, u64 len)
+{
+    if (len == 0 || !IS_ALIGNED(addr, (u64)PAGE_SIZE))
+        return -EINVAL;
+    len = ALIGN_UP(len, (u64)PAGE_SIZE);
+    if (!mmap_range_ok(addr, len))
+        return -EINVAL;
+    unsigned long irq = spin_lock_irqsave(&as->lock);
+    int err = vma_remove(&as->mmaps, addr, addr + len);
+    /* The pages go before the call returns, and with them their TLB
+     * entries (vm_unmap): a later touch faults at once. */
+    if (!err)
+        unmap_locked(as, addr, len);
+    spin_unlock_irqrestore(&as->lock, irq);
+    return err;
+}
+
+int aspace_mprotect(struct aspace *as, vaddr_t addr, u64 len, unsigned prot)
+{
+    struct vm_translation tr;
+
+    if (len == 0 || !IS_ALIGNED(addr, (u64)PAGE_SIZE) ||
+        (prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
+        ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
+        return -EINVAL;
+    len = ALIGN_UP(len, (u64)PAGE_SIZE);
+    if (!mmap_range_ok(addr, len))
+        return -ENOMEM; /* not mapped by mmap */
+    unsigned long irq = spin_lock_irqsave(&as->lock);
+    int err = vma_protect(&as->mmaps, addr, addr + len, prot);
+    for (vaddr_t page = addr; !err && page < addr + len; page += PAGE_SIZE) {
+        if (vm_translate(&as->vm, page, &tr) != VM_OK)
+            continue;
+        if (prot == PROT_NONE) {
+            /* No access at all: the page goes; a touch faults, and the
+             * data is lost, which PROT_NONE is for (guard pages). */
+            unmap_locked(as, page, PAGE_SIZE);
+            continue;
+        }
+        /* vm_protect invalidates the page's TLB entry: the new
+         * permissions hold from the next instruction. */
+        if (vm_protect(&as->vm, page, PAGE_SIZE, prot_flags(prot)))
+            err = -ENOMEM;
+        else if (prot & PROT_EXEC)
+            sync_icache_locked(as, page, PAGE_SIZE);
+    }
+    spin_unlock_irqrestore(&as->lock, irq);
+    return err;
+}
+
+int aspace_mincore(struct aspace *as, vaddr_t addr, u64 len, u8 *vec)
+{
+    struct vm_translation tr;
+
+    if (!user_range_ok(addr, ALIGN_UP(len, (u64)PAGE_SIZE)))
+        return -EINVAL;
+    unsigned long irq = spin_lock_irqsave(&as->lock);
+    for (u64 i = 0; i < ALIGN_UP(len, (u64)PAGE_SIZE) / PAGE_SIZE; i++)
+        vec[i] = vm_translate(&as->vm, addr + i * PAGE_SIZE, &tr) == VM_OK;
+    spin_unlock_irqrestore(&as->lock, irq);
+    return 0;
 }
 
 vaddr_t aspace_brk(struct aspace *as, vaddr_t addr)

@@ -15,6 +15,7 @@
 #include <duet/spinlock.h>
 #include <duet/types.h>
 #include <mm/vm.h>
+#include <mm/vma.h>
 
 struct aspace {
     struct vm_space vm; /* the root; vm.user is true */
@@ -22,6 +23,9 @@ struct aspace {
     struct spinlock lock;
     /* The heap: [heap_start, brk), mapped a page at a time on first touch. */
     vaddr_t heap_start, brk;
+    /* mmap's regions (mm/vma.h), in [USER_MMAP_BASE, USER_MMAP_TOP),
+     * mapped a page at a time on first touch too. */
+    struct vma_list mmaps;
 };
 
 /*
@@ -88,6 +92,39 @@ int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access);
  * shrinking frees the pages past the new end.
  */
 vaddr_t aspace_brk(struct aspace *as, vaddr_t addr);
+
+/*
+ * Anonymous memory (mmap(2), munmap(2), mprotect(2), mincore(2); the
+ * system calls in kernel/syscall.c take these numbers). A region is
+ * recorded at once and its pages are made zeroed on first touch, with
+ * the region's permissions; a touch the permissions forbid is a fault.
+ * Regions live in [USER_MMAP_BASE, USER_MMAP_TOP), apart from the
+ * program's segments, heap and stack.
+ */
+#define PROT_NONE     0
+#define PROT_READ     1
+#define PROT_WRITE    2
+#define PROT_EXEC     4
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+/*
+ * A private anonymous region of len bytes (rounded up to pages) with prot:
+ * at addr with MAP_FIXED (page-aligned; whatever was mapped there goes),
+ * else at addr if that range is free, else the highest free range. The
+ * address, or -EINVAL (len 0, bad flags or prot, writable and executable
+ * at once, MAP_FIXED outside the area), -ENOMEM (no room or no memory).
+ */
+long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsigned flags);
+/* Unmap [addr, addr + len) of the area, holes and all: 0 or -EINVAL. */
+int aspace_munmap(struct aspace *as, vaddr_t addr, u64 len);
+/* Change the permissions of [addr, addr + len), which regions must cover:
+ * 0, -EINVAL, or -ENOMEM (a part not mapped, as mprotect(2) says). Mapped
+ * pages take the new permissions at once. */
+int aspace_mprotect(struct aspace *as, vaddr_t addr, u64 len, unsigned prot);
+/* Whether each page of [addr, addr + len) is in memory now: vec[i] 1 or 0. */
+int aspace_mincore(struct aspace *as, vaddr_t addr, u64 len, u8 *vec);
 
 /* Bytes of user memory mapped now (tests, `ps`). */
 u64 aspace_mapped_bytes(struct aspace *as);

@@ -625,6 +625,63 @@ void buddy_span(paddr_t *lo, paddr_t *hi)
     *hi = buddy.span_hi;
 }
 
+void buddy_for_each_free(buddy_block_fn fn, void *arg)
+{
+    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++)
+        for (struct free_block *b = buddy.lists[o].next; b != &buddy.lists[o]; b = b->next)
+            fn(pmo_virt_to_phys(b), o, BUDDY_LISTED, arg);
+    for (unsigned i = 0; i < buddy.ncached; i++)
+        fn(buddy.cache[i], 0, BUDDY_CACHED, arg);
+    for (size_t r = 0; r < buddy.nlazy; r++)
+        for (paddr_t pa = buddy.lazy[r].next; pa < buddy.lazy[r].end;
+             pa += block_bytes(BUDDY_MAX_ORDER))
+            fn(pa, BUDDY_MAX_ORDER, BUDDY_LAZY, arg);
+}
+
+void buddy_for_each_allocated(buddy_block_fn fn, void *arg)
+{
+    u64 pages = page_index(buddy.span_hi);
+    /* A word holds an allocated head (01) where a field's low bit is set
+     * and its high bit clear. */
+    const u64 low_bits = 0x5555555555555555ULL;
+
+    for (u64 w = 0; w < (pages + 31) / 32; w++) {
+        u64 word = buddy.state[w];
+        if (!(word & low_bits & ~(word >> 1)))
+            continue;
+        for (u64 i = w * 32; i < MIN(w * 32 + 32, pages); i++)
+            if (state_at(i) == PAGE_ALLOC_HEAD) {
+                paddr_t pa = buddy.span_lo + (i << PAGE_SHIFT);
+                fn(pa, tail_order(pa, BUDDY_MAX_ORDER), BUDDY_ALLOCATED, arg);
+            }
+    }
+}
+
+/* Bits set in x (the kernel has no libgcc for __builtin_popcountll). */
+static unsigned popcount64(u64 x)
+{
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+void buddy_state_counts(u64 counts[4])
+{
+    u64 pages = page_index(buddy.span_hi);
+    const u64 low_bits = 0x5555555555555555ULL;
+
+    counts[0] = counts[1] = counts[2] = counts[3] = 0;
+    for (u64 w = 0; w < pages / 32; w++)
+        for (unsigned st = 0; st < 4; st++) {
+            /* Fields equal to st become 00; a field is 00 when neither bit is set. */
+            u64 x = buddy.state[w] ^ (st * low_bits);
+            counts[st] += popcount64(~(x | x >> 1) & low_bits);
+        }
+    for (u64 i = pages / 32 * 32; i < pages; i++)
+        counts[state_at(i)]++;
+}
+
 /* The layout of Linux's /proc/buddyinfo: free blocks of each order. */
 static int cmd_buddyinfo(int argc, char **argv)
 {

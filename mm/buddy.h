@@ -54,4 +54,17 @@ u64 buddy_metadata_bytes(void);
 /* The physical range the bitmap covers: lowest to highest managed byte. */
 void buddy_span(paddr_t *lo, paddr_t *hi);
 
+/*
+ * For the memory dump (mm/memdump.c): every free block (on a list, a page
+ * in the cache, or a largest block not yet cut from lazy RAM), and every
+ * allocated block, each with its order. Read-only: nothing moves.
+ */
+enum buddy_block_kind { BUDDY_LISTED, BUDDY_CACHED, BUDDY_LAZY, BUDDY_ALLOCATED };
+typedef void (*buddy_block_fn)(paddr_t pa, unsigned order, enum buddy_block_kind kind, void *arg);
+void buddy_for_each_free(buddy_block_fn fn, void *arg);
+void buddy_for_each_allocated(buddy_block_fn fn, void *arg);
+/* The bitmap summarised: pages in each 2-bit state (tail, allocated head,
+ * free head, unmanaged), over the whole span. */
+void buddy_state_counts(u64 counts[4]);
+
 #endif

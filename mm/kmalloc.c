@@ -251,6 +251,29 @@ u64 kmalloc_slab_count(void)
     return slabs_in_use;
 }
 
+struct slab_walk {
+    kmalloc_slab_fn fn;
+    void *arg;
+};
+
+/* An allocated block is a slab when its header says so with its own order,
+ * as kfree() decides. */
+static void visit_if_slab(paddr_t pa, unsigned order, enum buddy_block_kind kind, void *arg)
+{
+    const struct slab *s = phys_to_virt(pa);
+    struct slab_walk *w = arg;
+
+    if (s->magic == SLAB_MAGIC && s->order == order)
+        w->fn(pa, order, s->object_size, s->capacity, s->free_count, w->arg);
+}
+
+void kmalloc_for_each_slab(kmalloc_slab_fn fn, void *arg)
+{
+    struct slab_walk w = { fn, arg };
+
+    buddy_for_each_allocated(visit_if_slab, &w);
+}
+
 static int cmd_slabinfo(int argc, char **argv)
 {
     printf("kmalloc: %llu slab%s in use\n", (unsigned long long)slabs_in_use,

@@ -23,5 +23,9 @@ void kfree(void *p);
 
 /* Slabs in use, for tests and the monitor. */
 u64 kmalloc_slab_count(void);
+/* For the memory dump: every slab, with its object size, capacity and free objects. */
+typedef void (*kmalloc_slab_fn)(paddr_t pa, unsigned order, unsigned object_size, unsigned capacity,
+                                unsigned free, void *arg);
+void kmalloc_for_each_slab(kmalloc_slab_fn fn, void *arg);
 
 #endif

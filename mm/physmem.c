@@ -28,7 +28,13 @@
 #include <mm/pmo.h>
 
 struct memmap kernel_memmap;
+static const struct memmap *firmware_memmap;
 static bool buddy_ready;
+
+const struct memmap *physmem_firmware_map(void)
+{
+    return firmware_memmap;
+}
 
 static void reserve_or_panic(paddr_t base, u64 size, enum mem_type type, const char *what)
 {
@@ -44,6 +50,7 @@ void physmem_init(struct boot_info *bi)
     int err;
 
     kernel_memmap = bi->raw;
+    firmware_memmap = &bi->raw;
     memmap_print(&kernel_memmap, "as the firmware described it");
     if (memmap_total(&kernel_memmap, MEM_USABLE) == 0)
         panic("physmem: the memory map from the %s has no usable RAM", bi->fw_name);

@@ -12,6 +12,8 @@
 extern struct memmap kernel_memmap;
 
 void physmem_init(struct boot_info *bi);
+/* The map as the firmware described it, before normalising. */
+const struct memmap *physmem_firmware_map(void);
 
 /* The first bytes of physical memory, never handed out (physmem_init). */
 #define LOW_MEMORY_RESERVED (64 * KiB)

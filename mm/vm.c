@@ -505,6 +505,22 @@ void vm_for_each_leaf (struct vm_space *s, vm_leaf_fn fn, void *arg)
     leaves_below(root_table(s), PT_ROOT_LEVEL, 0, owned_root_entries(s), fn, arg);
 }
 
+static void tables_from(pte_t *table, unsigned level, vaddr_t base, unsigned n, vm_table_fn fn,
+                        void *arg)
+{
+    fn(pmo_virt_to_phys(table), level, base, table, n, arg);
+    for (unsigned i = 0; i < n; i++)
+        if (pte_is_table(table[i], level))
+            tables_from(child_table(table[i]), level - 1,
+                        canonical(base + ((vaddr_t)i << pt_level_shift(level))), PT_ENTRIES, fn,
+                        arg);
+}
+
+void vm_for_each_table(struct vm_space *s, vm_table_fn fn, void *arg)
+{
+    tables_from(root_table(s), PT_ROOT_LEVEL, 0, owned_root_entries(s), fn, arg);
+}
+
 static u64 tables_below(pte_t *table, unsigned level, unsigned entries)
 {
     u64 n = 0;

@@ -67,6 +67,15 @@ unsigned vm_walk(struct vm_space *s, vaddr_t va, pte_t entries[PT_LEVELS]);
  * the W^X audit, address spaces, tests. */
 typedef void (*vm_leaf_fn)(vaddr_t va, paddr_t pa, unsigned level, unsigned flags, void *arg);
 void vm_for_each_leaf (struct vm_space *s, vm_leaf_fn fn, void *arg);
+/*
+ * Visit every table of the space's own half, the root first, each before
+ * the tables below it: its physical address, level, the first virtual
+ * address it maps, and its first n entries (the root's owned entries, or
+ * all 512).
+ */
+typedef void (*vm_table_fn)(paddr_t pa, unsigned level, vaddr_t base, const pte_t *table,
+                            unsigned n, void *arg);
+void vm_for_each_table(struct vm_space *s, vm_table_fn fn, void *arg);
 /* Pages of tables below the root in the space's own half (the root excluded). */
 u64 vm_table_pages(struct vm_space *s);
 

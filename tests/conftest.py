@@ -17,10 +17,20 @@
   the arch once per session (`make ARCH=<arch> all`; a failed build fails
   the test with the compiler's output) and names the console log after the
   test: build/test-logs/<test>.log.
+- The longest tests run first: each run records every test's seconds in
+  build/test-durations.json, and the next run sorts the selected tests by
+  them, longest first (tests/durations.json, the slowest of a measured
+  run, stands in for what a fresh tree has not recorded). With `-n`, the
+  workers take them in that order one at a time (OneAtATime below), so
+  the slow ones start at once on both workers and the run ends on short
+  tests, not with one worker still busy on a long one while the other
+  waits.
 """
+import json
 import os
 import shutil
 import tempfile
+import threading
 
 import pytest
 
@@ -41,6 +51,7 @@ def pytest_configure(config):
     if not os.environ.get(harness.RUN_DIR_ENV):
         config._duet_run_dir = tempfile.mkdtemp(prefix="duet-test-run-")
         os.environ[harness.RUN_DIR_ENV] = config._duet_run_dir
+        config._duet_prewarm = start_collection_work(config)
 
     # Short tracebacks: the failing line and the message, which for a boot
     # already holds the outcome and the end of the console.
@@ -54,10 +65,53 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    for t in getattr(config, "_duet_prewarm", ()):
+        t.join(timeout=600)
     run_dir = getattr(config, "_duet_run_dir", None)
     if run_dir:
         shutil.rmtree(run_dir, ignore_errors=True)
         os.environ.pop(harness.RUN_DIR_ENV, None)
+
+
+def start_collection_work(config):
+    """Collecting test_host.py runs every host test binary, and collecting
+    test_ktest.py boots `ktest=all` on each arch: work done once per run
+    (harness.once_per_run), but in turn, one worker doing it while the
+    other waits for it. Started here instead, in two threads of the run's
+    own process, before the workers start: the host tests on one core and
+    the boots on the other, while the workers start up. A worker that asks
+    first still computes it itself, under the same lock. -> [Thread]."""
+    def covers(name):
+        target = os.path.join(harness.REPO, "tests", name)
+        for arg in config.args or [str(config.invocation_params.dir)]:
+            path = os.path.abspath(os.path.join(config.invocation_params.dir,
+                                                arg.split("::", 1)[0]))
+            if path == target or (os.path.isdir(path) and target.startswith(path + os.sep)):
+                return True
+        return False
+
+    jobs = []
+    if covers("test_host.py"):
+        import test_host
+        jobs.append(test_host.host_cases)
+    if covers("test_ktest.py"):
+        import test_ktest
+        arches = selected_arches(config)
+        jobs.append(lambda: [test_ktest.kernel_cases(a) for a in arches])
+    threads = []
+    for job in jobs:
+        t = threading.Thread(target=quietly, args=(job,), daemon=True)
+        t.start()
+        threads.append(t)
+    return threads
+
+
+def quietly(job):
+    """job(), its failure left for the collection that asks again to report."""
+    try:
+        job()
+    except Exception:
+        pass
 
 
 def supported_arches(definition):
@@ -88,7 +142,10 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect the tests of arches that --arch did not choose."""
+    """Deselect the tests of arches that --arch did not choose; sort the
+    rest longest first (stable: tests of unknown length keep their order,
+    after the known ones). Every xdist worker reads the same files, so all
+    collect the same order, as xdist requires."""
     chosen = set(selected_arches(config))
     keep, drop = [], []
     for item in items:
@@ -97,6 +154,106 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    seconds = known_durations()
+    items.sort(key=lambda item: -seconds.get(item.nodeid, 0.0))
+
+
+# --- the tests' durations and their order ----------------------------------------------
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's `--dist load` (what -n means) hands each worker a
+    quarter of its share of the tests at once, in a block, then more in
+    blocks: with the longest first, one worker got all the long tests
+    (and with the tests in file order, a block of slow files could still
+    leave one worker busy while the other waited). Each worker here holds
+    two tests at a time, the one it runs and the next (a worker needs the
+    next to run one), and gets another as each ends."""
+    if getattr(config.option, "dist", "load") != "load":
+        return None
+    from xdist.scheduler import LoadScheduling
+
+    class OneAtATime(LoadScheduling):
+        HELD = 2
+
+        def schedule(self):
+            assert self.collection_is_completed
+            if self.collection is None:
+                if not self._check_nodes_have_same_collection():
+                    self.log("**Different tests collected, aborting run**")
+                    return
+                self.collection = list(self.node2collection.values())[0]
+                self.pending[:] = range(len(self.collection))
+            for _ in range(self.HELD):      # in turns: the two longest go to two workers
+                for node in self.nodes:
+                    if self.pending and len(self.node2pending[node]) < self.HELD:
+                        self._send_tests(node, 1)
+            for node in self.nodes:
+                self.check_schedule(node)
+
+        def check_schedule(self, node, duration=0):
+            if node.shutting_down:
+                return
+            if self.pending:
+                self._send_tests(node, max(0, self.HELD - len(self.node2pending[node])))
+            else:
+                node.shutdown()
+
+    scheduler = OneAtATime(config, log)
+    # It leans on LoadScheduling's internals: with an xdist whose internals
+    # differ (another distribution's), xdist's own scheduling it is.
+    if not all(hasattr(scheduler, a) for a in ("node2pending", "pending", "_send_tests",
+                                                 "_check_nodes_have_same_collection")):
+        return None
+    return scheduler
+
+
+RECORDED_DURATIONS = os.path.join(harness.REPO, "build", "test-durations.json")
+SEED_DURATIONS = os.path.join(harness.REPO, "tests", "durations.json")
+
+
+def read_durations(path):
+    try:
+        with open(path) as f:
+            table = json.load(f)
+        return {k: float(v) for k, v in table.items()} if isinstance(table, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def known_durations():
+    """{node id: seconds}: the last recorded run's, over tests/durations.json's."""
+    return {**read_durations(SEED_DURATIONS), **read_durations(RECORDED_DURATIONS)}
+
+
+def pytest_runtest_logreport(report):
+    """Add up each test's setup, call and teardown seconds (in the process
+    that starts the run: xdist sends it every worker's reports)."""
+    took = getattr(pytest_runtest_logreport, "took", None)
+    if took is not None:
+        took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionstart(session):
+    if getattr(session.config, "_duet_run_dir", None):
+        pytest_runtest_logreport.took = {}
+
+
+def pytest_sessionfinish(session):
+    """Merge this run's durations into build/test-durations.json (only the
+    run's own process: not a worker, not a pytest run nested in a test)."""
+    took = getattr(pytest_runtest_logreport, "took", None)
+    if not took or not getattr(session.config, "_duet_run_dir", None):
+        return
+    table = read_durations(RECORDED_DURATIONS)
+    table.update({k: round(v, 3) for k, v in took.items()})
+    try:
+        os.makedirs(os.path.dirname(RECORDED_DURATIONS), exist_ok=True)
+        with open(RECORDED_DURATIONS + ".tmp", "w") as f:
+            json.dump(table, f, indent=0, sort_keys=True)
+        os.replace(RECORDED_DURATIONS + ".tmp", RECORDED_DURATIONS)
+    except OSError:
+        pass                            # a read-only tree: the order is only a speed-up
 
 
 @pytest.fixture

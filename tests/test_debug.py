@@ -71,16 +71,18 @@ def frames(text):
     return [m.group(2) for m in FRAME_RE.finditer(text)]
 
 
-def gdb_session(arch, request, cmdline, steps):
+def gdb_session(arch, request, cmdline, steps, boot_method=""):
     """Run gdb-multiarch with tools/gdb/duet.gdb against a halted QEMU booted
-    with `cmdline`, through `steps`; -> (gdb's output, report(headline))."""
+    with `cmdline`, through `steps`; -> (gdb's output, report(headline)).
+    boot_method: "" boots as `make debug` does (GRUB on x86_64), "direct"
+    skips GRUB's second."""
     gdb = shutil.which("gdb-multiarch")
     if not gdb:
         pytest.skip("gdb-multiarch is not installed (apt-get install gdb-multiarch)")
     b = harness.require_build(arch)
     elf = os.path.join(b.build_dir, "duet.elf")
     port = free_port()
-    cfg = RunConfig(arch=arch, cmdline=cmdline, gdb=True, gdb_port=port)
+    cfg = RunConfig(arch=arch, cmdline=cmdline, gdb=True, gdb_port=port, boot=boot_method)
     log_path = os.path.join(harness.LOG_DIR,
                             harness.sanitize(request.node.nodeid) + ".log")
     os.makedirs(harness.LOG_DIR, exist_ok=True)
@@ -164,11 +166,13 @@ def test_gdb_backtrace_from_deep_in_the_kernel(arch, request):
     to boot.S: the image carries unwind information (.debug_frame) on both
     arches. (AArch64's once had none: GCC put it in .eh_frame, which the
     linker script discards, and gdb stopped at kmalloc with "previous frame
-    identical".) The breakpoint goes in only once crash_kfree_twice runs:
-    the boot's own allocations (the idle thread's, in sched_init) come first."""
+    identical".) Booted directly: test_gdb_session goes through GRUB, as
+    `make debug` does. The breakpoint goes in only once crash_kfree_twice
+    runs: the boot's own allocations (the idle thread's, in sched_init)
+    come first."""
     output, report = gdb_session(arch, request, "crash=kfree-twice", [
         "hbreak crash_kfree_twice", "continue", "hbreak buddy_alloc_pages", "continue",
-        "echo @@bt\\n", "bt"])
+        "echo @@bt\\n", "bt"], boot_method="direct")
     assert "@@end" in output, report("the gdb session did not finish")
     bt = frames(section(output, "bt"))
     assert bt[:1] == ["buddy_alloc_pages"] and "kmalloc" in bt, \

@@ -1,8 +1,13 @@
 """The kernel monitor (lib/monitor.c): the console a boot without `ktest=` ends in.
 
-Each test boots to the prompt, types over the serial line (waiting for the
-prompt before every line, as a person would), and ends the run with
-`poweroff`, so a monitor that stops answering shows up as a hang.
+The tests of the commands read one session per arch (per pytest run, shared
+by the xdist workers through harness.once_per_run): one boot that types
+every test's lines at the prompt, in turn, waiting for the prompt before
+each as a person would, and ends with `poweroff 7`, so a monitor that stops
+answering shows up as a hang, and a command that breaks the monitor shows
+in every test that comes after it in the session. Each test checks what
+its own lines printed. Type-ahead, which must type before the first
+prompt, boots on its own.
 """
 import re
 import time
@@ -13,6 +18,21 @@ import harness
 
 COMMANDS = ("help", "info", "backtrace", "poweroff")
 HELP_LINE_RE = re.compile(r"^  (\S+)\s+\S.*$", re.MULTILINE)
+UPTIME_RE = re.compile(r"^up (\d+)\.(\d{6}) s$", re.MULTILINE)
+
+# The session's command line ('info' must print it) and its lines, by the
+# name the tests read them under; "uptime-1" comes first (the boot is over
+# once its prompt came back), "uptime-2" UPTIME_INTERVAL seconds of the
+# host's clock after it, the other lines in between.
+SESSION_CMDLINE = "monitor-info-probe=42"
+SESSION_LINES = (("help", "help"), ("unknown", "frobnicate now"), ("after-unknown", "help"),
+                 ("edit-bs", "hepl\b\blp"), ("edit-del", "infx\x7fo"),
+                 ("edit-ctrl-u", "garbage\x15help"), ("info", "info"),
+                 ("backtrace", "backtrace"), ("threads", "threads"),
+                 ("poweroff-101", "poweroff 101"))
+SESSION_STATUS = 7                      # its last line: poweroff 7
+UPTIME_INTERVAL = 1.0                   # seconds of the host's clock between the uptimes
+UPTIME_TOLERANCE = (0.03, 0.01)         # the guest's clock within 3% plus 10 ms of the host's
 
 
 def help_commands(text):
@@ -20,87 +40,107 @@ def help_commands(text):
     return [m.group(1) for m in HELP_LINE_RE.finditer(text)]
 
 
-def talk(arch, boot, lines, cmdline="", final="poweroff"):
-    """Boot to the monitor, run each of `lines` and then `final`; returns
-    (BootResult, [what each line printed])."""
-    printed = []
+def run_session(arch):
+    """Boot, type SESSION_LINES between the two uptimes, then `poweroff 7`;
+    -> (BootResult, {name: what the line printed}, {mark: host time})."""
+    printed, marks = {}, {}
 
     def session(console):
-        for line in lines:
-            printed.append(console.monitor(line))
-        console.command(final)
+        console.monitor("uptime")
+        marks["before_first"] = time.monotonic()
+        printed["uptime-1"] = console.monitor("uptime")
+        marks["after_first"] = time.monotonic()
+        for name, line in SESSION_LINES:
+            printed[name] = console.monitor(line)
+        time.sleep(max(0.0, marks["after_first"] + UPTIME_INTERVAL - time.monotonic()))
+        marks["before_second"] = time.monotonic()
+        printed["uptime-2"] = console.monitor("uptime")
+        marks["after_second"] = time.monotonic()
+        console.command(f"poweroff {SESSION_STATUS}")
 
-    return boot(arch, cmdline, send=session), printed
+    r = harness.boot(arch, SESSION_CMDLINE, send=session, log_name=f"session.{arch}.monitor")
+    return r, printed, marks
 
 
-def test_greeting_and_prompt(arch, boot):
+@pytest.fixture
+def monitor_session(arch):
+    """(BootResult, printed, marks) of this arch's session, checked: it
+    ended with `poweroff 7` after every line."""
+    harness.require_build(arch)
+    r, printed, marks = harness.once_per_run(("monitor-session", arch), lambda: run_session(arch))
+    harness.check(r, "ok", expect_status=SESSION_STATUS)
+    return r, printed, marks
+
+
+def test_greeting_and_prompt(arch, monitor_session):
     """Without ktest= the kernel starts the monitor: the hint, then the prompt."""
-    r, _ = talk(arch, boot, [])
-    harness.check(r, "ok")
+    r, _, _ = monitor_session
     harness.require(r, "Type 'help' for the list of commands.\nduet> ", "no greeting and prompt")
 
 
-def test_help_lists_the_commands(arch, boot):
+def test_help_lists_the_commands(arch, monitor_session):
     """'help' lists help, info, backtrace and poweroff, one per line with its
     description."""
-    r, (out,) = talk(arch, boot, ["help"])
-    harness.check(r, "ok")
-    listed = help_commands(out)
+    r, printed, _ = monitor_session
+    listed = help_commands(printed["help"])
     for name in COMMANDS:
-        assert name in listed, r.report(f"'help' does not list '{name}': it printed {out!r}")
+        assert name in listed, r.report(f"'help' does not list '{name}': it printed "
+                                        f"{printed['help']!r}")
 
 
-def test_unknown_command_then_still_works(arch, boot):
+def test_unknown_command_then_still_works(arch, monitor_session):
     """An unknown command prints an error naming it, and the monitor keeps
     going: the next command works and the run ends normally."""
-    r, (bad, good) = talk(arch, boot, ["frobnicate now", "help"])
-    harness.check(r, "ok")
+    r, printed, _ = monitor_session
+    bad, good = printed["unknown"], printed["after-unknown"]
     assert bad == "error: unknown command 'frobnicate' (try 'help')\n", \
         r.report(f"unexpected reply to an unknown command: {bad!r}")
     assert "poweroff" in help_commands(good), \
         r.report(f"'help' after the error printed {good!r}")
 
 
-def test_line_editing(arch, boot):
+def test_line_editing(arch, monitor_session):
     """Backspace (BS, 0x08) and DEL (0x7f, what terminals send) erase the
     last character and Ctrl-U the whole line, so the corrected line runs."""
-    r, (bs, dele, ctrl_u) = talk(arch, boot, ["hepl\b\blp", "infx\x7fo", "garbage\x15help"])
-    harness.check(r, "ok")
-    assert "unknown command" not in r.log, r.report("an edited line ran as typed")
+    r, printed, _ = monitor_session
+    bs, dele, ctrl_u = printed["edit-bs"], printed["edit-del"], printed["edit-ctrl-u"]
+    for out in (bs, dele, ctrl_u):
+        assert "unknown command" not in out, r.report(f"an edited line ran as typed: {out!r}")
     assert "poweroff" in help_commands(bs), r.report(f"'hepl' BS BS 'lp' printed {bs!r}")
     assert f"Duet kernel on {arch}" in dele, r.report(f"'infx' DEL 'o' printed {dele!r}")
     assert "poweroff" in help_commands(ctrl_u), \
         r.report(f"'garbage' Ctrl-U 'help' printed {ctrl_u!r}")
 
 
-def test_info_prints_the_banner(arch, boot):
+def test_info_prints_the_banner(arch, monitor_session):
     """'info' prints the boot banner again, with this boot's command line."""
-    r, (out,) = talk(arch, boot, ["info"], cmdline="monitor-info-probe=42")
-    harness.check(r, "ok")
-    for want in (f"Duet kernel on {arch}\n", "  cmdline: monitor-info-probe=42\n",
+    r, printed, _ = monitor_session
+    out = printed["info"]
+    for want in (f"Duet kernel on {arch}\n", f"  cmdline: {SESSION_CMDLINE}\n",
                  "  layout (virtual):\n", "    pmo      0xffff800000000000-"):
         assert want in out, r.report(f"'info' did not print {want!r}; it printed {out!r}")
 
 
-def test_backtrace_command(arch, boot):
+def test_backtrace_command(arch, monitor_session):
     """'backtrace' prints the monitor's own call stack, symbolized, from the
     command down to kmain."""
-    r, (out,) = talk(arch, boot, ["backtrace"])
-    harness.check(r, "ok")
+    r, printed, _ = monitor_session
+    out = printed["backtrace"]
     assert out.startswith("Backtrace:\n"), r.report(f"'backtrace' printed {out!r}")
     names = re.findall(r"^  #\d+\s+0x[0-9a-f]{16} (\w+)\+0x[0-9a-f]+$", out, re.MULTILINE)
     for fn in ("monitor_execute", "monitor_run", "kmain"):
         assert fn in names, r.report(f"'{fn}' is not in the backtrace: {out!r}")
 
 
-def test_poweroff_with_status(arch, boot):
-    """'poweroff 7' ends QEMU with status 7; an out-of-range status is
-    refused with an error and the monitor keeps running."""
-    r, (refused,) = talk(arch, boot, ["poweroff 101"], final="poweroff 7")
-    harness.check(r, "ok", expect_status=7)
+def test_poweroff_with_status(arch, monitor_session):
+    """'poweroff 7' ends QEMU with status 7 (the session's last line; the
+    fixture checks the status); an out-of-range status is refused with an
+    error and the monitor keeps running."""
+    r, printed, _ = monitor_session
+    refused = printed["poweroff-101"]
     assert refused.startswith("error: poweroff: status must be a number"), \
         r.report(f"'poweroff 101' printed {refused!r}")
-    harness.require(r, "Powering off (status 7).", "no poweroff message")
+    harness.require(r, f"Powering off (status {SESSION_STATUS}).", "no poweroff message")
 
 
 @pytest.mark.per_arch("method", {"x86_64": ["grub", "direct"], "aarch64": ["direct"]})
@@ -118,39 +158,27 @@ def test_what_is_typed_before_the_prompt_is_kept(arch, method, boot):
     assert "run" in help_commands(r.log), r.report("help did not list its commands")
 
 
-UPTIME_RE = re.compile(r"^up (\d+)\.(\d{6}) s$", re.MULTILINE)
-
-
-def test_uptime_keeps_the_hosts_time(arch, boot):
-    """`uptime` reads the monotonic clock (kernel/clock.c): across three
-    seconds of the host's own clock it advances by them, within 3% plus the
-    console's round trips, so a counter rate measured or read wrongly
-    shows (x86_64 measures the TSC against the PIT; AArch64 reads
-    CNTFRQ_EL0)."""
-    marks = {}
-
-    def session(console):
-        console.monitor("uptime")               # the boot is over: the prompt came back
-        marks["before_first"] = time.monotonic()
-        marks["first"] = console.monitor("uptime")
-        marks["after_first"] = time.monotonic()
-        time.sleep(3.0)
-        marks["before_second"] = time.monotonic()
-        marks["second"] = console.monitor("uptime")
-        marks["after_second"] = time.monotonic()
-        console.command("poweroff")
-
-    r = boot(arch, "", send=session)
-    harness.check(r, "ok")
+def test_uptime_keeps_the_hosts_time(arch, monitor_session):
+    """`uptime` reads the monotonic clock (kernel/clock.c): across
+    UPTIME_INTERVAL (1 s) of the host's own clock it advances by as much,
+    within 3% plus 10 ms (UPTIME_TOLERANCE) and the console's round trips,
+    so a counter rate measured or read wrongly by more than about 4% shows
+    (x86_64 measures the TSC against the PIT; AArch64 reads CNTFRQ_EL0).
+    The round trips are measured, not allowed for: the first reading is
+    taken between `before_first` and `after_first`, the second between
+    `before_second` and `after_second`."""
+    r, printed, marks = monitor_session
     guest = []
-    for key in ("first", "second"):
-        m = UPTIME_RE.search(marks[key])
-        assert m, r.report(f"uptime printed {marks[key]!r}")
+    for key in ("uptime-1", "uptime-2"):
+        m = UPTIME_RE.search(printed[key])
+        assert m, r.report(f"uptime printed {printed[key]!r}")
         guest.append(int(m.group(1)) + int(m.group(2)) / 1e6)
     moved = guest[1] - guest[0]
     least = marks["before_second"] - marks["after_first"]
     most = marks["after_second"] - marks["before_first"]
-    assert least * 0.97 - 0.02 <= moved <= most * 1.03 + 0.02, \
+    assert least >= UPTIME_INTERVAL, (least, marks)
+    rate, fixed = UPTIME_TOLERANCE
+    assert least * (1 - rate) - fixed <= moved <= most * (1 + rate) + fixed, \
         r.report(f"the guest's clock moved {moved:.3f} s while the host's moved between "
                  f"{least:.3f} and {most:.3f} s")
 
@@ -159,12 +187,12 @@ THREAD_LINE_RE = re.compile(r"^\s+(\d+)  (\S+)\s+(running|runnable|blocked|dead)
                             r"0x([0-9a-f]{16})-0x([0-9a-f]{16})", re.MULTILINE)
 
 
-def test_threads_lists_boot_and_idle(arch, boot):
+def test_threads_lists_boot_and_idle(arch, monitor_session):
     """`threads` (kernel/sched.c) lists the boot thread, which runs the
     monitor, on the boot stack, and the idle thread, runnable, on a 16 KiB
     stack in the kernel-stack region."""
-    r, (out,) = talk(arch, boot, ["threads"])
-    harness.check(r, "ok")
+    r, printed, _ = monitor_session
+    out = printed["threads"]
     rows = {m.group(2): m.groups() for m in THREAD_LINE_RE.finditer(out)}
     assert set(rows) == {"boot", "idle"}, r.report(f"`threads` printed {out!r}")
     assert rows["boot"][0] == "0" and rows["boot"][2] == "running", \

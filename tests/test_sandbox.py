@@ -4,6 +4,7 @@ run, write or read outside it, reach the network, fork, eat memory, flood
 the grader with output, spin. Each attempt must fail or be stopped, and the
 grader must learn why. No QEMU; tests/test_hostile.py grades whole hostile
 submissions."""
+import dataclasses
 import os
 import shutil
 import socket
@@ -154,8 +155,10 @@ def test_a_flood_keeps_only_the_head_and_the_tail(escape, scratch):
 
 
 def test_cpu_time_is_limited(escape, scratch):
-    """A spinning program ends at its CPU limit, before its wall timeout."""
-    r = run(escape, scratch, "spin", timeout=60)
+    """A spinning program ends at its CPU limit (1 s here), long before its
+    wall timeout."""
+    r = run(escape, scratch, "spin", limits=dataclasses.replace(SMALL, cpu_seconds=1),
+            timeout=60)
     assert not r.timed_out and r.returncode != 0, r
 
 

@@ -37,6 +37,7 @@ if [ "${1:-install}" = check-or-install ] && [ -f "$STAMP" ] && cmp -s "$SELF" "
 fi
 
 missing=""
+wanted=""
 found=""
 need() {    # need KIND WHAT PACKAGE
     where=""
@@ -55,6 +56,15 @@ need() {    # need KIND WHAT PACKAGE
 $where"
     else
         missing="$missing $3"
+    fi
+}
+
+want() {    # want KIND WHAT PACKAGE: as need, but only where apt has the package
+    before=$missing
+    need "$@"
+    if [ "$missing" != "$before" ]; then
+        missing=$before
+        wanted="$wanted $3"
     fi
 }
 
@@ -80,11 +90,23 @@ need cmd  llvm-nm                   llvm
 need file "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" libclang-rt-14-dev
 need cmd  valgrind                  valgrind
 need cmd  bwrap                     bubblewrap
+# The memory viewer's browser tests. Ubuntu has no Chromium deb (only a
+# snap), so these two are wanted, not needed: installed where apt has them,
+# else left out, and tests/test_view.py says it skipped for that reason.
+want file /usr/lib/chromium/chromium chromium
+want cmd  chromedriver              chromium-driver
 need py   pytest                    python3-pytest
 need py   xdist                     python3-pytest-xdist
 
+# After an install, a wanted package still missing is one apt does not
+# have here: the check passes without it.
+if [ -n "${DUET_DEPS_INSTALLED:-}" ] && [ -n "$wanted" ]; then
+    echo "deps: not installable here:$wanted (the memory viewer's browser tests will skip)" >&2
+    wanted=""
+fi
+
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
-if [ -z "${missing# }" ]; then
+if [ -z "${missing# }" ] && [ -z "$wanted" ]; then
     mkdir -p build
     printf '%s\n' "$found" | sed '/^$/d' > "$STAMP"
     cp "$SELF" "$KEY"
@@ -98,14 +120,25 @@ if [ -n "${DUET_DEPS_INSTALLED:-}" ]; then
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
+    if [ -z "${missing# }" ]; then      # only wanted ones: go on without them
+        DUET_DEPS_INSTALLED=1 exec "$SELF" "${1:-install}"
+    fi
     echo "deps: missing packages: $missing" >&2
     echo "deps: no apt-get here; install them with your system's package manager" >&2
     exit 1
 fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
-echo "deps: installing $missing"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+for pkg in $wanted; do
+    # A real package, not a transitional one that installs a snap (Ubuntu's Chromium).
+    if apt-cache show "$pkg" >/dev/null 2>&1 && ! apt-cache depends "$pkg" 2>/dev/null | grep -q snapd; then
+        missing="$missing $pkg"
+    fi
+done
+if [ -n "${missing# }" ]; then
+    echo "deps: installing $missing"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
 # Installed: check again, which writes the stamp (or says what is still missing).
 DUET_DEPS_INSTALLED=1 exec "$SELF" "${1:-install}"

@@ -61,6 +61,7 @@ import xml.etree.ElementTree as ET
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, os.path.join(REPO, "tools"))
+import grade_view  # noqa: E402
 import harness  # noqa: E402
 import handout  # noqa: E402
 import ktap_check  # noqa: E402
@@ -671,12 +672,20 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
     for n in notes:
         print(f"grade: note: {n}")
 
+    clock = Clock()
     if refusals:
         why = ("the submission was refused before anything was built (tools/"
                "submission_check.py, docs/instructors.md):\n" + "\n".join(map(str, refusals)))
         outcomes = [failed(t, a, why) for a in arches for t in tests_for(lab, a)]
     else:
-        outcomes = forfeit(run_tests(lab, arches, tree, out, log_dir, jobs or build_jobs(arches)))
+        outcomes = forfeit(run_tests(lab, arches, tree, out, log_dir, jobs or build_jobs(arches),
+                                     clock))
+    # A submission's memory beside the reference's (tools/grade_view.py):
+    # advice for the student, not part of the score.
+    view_path, view_notes = None, []
+    if submission and not refusals:
+        view_path, view_notes = grade_view.write(out, lab_no, tree, arches,
+                                                 clock.limit(grade_view.TIMEOUT), clock.hung)
     # Every untrusted process has ended (each sandboxed run is waited for):
     # only now are the results written.
     seconds = time.monotonic() - start
@@ -687,13 +696,17 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
         collect += outcomes
     print(f"\nScore: {fmt(score)}/{total}   ({seconds:.1f} s; "
           f"{os.path.relpath(out)}/results.json, junit.xml, logs/)")
+    for n in view_notes:
+        print(f"grade: {n}")
+    if view_path:
+        print(f"grade: your memory beside the reference solution's: {os.path.relpath(view_path)}")
     return 0 if score == total else 1
 
 
-def run_tests(lab, arches, tree, out, log_dir, jobs):
+def run_tests(lab, arches, tree, out, log_dir, jobs, clock):
     """Build, then run every test of the lab on each arch; -> [Outcome] in
     the catalogue's order."""
-    built, ran, clock = {}, {}, Clock()
+    built, ran = {}, {}
 
     def run_arch(arch):
         mine = tests_for(lab, arch)

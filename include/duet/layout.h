@@ -28,8 +28,10 @@
 #define USER_END       _UL(0x0000800000000000)
 
 /*
- * A user program's stack: USER_STACK_SIZE bytes below USER_STACK_TOP, with
- * one unmapped guard page under it so that running off the stack faults
+ * A user program's stack: USER_STACK_SIZE bytes below USER_STACK_TOP,
+ * mapped when it starts, that grows down a page at a time on first touch
+ * (aspace_fault) to USER_STACK_MAX bytes, Linux's default 8 MiB; one
+ * unmapped guard page under that, so that running off the stack faults
  * instead of writing into whatever lies below. The page at the very top of
  * user space stays unmapped, so no user range ends exactly at USER_END.
  * Programs are linked at USER_BASE (user/user.lds.S); the heap (brk) starts
@@ -39,8 +41,14 @@
 #define USER_STACK_TOP    (USER_END - PAGE_SIZE)
 #define USER_STACK_SIZE   _UL(0x10000)
 #define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_SIZE)
-#define USER_STACK_GUARD  (USER_STACK_BOTTOM - PAGE_SIZE) /* the guard page's start */
+#define USER_STACK_MAX    _UL(0x800000)
+#define USER_STACK_LIMIT  (USER_STACK_TOP - USER_STACK_MAX) /* the lowest it grows to */
+#define USER_STACK_GUARD  (USER_STACK_LIMIT - PAGE_SIZE)    /* the guard page's start */
 #define USER_HEAP_MAX     _UL(0x40000000)
+/* mmap's area (mm/aspace.c): far above any heap, 1 GiB below the stack's
+ * guard, filled from the top down. */
+#define USER_MMAP_BASE    _UL(0x0000100000000000)
+#define USER_MMAP_TOP     (USER_STACK_GUARD - _UL(0x40000000))
 
 #define PHYS_OFFSET      _UL(0xFFFF800000000000)
 #define PMO_END          _UL(0xFFFFC00000000000)

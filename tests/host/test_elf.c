@@ -192,8 +192,8 @@ static const struct bad_case bad_cases[] = {
     { "in the stack guard page", { PH(2, p_vaddr, USER_LIMIT) }, .why = "is outside user space" },
     { "into the stack guard page",
       { PH(2, p_memsz, USER_LIMIT - 0x402000 + 1) },
-      .why = "PT_LOAD 3: p_vaddr 0x402000 + p_memsz 0x7fffffbec001 is outside user space "
-             "[0x400000, 0x7ffffffee000)" },
+      .why = "PT_LOAD 3: p_vaddr 0x402000 + p_memsz 0x7fffff3fc001 is outside user space "
+             "[0x400000, 0x7fffff7fe000)" },
     { "p_vaddr + p_memsz wraps", { PH(2, p_memsz, ~0ULL) }, .why = "is outside user space" },
     { "not readable", { PH(1, p_flags, 0) }, .why = "PT_LOAD 2: p_flags is 0x0, not readable" },
     { "execute-only", { PH(0, p_flags, PF_X) }, .why = "PT_LOAD 1: p_flags is 0x1, not readable" },
@@ -311,7 +311,7 @@ static void accepts_a_segment_ending_at_the_limit(void)
     phdr(2)->p_memsz = USER_LIMIT - 0x402000;
     CHECK_EQ(elf_parse(file, sizeof(file), EM_X86_64, &img, NULL, 0), 0);
     CHECK_EQ(img.end, USER_LIMIT);
-    CHECK(USER_LIMIT + USER_STACK_SIZE + PAGE_SIZE == USER_STACK_TOP);
+    CHECK(USER_LIMIT + USER_STACK_MAX + PAGE_SIZE == USER_STACK_TOP);
 }
 
 /* Any alignment: the loader reads the headers with memcpy. */

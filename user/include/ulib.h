@@ -47,6 +47,28 @@ long uptime(void);
  * beyond USER_HEAP_MAX, or out of memory). */
 void *brk(void *addr);
 
+/*
+ * Anonymous memory, as in POSIX: mmap(NULL, len, PROT_READ | PROT_WRITE,
+ * MAP_PRIVATE | MAP_ANONYMOUS, -1, 0). Its pages appear zeroed on first
+ * touch. Returns the address, or -errno cast to a pointer: check with
+ * MMAP_FAILED(p). Never writable and executable at once (-EINVAL).
+ */
+#define PROT_NONE      0
+#define PROT_READ      1
+#define PROT_WRITE     2
+#define PROT_EXEC      4
+#define MAP_PRIVATE    0x02
+#define MAP_FIXED      0x10
+#define MAP_ANONYMOUS  0x20
+#define MMAP_FAILED(p) ((unsigned long)(p) >= (unsigned long)-SYSCALL_MAX_ERRNO)
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, long offset);
+/* Unmap; a later touch faults. 0 or -errno. */
+int munmap(void *addr, size_t len);
+/* New permissions for mapped memory, at once. 0 or -errno. */
+int mprotect(void *addr, size_t len, int prot);
+/* vec[i] = 1 when page i of [addr, addr + len) is in memory now. 0 or -errno. */
+int mincore(void *addr, size_t len, unsigned char *vec);
+
 /* Grow (or shrink) the heap by increment bytes. Returns the old break,
  * that is the start of the new memory, or NULL when the kernel refused. */
 void *sbrk(long increment);

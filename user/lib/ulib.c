@@ -12,6 +12,10 @@ __noreturn void sys_exit(long status);
 long sys_getpid(void);
 long sys_brk(void *addr);
 long sys_uptime(void);
+long sys_mmap(void *addr, size_t len, long prot, long flags, long fd, long offset);
+long sys_munmap(void *addr, size_t len);
+long sys_mprotect(void *addr, size_t len, long prot);
+long sys_mincore(void *addr, size_t len, unsigned char *vec);
 
 long write(int fd, const void *buf, size_t len)
 {
@@ -142,4 +146,24 @@ long strtol(const char *s, char **end, int base)
 int atoi(const char *s)
 {
     return (int)strtol(s, NULL, 10);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, long offset)
+{
+    return (void *)sys_mmap(addr, len, prot, flags, fd, offset);
+}
+
+int munmap(void *addr, size_t len)
+{
+    return (int)sys_munmap(addr, len);
+}
+
+int mprotect(void *addr, size_t len, int prot)
+{
+    return (int)sys_mprotect(addr, len, prot);
+}
+
+int mincore(void *addr, size_t len, unsigned char *vec)
+{
+    return (int)sys_mincore(addr, len, vec);
 }

@@ -1,6 +1,7 @@
-/* Recurses without end until it runs off the bottom of its stack into the
- * unmapped guard page below it, so the kernel must end the program with a
- * report; "survived" means it did not. */
+/* Recurses without end: the stack grows a page at a time to its limit
+ * (USER_STACK_MAX), then runs into the unmapped guard page below it, so
+ * the kernel must end the program with a report; "survived" means it did
+ * not. */
 #include <ulib.h>
 
 /* Never true, but the compiler cannot know: it keeps the recursion from
@@ -27,7 +28,7 @@ static __noinline unsigned long descend(unsigned long depth)
 int main(int argc, char **argv)
 {
     printf("fault_stack_overflow: recursing until the stack runs out (%lu KiB)\n",
-           (unsigned long)(USER_STACK_SIZE / 1024));
+           (unsigned long)(USER_STACK_MAX / 1024));
     printf("returned %lu\n", descend(0));
     printf("survived\n");
     return 0;

@@ -21,5 +21,9 @@ SYSCALL_STUB sys_exit,   SYS_exit
 SYSCALL_STUB sys_getpid, SYS_getpid
 SYSCALL_STUB sys_brk,    SYS_brk
 SYSCALL_STUB sys_uptime, SYS_uptime
+SYSCALL_STUB sys_mmap,   SYS_mmap
+SYSCALL_STUB sys_munmap, SYS_munmap
+SYSCALL_STUB sys_mprotect, SYS_mprotect
+SYSCALL_STUB sys_mincore, SYS_mincore
 
     .section .note.GNU-stack, "", %progbits

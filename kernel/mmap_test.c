@@ -1,0 +1,58 @@
+/*
+ * ktest suite `mmap`: anonymous memory from user programs (mm/aspace.c's
+ * aspace_mmap and the fault path). The `mmap` program checks laziness,
+ * zeroing, munmap, mprotect and the refusals from inside; each forbidden
+ * touch of `mmap_fault` must end the program with a fault report and
+ * status 139; `stack_grow` uses a stack sixteen times what it starts with;
+ * and no page may leak in any of it.
+ */
+#include <duet/ktest.h>
+#include <kernel/proc.h>
+#include <kernel/proc_test.h>
+
+static void mmap_program_passes(struct ktest *t)
+{
+    RUN(t, 0, "mmap");
+}
+
+static void a_page_after_munmap_faults(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_SEGV, "mmap_fault", "unmapped");
+}
+
+static void a_write_after_mprotect_read_only_faults(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_SEGV, "mmap_fault", "readonly");
+}
+
+static void mprotect_drops_a_writable_tlb_entry(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_SEGV, "mmap_fault", "stale");
+}
+
+static void a_prot_none_region_faults(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_SEGV, "mmap_fault", "none");
+}
+
+static void a_region_without_exec_does_not_run(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_SEGV, "mmap_fault", "exec");
+}
+
+static void the_stack_grows_on_touch(struct ktest *t)
+{
+    RUN(t, 0, "stack_grow");
+}
+
+static const struct ktest_case mmap_cases[] = {
+    KTEST_CASE(mmap_program_passes),
+    KTEST_CASE(a_page_after_munmap_faults),
+    KTEST_CASE(a_write_after_mprotect_read_only_faults),
+    KTEST_CASE(mprotect_drops_a_writable_tlb_entry),
+    KTEST_CASE(a_prot_none_region_faults),
+    KTEST_CASE(a_region_without_exec_does_not_run),
+    KTEST_CASE(the_stack_grows_on_touch),
+    { 0 },
+};
+KTEST_SUITE(mmap, mmap_cases);

@@ -1,0 +1,208 @@
+"""The memory dump (mm/memdump.c) and its reader (tools/memdump.py), the
+format in docs/memdump.md.
+
+The reader's tests feed it dumps broken in the ways a log breaks (cut
+short, a line lost, a line garbled) and expect an error that names the
+line. The kernel's tests boot each arch, dump, and check the dump against
+itself and against the kernel's own text commands: the mappings the
+kernel lists must be exactly those its dumped tables hold, decoded in the
+arch's encoding; the free blocks per order must equal `buddyinfo`'s; no
+free block may overlap a page table, a slab or anything not usable RAM.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import harness
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import memdump  # noqa: E402
+
+TOOL = os.path.join(os.path.dirname(__file__), "..", "tools", "memdump.py")
+
+
+def record(t, **fields):
+    return json.dumps({"t": t, **fields}, separators=(",", ":"))
+
+
+def small_dump(extra=(), count_delta=0, version=1):
+    """A dump of a made-up machine with one kernel table and one mapping."""
+    recs = [
+        record("machine", arch="x86_64", cpu="test", page_size=4096, levels=4, va_bits=48,
+               phys_offset="0xffff800000000000", has_1g_pages=True, wxn=False),
+        record("space", name="kernel", root="0x1000", user=False, table_pages=1),
+        record("mapping", space="kernel", va="0xffff800000000000", size="0x40000000", pa="0x0",
+               page="1G", perms="rw-", user=False, **{"global": True}, memory="normal"),
+        record("table", space="kernel", pa="0x1000", level=3, base="0x0",
+               entries=[[256, "0x2003"]]),
+        record("buddy", span_lo="0x0", span_hi="0x100000", max_order=10, managed_pages=256,
+               free_pages=1, bitmap_bytes=64,
+               bitmap={"tail": 254, "allocated_head": 1, "free_head": 1, "unmanaged": 0}),
+        record("free", order=0, kind="listed", blocks=["0x5000"]),
+        *extra,
+    ]
+    return "\n".join(["boot log before", f"=== duet memdump {version} begin ===", *recs,
+                      f"=== duet memdump {version} end: {len(recs) + count_delta} records ===",
+                      "duet> "])
+
+
+def expect_error(text, line, words):
+    with pytest.raises(memdump.DumpError) as e:
+        memdump.extract(text)
+    assert e.value.line == line, f"error names line {e.value.line}, not {line}: {e.value}"
+    assert words in str(e.value), str(e.value)
+
+
+def test_reader_takes_a_dump_out_of_a_log():
+    (d,) = memdump.extract(small_dump())
+    assert d.arch == "x86_64" and d.line == 2
+    assert d.spaces["kernel"].mappings[0]["size"] == 1 << 30
+    assert d.free == [(0x5000, 0, "listed")]
+
+
+def test_reader_names_a_cut_short_dump():
+    text = small_dump()
+    expect_error(text[:text.index("=== duet memdump 1 end")], 2, "never ends")
+
+
+def test_reader_names_a_lost_line():
+    lines = small_dump().splitlines()
+    del lines[4]
+    expect_error("\n".join(lines), len(lines) - 1, "lines were lost")
+
+
+def test_reader_names_a_garbled_line():
+    lines = small_dump().splitlines()
+    lines[5] = lines[5][:30]
+    expect_error("\n".join(lines), 6, "not a JSON record")
+
+
+@pytest.mark.parametrize("bad, words", [
+    (record("slab", pa="0x1000", order=0, object_size=16, capacity=200), "without 'free'"),
+    (record("slab", pa="4096", order=0, object_size=16, capacity=200, free=1), "hex string"),
+    (record("slab", pa="0x1000", order=-1, object_size=16, capacity=200, free=1), "whole number"),
+    (record("frob"), "known kind"),
+    (record("free", order=0, kind="stolen", blocks=["0x0"]), "kind 'stolen'"),
+    (record("table", space="user", pa="0x9000", level=3, base="0x0", entries=[]), "before its space"),
+    (record("table", space="kernel", pa="0x9000", level=3, base="0x0",
+            entries=[[5, "0x1"], [4, "0x1"]]), "out of order"),
+])
+def test_reader_names_a_bad_record(bad, words):
+    text = small_dump(extra=[bad])
+    bad_line = text.splitlines().index(bad) + 1
+    expect_error(text, bad_line, words)
+
+
+def test_reader_refuses_another_version():
+    expect_error(small_dump(version=2), 2, "version 2")
+
+
+def test_tool_reports_the_line_and_fails(tmp_path):
+    text = small_dump()
+    log = tmp_path / "cut.log"
+    log.write_text(text[:text.index("=== duet memdump 1 end")])
+    p = subprocess.run([sys.executable, TOOL, str(log)], capture_output=True, text=True)
+    assert p.returncode == 1 and "line 2" in p.stderr and "cut short" in p.stderr, p.stderr
+
+
+def test_decoders_read_what_each_arch_writes():
+    # x86_64: a 2 MiB leaf, writable, global, not executable (arch/x86_64/include/arch/mmu.h).
+    e = 0x200000 | 1 | 2 | (1 << 7) | (1 << 8) | (1 << 63)
+    assert memdump.X86.leaf(e, 1) == ("rw-", False, True, "normal")
+    assert not memdump.X86.is_table(e, 1) and memdump.X86.is_table(0x3003, 1)
+    # AArch64: a user page, read-only, executable at EL0 (UXN clear, PXN set), nG.
+    e = 0x40001000 | 3 | (1 << 2) | (1 << 6) | (1 << 7) | (1 << 10) | (1 << 11) | (1 << 53)
+    assert memdump.A64.leaf(e, 0) == ("r-x", True, False, "normal")
+    assert memdump.A64.is_table(0x40002003, 1) and not memdump.A64.is_table(0x40002003, 0)
+
+
+# --- the kernel's dump, on each arch ---
+
+BUDDYINFO_RE = re.compile(r"Node 0, zone\s+Normal\s+((?:\d+\s+)+)")
+
+
+def dump_session(arch, boot):
+    """Boot, run buddyinfo (which empties the page cache), dump the kernel
+    at once (the dump allocates nothing), then dump it again with the
+    `hello` program's space loaded; returns (result, buddyinfo's counts,
+    the first dump, the second)."""
+    printed = []
+
+    def session(console):
+        for line in ("buddyinfo", "memdump", "memdump hello"):
+            printed.append(console.monitor(line))
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    m = BUDDYINFO_RE.search(printed[0])
+    assert m, r.report(f"buddyinfo printed {printed[0]!r}")
+    try:
+        (kernel_only,) = memdump.extract(printed[1])
+        (with_user,) = memdump.extract(printed[2])
+    except memdump.DumpError as e:
+        raise AssertionError(r.report(str(e))) from None
+    return r, [int(x) for x in m.group(1).split()], kernel_only, with_user
+
+
+@pytest.fixture(scope="module")
+def dumped(request):
+    return {}
+
+
+def the_dump(arch, boot, dumped):
+    if arch not in dumped:
+        dumped[arch] = dump_session(arch, boot)
+    return dumped[arch]
+
+
+def test_dumped_tables_hold_exactly_the_dumped_mappings(arch, boot, dumped):
+    r, _, _, d = the_dump(arch, boot, dumped)
+    assert d.arch == arch
+    assert set(d.spaces) == {"kernel", "hello"}
+    for s in d.spaces.values():
+        derived = memdump.mappings_from_tables(d, s)
+        assert derived == s.mappings, r.report(
+            f"space {s.name}: the mappings decoded from the dumped tables differ from the "
+            f"kernel's list: {[m for m in derived if m not in s.mappings][:3]} vs "
+            f"{[m for m in s.mappings if m not in derived][:3]}")
+        assert len(s.tables) == s.table_pages, r.report(f"{s.name}: table count")
+    user = d.spaces["hello"]
+    assert all(m["user"] and not m["global"] for m in user.mappings)
+    assert any(m["va"] == 0x400000 and m["perms"] == "r-x" for m in user.mappings)
+    assert not any(m["perms"] == "rwx" for s in d.spaces.values() for m in s.mappings)
+
+
+def test_dumped_free_blocks_match_buddyinfo(arch, boot, dumped):
+    r, counts, d, later = the_dump(arch, boot, dumped)
+    assert [d.free_blocks(o) for o in range(d.buddy["max_order"] + 1)] == counts, \
+        r.report(f"dump's free blocks per order differ from buddyinfo's {counts}")
+    assert not [b for b in d.free if b[2] == "cached"], "buddyinfo left pages in the cache"
+    # The bitmap's summary: a free head for each listed block, every page of the span counted.
+    states = d.buddy["bitmap"]
+    assert states["free_head"] == sum(1 for b in d.free if b[2] == "listed"), states
+    assert sum(states.values()) == (d.buddy["span_hi"] - d.buddy["span_lo"]) // 4096, states
+    for x in (d, later):
+        assert sum(1 << o for _, o, _ in x.free) == x.buddy["free_pages"], \
+            r.report("the free blocks do not add up to the free page count")
+
+
+def test_dumped_memory_does_not_overlap(arch, boot, dumped):
+    r, _, _, d = the_dump(arch, boot, dumped)
+    usable = [(x["base"], x["base"] + x["size"]) for x in d.regions["kernel"]
+              if x["type"] == "usable"]
+    free = sorted((pa, pa + (4096 << o)) for pa, o, _ in d.free)
+    for (a0, a1), (b0, b1) in zip(free, free[1:]):
+        assert a1 <= b0, f"free blocks 0x{a0:x} and 0x{b0:x} overlap"
+    for lo, hi in free:
+        assert any(u0 <= lo and hi <= u1 for u0, u1 in usable), f"free block 0x{lo:x} not usable RAM"
+    used = [(t, t + 4096, "table") for s in d.spaces.values() for t in s.tables]
+    used += [(s["pa"], s["pa"] + (4096 << s["order"]), "slab") for s in d.slabs]
+    for lo, hi, what in used:
+        for f0, f1 in free:
+            assert hi <= f0 or f1 <= lo, f"{what} 0x{lo:x} lies in free block 0x{f0:x}"
+    assert d.slabs, "no slab dumped, though the monitor has allocated objects by now"

@@ -1,0 +1,236 @@
+"""The memory viewer (tools/view.py, tools/view/viewer.js) in a real browser:
+Debian's Chromium, headless, driven through its ChromeDriver
+(tools/browser.py).
+
+One boot per arch dumps the kernel's memory with the `hello` program's
+space loaded and asks the monitor's `translate` for a few walks; the page
+built from those dumps must load with no console message and no request
+beyond itself, show the dumps' own numbers, and walk an address exactly as
+`translate` does, from the walk box and from a click on the address band.
+A screenshot per arch is kept in build/test-logs/.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+import harness
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+import browser  # noqa: E402
+import memdump  # noqa: E402
+import view  # noqa: E402
+
+ARCHES = ("x86_64", "aarch64")  # the page's column order
+KERNEL_TEXT = 0xFFFFFFFF80404000  # the kernel's first executable page (docs/memory-layout.md)
+WALKS = (KERNEL_TEXT, 0xFFFF800000123456, 0xFFFF800004123456, 0x400000, 0xFFFFC00000000000, 0x7F0000000000)
+ENTRY_RE = re.compile(r"entry\s+(0x[0-9a-f]+)")
+RESULT_RE = re.compile(r"(0x[0-9a-f]+) -> PA (0x[0-9a-f]+)")
+
+
+TRANSLATE_LEAF_RE = re.compile(r"page at PA 0x[0-9a-f]+: (rw|ro) (exec|nx) (user|kernel)"
+                               r"( global)?( device)?")
+PAGE_LEAF_RE = re.compile(r"page at PA 0x[0-9a-f]+: r([w-])([x-]) (user|kernel)( global)? "
+                          r"(normal|device)")
+
+
+def need_browser():
+    """Skip where tools/deps.sh could not install Chromium (Ubuntu has it only
+    as a snap); make deps installs it everywhere apt has it."""
+    missing = browser.available()
+    if missing:
+        pytest.skip(f"no browser to drive: {missing}; apt has no Chromium deb here")
+
+
+def translate_in(r, text):
+    """(the raw entries of a walk, the PA it ends at or None, the leaf's
+    attributes (write, exec, user, global, device) or None), from the
+    monitor's `translate` or the page's walk."""
+    pa = RESULT_RE.search(text)
+    leaf = None
+    m = TRANSLATE_LEAF_RE.search(text)
+    if m:
+        leaf = (m[1] == "rw", m[2] == "exec", m[3] == "user", bool(m[4]), bool(m[5]))
+    m = PAGE_LEAF_RE.search(text)
+    if m:
+        leaf = (m[1] == "w", m[2] == "x", m[3] == "user", bool(m[4]), m[5] == "device")
+    return ([int(x, 16) for x in ENTRY_RE.findall(text)], int(pa.group(2), 16) if pa else None,
+            leaf)
+
+
+@pytest.fixture(scope="module")
+def page(request, tmp_path_factory):
+    """Boot each arch under test once; the page's path, each arch's dump
+    and `translate`'s answers for WALKS."""
+    need_browser()
+    out = tmp_path_factory.mktemp("view")
+    dumps, walks = {}, {}
+    arches = [a for a in ARCHES if a in harness.selected_arches(request.config)]
+    for arch in arches:
+        harness.require_build(arch)
+        printed = []
+
+        def session(console):
+            printed.append(console.monitor("memdump hello"))
+            for va in WALKS:
+                printed.append(console.monitor(f"translate 0x{va:x}"))
+            console.command("poweroff")
+
+        r = harness.boot(arch, "", send=session, log_name=f"test_view-{arch}")
+        harness.check(r, "ok")
+        (dumps[arch],) = memdump.extract(printed[0])
+        walks[arch] = {va: translate_in(r, t) for va, t in zip(WALKS, printed[1:])}
+    path = out / "index.html"
+    path.write_text(view.page([dumps[a] for a in arches], "tests/test_view.py"))
+    return path, dumps, walks
+
+
+@pytest.fixture(scope="module")
+def shown(page):
+    """The page open in Chromium, with what it logged and requested on load."""
+    path, _, _ = page
+    url = path.as_uri()
+    with browser.Browser() as b:
+        b.open(url)
+        b.wait_for("return document.body.dataset.ready")
+        yield b, b.console(), b.requests(url), url
+
+
+def test_page_loads_clean_and_alone(shown, page):
+    b, console, requests, url = shown
+    assert console == [], f"the page logged to the console: {console}"
+    assert requests == [url], f"the page requested more than itself: {requests}"
+    assert b.script("return document.querySelectorAll('.column').length") == len(page[1])
+
+
+def size_text(n):
+    """viewer.js's sizeText."""
+    units, u = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"], 0
+    while n >= 1024 and n % 1024 == 0 and u < len(units) - 1:
+        n //= 1024
+        u += 1
+    return f"{n} {units[u]}"
+
+
+def test_page_shows_the_dumps_numbers(shown, page, arch):
+    b = shown[0]
+    d = page[1][arch]
+
+    def cell(sel):
+        return b.script("return document.querySelector(arguments[0]).textContent",
+                        f"#arch-{arch} {sel}")
+
+    for name, s in d.spaces.items():
+        assert cell(f"[data-key=mappings-{name}]") == str(len(s.mappings))
+        assert cell(f"[data-key=tables-{name}]") == str(len(s.tables))
+        for p in ("4K", "2M", "1G"):
+            mapped = sum(m["size"] for m in s.mappings if m["page"] == p)
+            assert cell(f"[data-key=bytes-{name}-{p}]") == size_text(mapped), (name, p)
+    for o in range(d.buddy["max_order"] + 1):
+        assert cell(f'[data-order="{o}"]') == str(d.free_blocks(o)), f"order {o}"
+    assert cell("[data-key=free_pages]") == str(d.buddy["free_pages"])
+    assert cell("[data-key=slabs]") == str(len(d.slabs))
+
+
+def test_walk_box_walks_as_translate_does(shown, page, arch):
+    b = shown[0]
+    for va, (entries, pa, leaf) in page[2][arch].items():
+        b.type(f"input[data-input={arch}]", f"0x{va:x}")
+        b.click(f"button[data-go={arch}]")
+        text = b.script(f"return document.querySelector('[data-walk={arch}]').textContent")
+        got = translate_in(None, text)
+        if va < 1 << 47:
+            # translate walks the kernel's tables; the page walks hello's for user addresses.
+            assert got[1] is not None or va == 0x7F0000000000, text
+            continue
+        assert got == (entries, pa, leaf), \
+            f"{arch} 0x{va:x}: the page walked\n{text}\ntranslate read {entries} -> {pa}, {leaf}"
+
+
+def test_click_on_the_band_walks_that_address(shown, page, arch):
+    b = shown[0]
+    d = page[1][arch]
+    leaves = {va: (pa, level) for va, pa, level, *_ in memdump.leaves(d, d.spaces["kernel"])}
+    # Zoom to the kernel image's 2 GiB, then click a quarter of the way into the band.
+    b.script(f"document.querySelector('#arch-{arch} .buttons button:last-child').click()")
+    width = b.script(f"return document.querySelector('#arch-{arch} canvas').clientWidth")
+    b.click_at(f"#arch-{arch} canvas", -width // 4, 0)
+    text = b.script(f"return document.querySelector('[data-walk={arch}]').textContent")
+    m = re.search(r"walk of (0x[0-9a-f]+)", text)
+    assert m, text
+    va = int(m.group(1), 16)
+    # Within 3 pixels: rounding, and the canvas's border.
+    aim, pixel = 0xFFFFFFFF80000000 + (1 << 31) // 4, (1 << 31) // width
+    assert aim - 3 * pixel <= va <= aim + 3 * pixel, f"clicked 0x{aim:x}, walked 0x{va:x}"
+    leaf = next(((lva, pa, level) for lva, (pa, level) in leaves.items()
+                 if lva <= va < lva + memdump.level_size(level)), None)
+    got = RESULT_RE.search(text)
+    if leaf is None:
+        assert got is None and "not mapped" in text, text
+    else:
+        assert got and int(got.group(2), 16) == leaf[1] + va - leaf[0], text
+
+
+def test_screenshot(shown, arch):
+    b = shown[0]
+    b.script(f"document.getElementById('arch-{arch}').scrollIntoView()")
+    os.makedirs(harness.LOG_DIR, exist_ok=True)
+    path = os.path.join(harness.LOG_DIR, f"view-{arch}.png")
+    b.screenshot(path)
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# --- the grader's page: a submission beside the reference solution ---
+
+GRADE_TREES = os.path.join(harness.REPO, "build", "labs-test", "trees")
+LAB3_FILES = ("mm/vm.c", "mm/kmap.c", "mm/pmo.c")
+
+
+def graded_view(tmp_path, name, files):
+    """Grade lab 3 on x86_64 with a submission holding `files` copied from
+    this tree (none: the bare handout's code); -> OUT/view.html's path."""
+    import shutil
+    import subprocess
+    sub = tmp_path / name
+    sub.mkdir()
+    for rel in files:
+        (sub / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.path.join(harness.REPO, rel), sub / rel)
+    out = tmp_path / f"grade-{name}"
+    p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
+                        "--submission", str(sub), "--out", str(out),
+                        "--tree", os.path.join(GRADE_TREES, f"view-{name}")],
+                       cwd=harness.REPO, env=harness.make_env(), capture_output=True, text=True,
+                       timeout=harness.scaled(300))
+    view_html = out / "view.html"
+    assert view_html.exists(), p.stdout + p.stderr
+    assert "your memory beside the reference solution's" in p.stdout, p.stdout
+    return view_html
+
+
+def only_here(path):
+    with browser.Browser() as b:
+        b.open(path.as_uri())
+        b.wait_for("return document.body.dataset.ready")
+        assert b.console() == []
+        labels = b.script("return [...document.querySelectorAll('.column h2')]"
+                          ".map((h) => h.textContent)")
+        counts = b.script("return document.querySelector('[data-only-here]').dataset.onlyHere")
+    return labels, [int(n) for n in counts.split()]
+
+
+def test_grade_view_of_the_solution_shows_no_difference(tmp_path):
+    need_browser()
+    labels, counts = only_here(graded_view(tmp_path, "solution", LAB3_FILES))
+    assert labels == ["x86_64: your kernel", "x86_64: the reference solution"]
+    assert counts == [0, 0], "the solution's own files differ from the reference's mappings"
+
+
+def test_grade_view_of_the_bare_handout_marks_its_mappings(tmp_path):
+    """Without lab 3's code the kernel stays on boot.S's tables: the page
+    lists mappings on both sides that the other lacks."""
+    need_browser()
+    labels, counts = only_here(graded_view(tmp_path, "handout", ()))
+    assert len(labels) == 2 and counts[0] > 0 and counts[1] > 0, counts
