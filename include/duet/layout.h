@@ -68,7 +68,7 @@
 #define BOOT_STACK_SIZE  (_UL(1) << BOOT_STACK_SHIFT)
 
 /*
- * Kernel threads' stacks (kernel/thread.c): KSTACK_MAX slots of
+ * Kernel threads' stacks (kernel/kstack.c): KSTACK_MAX slots of
  * KSTACK_SLOT_SIZE. Slot i holds an unmapped guard of KSTACK_GUARD_SIZE
  * and, above it, a KSTACK_SIZE stack mapped from buddy pages. Each stack
  * starts on a boundary of twice its size, like the boot stack, because
