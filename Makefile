@@ -6,6 +6,7 @@
 #   make test [ARCH=<arch>]                     every test (both arches unless ARCH is given)
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"] [BENCH_BOOT="grub direct"]  boot-time benchmark
 #   make bench-run [BOOTS=10] [ARCH=..]         `make run` to the prompt against QEMU alone
+#   make bench-sched [ARCH=..]                  kernel threads' switch costs (ktest=sched_bench)
 #   make view [ARCH=..] [MEM=256M] [LOG=file]    the memory viewer: build/view/index.html
 #   make deps                                   install the Debian packages Duet needs
 #   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
@@ -128,7 +129,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run view bench-view deps deps-check clean help
+.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run bench-sched view bench-view deps deps-check clean help
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
 $(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
@@ -267,6 +268,13 @@ view:
 bench-view:
 	$(Q)python3 tools/bench_view.py
 
+# The in-kernel suite sched_bench (kernel/sched_test.c) prints its figures
+# in nanoseconds of the kernel's own clock.
+bench-sched:
+	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; \
+	    python3 tools/qemu.py --arch $$a --build build/$$a --boot direct --cmdline ktest=sched_bench \
+	    | grep '^# sched_bench:' || exit 1; done
+
 # --- labs: handouts and grading (docs/instructors.md) ------------------------
 # `make grade` without ARCH on the command line grades both arches.
 handout:
@@ -328,6 +336,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)

@@ -32,7 +32,9 @@ void banner_print(void)
     printf("    %-8s 0x%016lx-0x%016lx  all RAM at PHYS_OFFSET + PA\n", "pmo",
            (unsigned long)PHYS_OFFSET, (unsigned long)PMO_END - 1);
     printf("    %-8s 0x%016lx-0x%016lx  device memory, mapped on demand\n", "mmio",
-           (unsigned long)MMIO_BASE, (unsigned long)KERNEL_VIRT_BASE - 1);
+           (unsigned long)MMIO_BASE, (unsigned long)MMIO_END - 1);
+    printf("    %-8s 0x%016lx-0x%016lx  kernel threads' stacks, each over a guard\n", "kstacks",
+           (unsigned long)KSTACK_BASE, (unsigned long)KSTACK_END - 1);
     print_range("kernel", __kernel_start, __kernel_end, "");
     print_range(".text", __text_start, __text_end, "r-x");
     print_range(".rodata", __rodata_start, __rodata_end, "r--");

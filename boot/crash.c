@@ -9,6 +9,7 @@
 #include <duet/printk.h>
 #include <duet/string.h>
 #include <duet/sections.h>
+#include <duet/thread.h>
 #include <mm/buddy.h>
 #include <mm/kmalloc.h>
 #include <mm/pmo.h>
@@ -41,6 +42,23 @@ static void crash_stack_overflow(void)
 {
     printf("crash: recursing until the kernel stack overflows\n");
     recurse_forever(0);
+}
+
+static int overflow_thread(void *arg)
+{
+    return recurse_forever(0);
+}
+
+/* The same in a kernel thread: its stack's guard page, not the boot stack's, is hit. */
+static void crash_thread_stack_overflow(void)
+{
+    struct thread *t = thread_create("overflow", overflow_thread, NULL);
+
+    if (!t)
+        panic("crash: no memory for a thread");
+    printf("crash: thread %d (%s) recursing until its stack [0x%lx, 0x%lx) overflows\n", t->id,
+           t->name, (unsigned long)t->stack_bottom, (unsigned long)t->stack_top);
+    thread_join(t);
 }
 
 static void crash_undefined(void)
@@ -118,6 +136,7 @@ static const struct {
     { "free-unaligned", crash_free_unaligned },
     { "free-kernel", crash_free_kernel },
     { "kfree-twice", crash_kfree_twice },
+    { "thread-stack-overflow", crash_thread_stack_overflow },
 };
 
 void crash_run(const char *what)

@@ -13,6 +13,7 @@
 #include <duet/printk.h>
 #include <duet/ktest.h>
 #include <duet/monitor.h>
+#include <duet/thread.h>
 #include <duet/timer.h>
 #include <mm/kprotect_test.h>
 #include <mm/physmem.h>
@@ -30,6 +31,7 @@ void kmain(struct boot_info *bi)
     printf("  boot:    %s at PA 0x%llx\n", bi->fw_name, (unsigned long long)bi->fw_info);
     physmem_init(bi);
     clock_init();
+    sched_init();
     irq_init();
     timer_init();
     console_irq_init();

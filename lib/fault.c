@@ -15,6 +15,8 @@
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/sections.h>
+#include <duet/string.h>
+#include <duet/thread.h>
 
 /* The boot stack sits at the bottom of a 2 MiB page; the page below is unmapped. */
 #define STACK_GUARD_SIZE (2 * MiB)
@@ -54,19 +56,33 @@ void fault_report_begin(const char *fmt, ...)
     printf(" ***\n");
 }
 
-bool fault_sp_in_stack_guard(uintptr_t sp)
+bool fault_find_stack(uintptr_t addr, struct fault_stack *out)
 {
-    uintptr_t bottom = (uintptr_t)__boot_stack_bottom;
+    uintptr_t boot = (uintptr_t)__boot_stack_bottom;
+    const struct thread *t;
 
-    return sp < bottom && sp >= bottom - STACK_GUARD_SIZE;
+    if (addr >= boot - STACK_GUARD_SIZE && addr < (uintptr_t)__boot_stack_top) {
+        *out = (struct fault_stack){ .bottom = boot, .top = (uintptr_t)__boot_stack_top };
+        strlcpy(out->name, "the boot stack", sizeof(out->name));
+    } else if ((t = thread_of_stack(addr)) != NULL) {
+        *out = (struct fault_stack){ .bottom = t->stack_bottom, .top = t->stack_top };
+        snprintf(out->name, sizeof(out->name), "thread %d (%s)'s stack", t->id, t->name);
+    } else {
+        return false;
+    }
+    out->in_guard = addr < out->bottom;
+    return true;
 }
 
 void fault_report_end(const struct fault_info *info, uintptr_t fp, uintptr_t sp)
 {
-    if (fault_sp_in_stack_guard(sp))
-        printf("  kernel stack overflow: sp 0x%lx is below the boot stack [0x%lx, 0x%lx)\n",
-               (unsigned long)sp, (unsigned long)__boot_stack_bottom,
-               (unsigned long)__boot_stack_top);
+    struct fault_stack s;
+
+    /* At the very bottom counts: the push that faulted was into the guard
+     * (x86_64's double fault reports the SP from before that push). */
+    if (fault_find_stack(sp, &s) && sp <= s.bottom)
+        printf("  kernel stack overflow: sp 0x%lx has reached the guard below %s [0x%lx, 0x%lx)\n",
+               (unsigned long)sp, s.name, (unsigned long)s.bottom, (unsigned long)s.top);
     backtrace_print(info->pc, fp);
 
     if (catcher) {

@@ -14,8 +14,6 @@
 #include <mm/physmem.h>
 
 #define IOREMAP_MAX 32
-/* The MMIO window ends where the kernel image's 2 GiB begin. */
-#define MMIO_END    KERNEL_VIRT_BASE
 
 static struct io_mapping {
     paddr_t pa; /* page aligned */

@@ -16,6 +16,7 @@ from harness import PROMPT
 PHYS_OFFSET = 0xFFFF_8000_0000_0000
 PMO_END = 0xFFFF_BFFF_FFFF_FFFF
 MMIO_BASE = 0xFFFF_C000_0000_0000
+KSTACK_BASE = 0xFFFF_E000_0000_0000  # the MMIO window ends here
 KERNEL_VIRT_BASE = 0xFFFF_FFFF_8000_0000
 USER_BASE = 0x40_0000
 USER_END = 0x0000_7FFF_FFFF_FFFF
@@ -63,14 +64,17 @@ def test_banner_header(arch, shared_boot):
 def test_layout_regions(arch, shared_boot):
     """The fixed regions of the design's memory map: user space above the
     4 MiB NULL guard, the PMO at PHYS_OFFSET, the MMIO window above it, the
-    kernel image in the top 2 GiB."""
+    kernel threads' stacks above that, the kernel image in the top 2 GiB."""
     r = shared_boot(arch, harness.KTEST_ALL)
     rows = layout(r)
-    for name in ("user", "pmo", "mmio", "kernel", *SECTIONS):
+    for name in ("user", "pmo", "mmio", "kstacks", "kernel", *SECTIONS):
         assert name in rows, r.report(f"no '{name}' line in the layout")
     assert rows["user"][:2] == (USER_BASE, USER_END), r.report("user space range")
     assert rows["pmo"][:2] == (PHYS_OFFSET, PMO_END), r.report("PMO range")
-    assert rows["mmio"][:2] == (MMIO_BASE, KERNEL_VIRT_BASE - 1), r.report("MMIO range")
+    assert rows["mmio"][:2] == (MMIO_BASE, KSTACK_BASE - 1), r.report("MMIO range")
+    ks_start, ks_end = rows["kstacks"][:2]
+    assert ks_start == KSTACK_BASE and ks_start < ks_end < KERNEL_VIRT_BASE, \
+        r.report(f"kernel stacks 0x{ks_start:x}-0x{ks_end:x}")
     k_start, k_end = rows["kernel"][:2]
     assert KERNEL_VIRT_BASE <= k_start < k_end, \
         r.report(f"kernel image 0x{k_start:x}-0x{k_end:x} is not in the top 2 GiB")

@@ -88,6 +88,25 @@ def test_stack_overflow_is_named(arch, shared_boot):
                     "the stack overflow is not called one")
 
 
+def test_thread_stack_overflow_is_named(arch, shared_boot):
+    """A kernel thread that runs off its stack faults in the unmapped guard
+    page under it (kernel/kstack.c), and the report names that thread's
+    stack; the backtrace runs from the recursion down to the thread's start."""
+    r = shared_boot(arch, "crash=thread-stack-overflow")
+    harness.check(r, "crash", expect_status=3)
+    harness.require(r, re.compile(FAULT_HEADLINES["stack-overflow"][arch]),
+                    "the report does not name the fault")
+    harness.require(r, re.compile(r"^  kernel stack overflow: sp 0x[0-9a-f]+ .*"
+                                  r"thread \d+ \(overflow\)'s stack \[0x[0-9a-f]+, 0x[0-9a-f]+\)$",
+                                  re.MULTILINE),
+                    "the overflow does not name the thread's stack")
+    assert r.exit.kind == "poweroff" and r.status == 3, \
+        r.report(f"{r.exit.text}; expected a poweroff with status 3")
+    names = [fn for _, _, fn in backtrace(r)]
+    for fn in ("recurse_forever", "overflow_thread", "thread_start"):
+        assert fn in names, r.report(f"the backtrace does not name {fn}: {names}")
+
+
 def test_unknown_crash_panics(arch, boot):
     """crash=<unknown> lists the known crashes and panics (status 3) rather
     than booting on as if nothing had been asked."""

@@ -167,11 +167,11 @@ def test_gdb_backtrace_from_deep_in_the_kernel(arch, request):
     arches. (AArch64's once had none: GCC put it in .eh_frame, which the
     linker script discards, and gdb stopped at kmalloc with "previous frame
     identical".) Booted directly: test_gdb_session goes through GRUB, as
-    `make debug` does."""
-    # From crash_run on: before it, bringing up the interrupt controllers
-    # allocates page tables for their registers (ioremap) too.
+    `make debug` does. The breakpoint goes in only once crash_kfree_twice
+    runs: the boot's own allocations (the idle thread's, in sched_init)
+    come first."""
     output, report = gdb_session(arch, request, "crash=kfree-twice", [
-        "hbreak crash_run", "continue", "delete", "hbreak buddy_alloc_pages", "continue",
+        "hbreak crash_kfree_twice", "continue", "hbreak buddy_alloc_pages", "continue",
         "echo @@bt\\n", "bt"], boot_method="direct")
     assert "@@end" in output, report("the gdb session did not finish")
     bt = frames(section(output, "bt"))

@@ -28,7 +28,8 @@ SESSION_CMDLINE = "monitor-info-probe=42"
 SESSION_LINES = (("help", "help"), ("unknown", "frobnicate now"), ("after-unknown", "help"),
                  ("edit-bs", "hepl\b\blp"), ("edit-del", "infx\x7fo"),
                  ("edit-ctrl-u", "garbage\x15help"), ("info", "info"),
-                 ("backtrace", "backtrace"), ("poweroff-101", "poweroff 101"))
+                 ("backtrace", "backtrace"), ("threads", "threads"),
+                 ("poweroff-101", "poweroff 101"))
 SESSION_STATUS = 7                      # its last line: poweroff 7
 UPTIME_INTERVAL = 1.0                   # seconds of the host's clock between the uptimes
 UPTIME_TOLERANCE = (0.03, 0.01)         # the guest's clock within 3% plus 10 ms of the host's
@@ -210,3 +211,23 @@ def test_irqs_counts_rise(arch, monitor_session):
     assert after["console"][1] > before["console"][1], \
         r.report(f"typing did not raise the console's count: {first!r} then {second!r}")
     assert "spurious 0," in second, r.report(f"spurious interrupts: {second!r}")
+
+
+THREAD_LINE_RE = re.compile(r"^\s+(\d+)  (\S+)\s+(running|runnable|blocked|dead)\s+"
+                            r"0x([0-9a-f]{16})-0x([0-9a-f]{16})", re.MULTILINE)
+
+
+def test_threads_lists_boot_and_idle(arch, monitor_session):
+    """`threads` (kernel/sched.c) lists the boot thread, which runs the
+    monitor, on the boot stack, and the idle thread, runnable, on a 16 KiB
+    stack in the kernel-stack region."""
+    r, printed, _ = monitor_session
+    out = printed["threads"]
+    rows = {m.group(2): m.groups() for m in THREAD_LINE_RE.finditer(out)}
+    assert set(rows) == {"boot", "idle"}, r.report(f"`threads` printed {out!r}")
+    assert rows["boot"][0] == "0" and rows["boot"][2] == "running", \
+        r.report(f"the boot thread: {rows['boot']}")
+    assert rows["idle"][2] == "runnable", r.report(f"the idle thread: {rows['idle']}")
+    bottom, top = int(rows["idle"][3], 16), int(rows["idle"][4], 16)
+    assert 0xFFFF_E000_0000_0000 <= bottom and top - bottom == 16 * 1024, \
+        r.report(f"idle's stack 0x{bottom:x}-0x{top:x}")

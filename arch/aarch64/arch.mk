@@ -18,6 +18,7 @@ ARCH_SRCS := \
 	arch/aarch64/gic_v3.c \
 	arch/aarch64/timer.c \
 	arch/aarch64/setjmp.S \
+	arch/aarch64/switch.S \
 	arch/aarch64/devices_test.c
 
 # No FP/SIMD registers in the kernel (CPACR_EL1 traps them; nothing saves

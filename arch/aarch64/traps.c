@@ -122,6 +122,7 @@ static void describe_syndrome(const struct trap_frame *tf, u32 ec)
 {
     u64 iss = ESR_ISS(tf->esr);
     const char *access, *status;
+    struct fault_stack stack;
     int level;
 
     switch (ec) {
@@ -150,8 +151,8 @@ static void describe_syndrome(const struct trap_frame *tf, u32 ec)
             printf(", during a stage 1 table walk");
         if (!(iss & ISS_FNV) && tf->far < NULL_GUARD_END)
             printf(" (NULL pointer dereference?)");
-        else if (!(iss & ISS_FNV) && fault_sp_in_stack_guard(tf->far))
-            printf(" (the guard below the boot stack)");
+        else if (!(iss & ISS_FNV) && fault_find_stack(tf->far, &stack) && stack.in_guard)
+            printf(" (the guard below %s)", stack.name);
         printf("\n");
         break;
     case EC_UNKNOWN:
@@ -215,6 +216,7 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
 {
     u32 from = (kind >> 2) & 3, type = kind & 3;
     u32 ec = ESR_EC(tf->esr);
+    struct fault_stack stack;
     /* ESR_EL1 describes synchronous exceptions and SErrors only. */
     bool has_syndrome = type == TRAP_SYNC || type == TRAP_SERROR;
 
@@ -258,17 +260,15 @@ void aarch64_trap(struct trap_frame *tf, u64 kind)
     print_registers(tf);
     /*
      * The vector found less than a trap frame plus TRAP_STACK_MARGIN left
-     * on the boot stack. fault_report_end() names an SP that is already in
-     * the guard; one just above the bottom (a store with writeback faults
+     * on a kernel stack. fault_report_end() names an SP that has already
+     * reached the guard; one just above the bottom (a store with writeback faults
      * before it moves SP) is named here.
      */
-    if ((kind & TRAP_STACK_OVERFLOW) && !fault_sp_in_stack_guard(tf->sp))
-        printf("  kernel stack overflow: sp 0x%lx is below the boot stack's floor 0x%lx"
-               " (its bottom 0x%lx plus the %d bytes a trap needs)\n",
-               tf->sp,
-               (unsigned long)__boot_stack_bottom +
-                   (unsigned long)(TRAP_FRAME_SIZE + TRAP_STACK_MARGIN),
-               (unsigned long)__boot_stack_bottom, TRAP_FRAME_SIZE + TRAP_STACK_MARGIN);
+    if ((kind & TRAP_STACK_OVERFLOW) && fault_find_stack(tf->sp, &stack) && tf->sp > stack.bottom)
+        printf("  kernel stack overflow: sp 0x%lx is less than the %d bytes a trap needs above"
+               " the bottom of %s [0x%lx, 0x%lx)\n",
+               tf->sp, TRAP_FRAME_SIZE + TRAP_STACK_MARGIN, stack.name, (unsigned long)stack.bottom,
+               (unsigned long)stack.top);
     struct fault_info info = decode_fault(tf, kind);
     fault_report_end(&info, tf->x[29], tf->sp);
 }

@@ -55,11 +55,14 @@ static const char *const exception_names[32] = {
 static void print_page_fault(u64 error, u64 cr2)
 {
     const char *access = (error & PF_FETCH) ? "execute" : (error & PF_WRITE) ? "write" : "read";
+    struct fault_stack stack;
 
     printf("  CR2 0x%016lx: %s %s, %s%s\n", (unsigned long)cr2,
            (error & PF_USER) ? "user" : "kernel", access,
            (error & PF_PRESENT) ? "protection violation on a present page" : "page not present",
            (error & PF_RSVD) ? ", reserved bit set in a paging entry" : "");
+    if (fault_find_stack(cr2, &stack) && stack.in_guard)
+        printf("  (CR2 is in the guard below %s)\n", stack.name);
 }
 
 static void print_registers(const struct trap_frame *f)

@@ -138,6 +138,40 @@ struct user_entry {
  */
 __noreturn void arch_user_enter(const struct user_entry *e);
 
+/* --- kernel threads: the context switch ----------------------------------- */
+/*
+ * A thread's saved context is its stack pointer: arch_context_switch
+ * pushes the registers a call preserves (x86_64 rbx, rbp, r12-r15 and the
+ * return address; AArch64 x19-x28, x29, x30) on the running stack, stores
+ * SP in from->sp, loads to->sp and pops the same registers from there, so
+ * it returns into whatever `to` was doing when it last switched away.
+ * Nothing else is saved: the caller-saved registers are dead across the
+ * call by the ABI, and the kernel has no FP/SIMD state (it is built with
+ * -mgeneral-regs-only). The interrupt mask is not switched either: every
+ * switch happens with interrupts masked, under the scheduler's lock
+ * (kernel/sched.c), and each thread unmasks them as its own code says.
+ * docs/processes.md draws both frames.
+ */
+struct arch_context {
+    uintptr_t sp;
+};
+void arch_context_switch(struct arch_context *from, struct arch_context *to);
+/*
+ * Make `ctx` start a thread: the first switch to it calls entry(arg) on
+ * the stack that ends at stack_top (16-byte aligned), in a frame whose
+ * saved frame pointer is 0, so a backtrace stops there. entry must not
+ * return.
+ */
+void arch_context_init(struct arch_context *ctx, uintptr_t stack_top, void (*entry)(void *arg),
+                       void *arg);
+/*
+ * For the sched suite: load a known value into every register a call
+ * preserves, call fn(), and return a bit per register that no longer held
+ * its value afterwards (0: all survived; the order is the arch's,
+ * arch/<arch>/switch.S). The caller's own values are restored either way.
+ */
+u64 arch_callee_saved_check(void (*fn)(void));
+
 /* --- setjmp/longjmp for the kernel ------------------------------------------ */
 /*
  * arch_setjmp saves the callee-saved registers, the stack pointer and the

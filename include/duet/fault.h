@@ -45,8 +45,17 @@ struct fault_info {
 const char *fault_access_name(enum fault_access access);
 
 void fault_report_begin(const char *fmt, ...) __printf(1, 2);
-/* True when sp lies in the unmapped guard below the boot stack. */
-bool fault_sp_in_stack_guard(uintptr_t sp);
+/*
+ * The kernel stack that holds addr, or whose unmapped guard does: the boot
+ * stack (its 2 MiB guard) or a kernel thread's (kernel/kstack.c). name is
+ * "the boot stack" or "thread 3 (worker)'s stack".
+ */
+struct fault_stack {
+    uintptr_t bottom, top; /* the stack itself */
+    bool in_guard;         /* addr is below bottom, in the guard */
+    char name[48];
+};
+bool fault_find_stack(uintptr_t addr, struct fault_stack *out);
 /*
  * Stack diagnosis and backtrace from (pc, fp); then back into the test
  * that expected this fault, or power off.

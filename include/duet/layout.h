@@ -6,6 +6,7 @@
  *   0x0000_0000_0040_0000  user space (one per address space)
  *   0xFFFF_8000_0000_0000  PMO: all RAM at PHYS_OFFSET + PA
  *   0xFFFF_C000_0000_0000  MMIO window, device memory mapped on demand
+ *   0xFFFF_E000_0000_0000  kernel threads' stacks, each over an unmapped guard
  *   0xFFFF_FFFF_8000_0000  kernel image (top 2 GiB)
  */
 #ifndef DUET_LAYOUT_H
@@ -52,6 +53,7 @@
 #define PHYS_OFFSET      _UL(0xFFFF800000000000)
 #define PMO_END          _UL(0xFFFFC00000000000)
 #define MMIO_BASE        _UL(0xFFFFC00000000000)
+#define MMIO_END         KSTACK_BASE
 #define KERNEL_VIRT_BASE _UL(0xFFFFFFFF80000000)
 /* In-kernel tests map their scratch pages here: 64 GiB into the MMIO
  * window, far above anything ioremap hands out, and 1 GiB-aligned (the vm
@@ -64,6 +66,25 @@
 /* The boot stack: 16 KiB, with an unmapped 2 MiB guard below it (boot.S). */
 #define BOOT_STACK_SHIFT 14
 #define BOOT_STACK_SIZE  (_UL(1) << BOOT_STACK_SHIFT)
+
+/*
+ * Kernel threads' stacks (kernel/kstack.c): KSTACK_MAX slots of
+ * KSTACK_SLOT_SIZE. Slot i holds an unmapped guard of KSTACK_GUARD_SIZE
+ * and, above it, a KSTACK_SIZE stack mapped from buddy pages. Each stack
+ * starts on a boundary of twice its size, like the boot stack, because
+ * AArch64's vector entries tell an overflow by one bit of SP
+ * (arch/aarch64/vectors.S): every SP inside a stack has bit
+ * BOOT_STACK_SHIFT clear, every SP in the guard under it has it set.
+ * So the region begins with half a slot that nothing uses.
+ */
+#define KSTACK_BASE       _UL(0xFFFFE00000000000)
+#define KSTACK_SIZE       BOOT_STACK_SIZE
+#define KSTACK_GUARD_SIZE KSTACK_SIZE
+#define KSTACK_SLOT_SIZE  (KSTACK_GUARD_SIZE + KSTACK_SIZE)
+#define KSTACK_MAX        4096
+/* Slot i's stack: [KSTACK_BOTTOM(i), KSTACK_BOTTOM(i) + KSTACK_SIZE). */
+#define KSTACK_BOTTOM(i)  (KSTACK_BASE + ((i) + 1) * KSTACK_SLOT_SIZE)
+#define KSTACK_END        KSTACK_BOTTOM(KSTACK_MAX)
 
 #include <arch/layout.h>
 

@@ -20,18 +20,35 @@ struct spinlock {
         .locked = 0, .name = (n) \
     }
 
+/*
+ * spin_lock / spin_unlock leave the interrupt mask alone: for a caller
+ * that has masked interrupts itself and must keep them masked after the
+ * unlock (the idle loop, between its last look at the run queue and
+ * arch_wait_for_interrupt()), or a new thread releasing the lock the
+ * thread before it took (kernel/sched.c).
+ */
+static inline void spin_lock(struct spinlock *l)
+{
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        arch_cpu_relax();
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 {
     unsigned long flags = arch_irq_save();
 
-    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-        arch_cpu_relax();
+    spin_lock(l);
     return flags;
 }
 
 static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flags)
 {
-    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    spin_unlock(l);
     arch_irq_restore(flags);
 }
 
