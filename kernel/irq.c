@@ -8,6 +8,7 @@
 #include <duet/monitor.h>
 #include <duet/printk.h>
 #include <duet/spinlock.h>
+#include <duet/thread.h>
 
 struct irq_line {
     irq_handler_fn *fn;
@@ -94,6 +95,12 @@ void irq_handle(unsigned line)
 void irq_spurious(void)
 {
     spurious++;
+}
+
+void irq_exit(bool from_user)
+{
+    if (from_user)
+        sched_preempt_if_needed();
 }
 
 u64 irq_count(unsigned line)

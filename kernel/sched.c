@@ -24,6 +24,7 @@
 #include <duet/spinlock.h>
 #include <duet/string.h>
 #include <duet/thread.h>
+#include <duet/timer.h>
 #include <kernel/kstack.h>
 #include <mm/kmalloc.h>
 
@@ -200,6 +201,11 @@ void sched_tick(void)
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+bool sched_can_block(void)
+{
+    return idle_thread && current != idle_thread;
+}
+
 void sched_preempt_if_needed(void)
 {
     if (READ_ONCE(need_resched))
@@ -207,12 +213,12 @@ void sched_preempt_if_needed(void)
 }
 
 /*
- * The idle thread: runs when the run queue is empty. Until the timer's
- * interrupt calls sched_tick(), nothing else wakes sleepers, so while
- * there are any idle polls the clock and wakes them on the same path the
- * tick takes (wake_sleepers). With no sleepers only an interrupt can make
- * a thread runnable, and idle waits for one. Once the tick is wired, the
- * polling can go: arch_wait_for_interrupt() in both cases.
+ * The idle thread: runs when the run queue is empty, and waits for an
+ * interrupt: the tick (kernel/timer.c calls sched_tick(), which wakes the
+ * sleepers whose time has come) or a device's handler waking a thread. On
+ * a machine without a tick (a lab handout whose page tables cannot map
+ * the controller) nothing would wake sleepers, so while there are any
+ * idle polls the clock instead, on the same path (wake_sleepers).
  */
 static int idle_loop(void *arg)
 {
@@ -229,7 +235,8 @@ static int idle_loop(void *arg)
             arch_irq_restore(flags);
             continue;
         }
-        polling = sleepers != NULL;
+        /* Without a tick nothing else wakes the sleepers: poll for them. */
+        polling = sleepers != NULL && !timer_ticking();
         /* Unlock but stay masked: an interrupt that comes now stays
          * pending, and the wait below returns at once for it. */
         spin_unlock(&sched_lock);

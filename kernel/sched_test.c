@@ -19,6 +19,8 @@
 #include <duet/layout.h>
 #include <duet/printk.h>
 #include <duet/thread.h>
+#include <duet/timer.h>
+#include <kernel/proc_test.h>
 #include <kernel/kstack.h>
 #include <mm/buddy.h>
 #include <mm/kmalloc.h>
@@ -413,6 +415,38 @@ static void a_tick_wakes_a_sleeper_whose_time_has_come(struct ktest *t)
     KEXPECT_EQ(t, thread_join(s), 0);
 }
 
+static u64 ran_at;
+
+static int note_when(void *arg)
+{
+    ran_at = clock_ns();
+    return 0;
+}
+
+/*
+ * A program that computes for 300 ms without a system call is preempted
+ * when its slice is spent (irq_exit on the way back to user mode): a
+ * thread made runnable before it started runs while it still runs, not
+ * after it ended.
+ */
+static void a_computing_program_is_preempted(struct ktest *t)
+{
+    struct thread *w;
+    u64 ended;
+
+    if (!timer_ticking()) {
+        ktest_skip(t, "no tick");
+        return;
+    }
+    ran_at = 0;
+    w = thread_create("while-spin", note_when, NULL);
+    KASSERT_TRUE(t, w != NULL);
+    RUN(t, 0, "spin");
+    ended = clock_ns();
+    KEXPECT_EQ(t, thread_join(w), 0);
+    KEXPECT_TRUE(t, ran_at != 0 && ran_at < ended);
+}
+
 static const struct ktest_case sched_cases[] = {
     /* First: a switch that loses a register breaks everything after it. */
     KTEST_CASE(callee_saved_registers_survive_a_switch),
@@ -427,6 +461,7 @@ static const struct ktest_case sched_cases[] = {
     KTEST_CASE(the_guard_under_a_stack_is_unmapped),
     KTEST_CASE(a_spent_slice_preempts),
     KTEST_CASE(a_tick_wakes_a_sleeper_whose_time_has_come),
+    KTEST_CASE(a_computing_program_is_preempted),
     { 0 },
 };
 KTEST_SUITE(sched, sched_cases);

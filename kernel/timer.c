@@ -5,9 +5,11 @@
 #include <duet/clock.h>
 #include <duet/irq.h>
 #include <duet/printk.h>
+#include <duet/thread.h>
 #include <duet/timer.h>
 
 static u64 ticks;
+static bool ticking;
 static u64 next_tick_ns; /* the deadline the timer is armed for */
 
 /* Arm for the first multiple of the period after now: a tick that came
@@ -36,6 +38,9 @@ static void timer_interrupt(unsigned line, void *arg)
     }
     ticks++;
     arm_next();
+    /* The scheduler's turn: wake sleepers whose time has come, charge the
+     * running thread's slice (include/duet/thread.h). */
+    sched_tick();
 }
 
 bool timer_init(void)
@@ -47,6 +52,7 @@ bool timer_init(void)
         return false;
     }
     next_tick_ns = clock_ns();
+    ticking = true;
     arm_next();
     printf("timer: %u Hz tick\n", TIMER_HZ);
     return true;
@@ -55,4 +61,9 @@ bool timer_init(void)
 u64 timer_ticks(void)
 {
     return __atomic_load_n(&ticks, __ATOMIC_RELAXED);
+}
+
+bool timer_ticking(void)
+{
+    return ticking;
 }

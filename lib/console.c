@@ -1,13 +1,15 @@
 /*
  * The console: the arch's serial port with terminal conventions on top
  * ("\n" out as "\r\n"). Input comes by interrupt once console_irq_init()
- * has run: the handler moves what the UART holds into a ring, and a
- * reader waits for an interrupt instead of spinning on the UART.
+ * has run: the handler moves what the UART holds into a ring and wakes
+ * the readers, which sleep on a wait queue meanwhile (or, before threads
+ * exist, wait for an interrupt) instead of spinning on the UART.
  */
 #include <duet/arch.h>
 #include <duet/irq.h>
 #include <duet/printk.h>
 #include <duet/spinlock.h>
+#include <duet/thread.h>
 
 /* A power of two: head and tail run freely and are masked on use. */
 #define RX_RING_SIZE 1024
@@ -19,6 +21,8 @@ static struct {
     bool interrupts;
 } rx;
 static struct spinlock rx_lock = SPINLOCK_INIT("console rx");
+/* Readers sleep here while the ring is empty; the interrupt wakes them. */
+static struct wait_queue rx_wait = WAIT_QUEUE_INIT("console");
 
 void console_putc(char c)
 {
@@ -46,6 +50,7 @@ static void console_interrupt(unsigned line, void *arg)
             rx.dropped++;
     }
     spin_unlock_irqrestore(&rx_lock, flags);
+    wake_up_all(&rx_wait);
 }
 
 void console_irq_init(void)
@@ -78,8 +83,15 @@ int console_getc(void)
             arch_cpu_relax();
         return c;
     }
-    /* Masked between the look at the ring and the wait, so a byte that
-     * arrives in between is still pending when the CPU waits. */
+    /* A thread sleeps until the interrupt has put a byte in the ring, and
+     * the CPU goes to whatever else can run, or to idle's wait. */
+    if (sched_can_block()) {
+        while ((c = rx_take()) < 0)
+            wait_event(&rx_wait, READ_ONCE(rx.head) != READ_ONCE(rx.tail));
+        return c;
+    }
+    /* Before threads: masked between the look at the ring and the wait, so
+     * a byte that arrives in between is still pending when the CPU waits. */
     flags = arch_irq_save();
     while ((c = rx_take()) < 0)
         arch_wait_for_interrupt();

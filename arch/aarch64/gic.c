@@ -131,7 +131,6 @@ void aarch64_irq(struct trap_frame *tf, u64 kind)
     u32 ack, intid;
 
     (void)tf;
-    (void)kind;
     if (!gic) {
         irq_spurious();
         return;
@@ -144,4 +143,5 @@ void aarch64_irq(struct trap_frame *tf, u64 kind)
     }
     irq_handle(intid);
     gic->eoi(ack);
+    irq_exit(TRAP_FROM(kind) == TRAP_FROM_EL0_A64);
 }

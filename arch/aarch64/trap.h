@@ -31,6 +31,7 @@
 #define TRAP_FROM_EL0_A64     2 /* lower EL, AArch64: user code */
 #define TRAP_FROM_EL0_A32     3 /* lower EL, AArch32 */
 #define TRAP_KIND(from, type) (((from) << 2) | (type))
+#define TRAP_FROM(kind)       (((kind) >> 2) & 3)
 #define TRAP_STACK_OVERFLOW   0x100
 
 /*

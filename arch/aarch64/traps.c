@@ -189,7 +189,7 @@ static void print_registers(const struct trap_frame *tf)
 /* The exception in generic terms, for fault_report_end(). */
 static struct fault_info decode_fault(const struct trap_frame *tf, u64 kind)
 {
-    u32 from = (kind >> 2) & 3, type = kind & 3, ec = ESR_EC(tf->esr);
+    u32 from = TRAP_FROM(kind), type = kind & 3, ec = ESR_EC(tf->esr);
     u64 iss = ESR_ISS(tf->esr);
     bool has_syndrome = type == TRAP_SYNC || type == TRAP_SERROR;
     struct fault_info info = {
@@ -214,7 +214,7 @@ static struct fault_info decode_fault(const struct trap_frame *tf, u64 kind)
 
 void aarch64_trap(struct trap_frame *tf, u64 kind)
 {
-    u32 from = (kind >> 2) & 3, type = kind & 3;
+    u32 from = TRAP_FROM(kind), type = kind & 3;
     u32 ec = ESR_EC(tf->esr);
     struct fault_stack stack;
     /* ESR_EL1 describes synchronous exceptions and SErrors only. */

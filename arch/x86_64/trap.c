@@ -6,6 +6,7 @@
  * back to the test (include/duet/fault.h has the shared shape).
  */
 #include <duet/fault.h>
+#include <duet/irq.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
 #include <duet/trap.h>
@@ -125,6 +126,7 @@ void x86_trap(struct trap_frame *f)
 
     if (f->vector >= IRQ_VECTOR_BASE && f->vector < X86_SYSCALL_VECTOR) {
         x86_interrupt(f->vector);
+        irq_exit((f->cs & 3) == 3); /* from ring 3: CS's requested privilege level */
         return;
     }
     if (f->vector == X86_SYSCALL_VECTOR) {

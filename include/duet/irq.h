@@ -46,6 +46,14 @@ void irq_unmask(unsigned line);
 void irq_handle(unsigned line);
 /* For the arch's interrupt entry: the controller had nothing to deliver. */
 void irq_spurious(void);
+/*
+ * The arch's interrupt entry calls this last, after the end of interrupt,
+ * interrupts masked, on the way back to what was interrupted. A user
+ * program whose slice is spent is preempted here; kernel code is not:
+ * kernel threads give up the CPU themselves, since the allocators and the
+ * kernel's page tables take no locks yet (docs/processes.md).
+ */
+void irq_exit(bool from_user);
 
 /* How many interrupts a line has taken, and how many were spurious or unhandled. */
 u64 irq_count(unsigned line);

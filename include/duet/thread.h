@@ -112,6 +112,9 @@ void thread_sleep_ns(u64 ns);
  */
 void sched_tick(void);
 void sched_preempt_if_needed(void);
+/* True when the caller may sleep on a wait queue: threads are on and it
+ * is not idle. */
+bool sched_can_block(void);
 
 /* --- wait queues --------------------------------------------------------- */
 void wait_queue_init(struct wait_queue *wq, const char *name);

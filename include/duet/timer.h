@@ -16,5 +16,7 @@
 bool timer_init(void);
 /* Ticks taken since timer_init(). */
 u64 timer_ticks(void);
+/* True once the tick runs (false on a machine without a timer interrupt). */
+bool timer_ticking(void);
 
 #endif
