@@ -141,20 +141,28 @@ static void schedule(void)
 /* --- sleeping ---------------------------------------------------------------------------- */
 
 /* Lock held: every sleeper whose deadline is not after `now` becomes runnable. */
+/* The sleepers are kept in deadline order: a tick that finds several due
+ * (ticks are 10 ms apart, and a busy host delays them) makes them runnable
+ * earliest first, and stops at the first that is not due. */
 static void wake_sleepers(u64 now)
+{
+    while (sleepers && sleepers->wake_at_ns <= now) {
+        struct thread *t = sleepers;
+        sleepers = t->next_sleeper;
+        t->next_sleeper = NULL;
+        make_runnable(t);
+    }
+}
+
+static void add_sleeper(struct thread *t)
 {
     struct thread **link = &sleepers;
 
-    while (*link) {
-        struct thread *t = *link;
-        if (t->wake_at_ns <= now) {
-            *link = t->next_sleeper;
-            t->next_sleeper = NULL;
-            make_runnable(t);
-        } else {
-            link = &t->next_sleeper;
-        }
-    }
+    /* After those due no later: equal deadlines wake in the order they slept. */
+    while (*link && (*link)->wake_at_ns <= t->wake_at_ns)
+        link = &(*link)->next_sleeper;
+    t->next_sleeper = *link;
+    *link = t;
 }
 
 void thread_sleep_ns(u64 ns)
@@ -167,8 +175,7 @@ void thread_sleep_ns(u64 ns)
     while (clock_ns() < deadline) {
         current->wake_at_ns = deadline;
         current->waiting_on = "sleep";
-        current->next_sleeper = sleepers;
-        sleepers = current;
+        add_sleeper(current);
         current->state = THREAD_BLOCKED;
         schedule();
     }
