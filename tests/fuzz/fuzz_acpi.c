@@ -23,23 +23,10 @@ static int ignore_printf(const char *fmt, ...)
 }
 #define printf(...) ignore_printf(__VA_ARGS__)
 #include "../../arch/x86_64/acpi.c"
+#include "../host/phys_view.h"
 #undef printf
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct view {
-    const u8 *base;
-    size_t size;
-};
-
-static const void *map(u64 pa, u64 len, void *ctx)
-{
-    const struct view *v = ctx;
-
-    if (pa > v->size || len > v->size - pa)
-        return NULL;
-    return v->base + pa;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

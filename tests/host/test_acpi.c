@@ -17,6 +17,7 @@
 
 #include "printed.h"
 #include "../../arch/x86_64/acpi.c"
+#include "phys_view.h"
 #undef printf
 
 #define MEM      0x100000 /* 1 MiB: the BIOS area ends there */
@@ -29,20 +30,6 @@
 
 static u8 mem[MEM];
 static struct acpi_irq_info info;
-
-struct view {
-    const u8 *base;
-    size_t size;
-};
-
-static const void *map(u64 pa, u64 len, void *ctx)
-{
-    const struct view *v = ctx;
-
-    if (pa > v->size || len > v->size - pa)
-        return NULL;
-    return v->base + pa;
-}
 
 static void fix_checksum(struct acpi_sdt_header *h)
 {
