@@ -15,6 +15,7 @@
 #include <duet/monitor.h>
 #include <duet/thread.h>
 #include <duet/timer.h>
+#include <kernel/proc.h>
 #include <mm/kprotect_test.h>
 #include <mm/physmem.h>
 
@@ -35,6 +36,7 @@ void kmain(struct boot_info *bi)
     irq_init();
     timer_init();
     console_irq_init();
+    console_on_ctrl_c(proc_interrupt); /* Ctrl-C ends the running program */
     arch_irq_enable();
 
     /* `memdump` or `memdump=<program>`: the dump for tools/memdump.py. */

@@ -9,6 +9,7 @@
 #include <duet/printk.h>
 #include <duet/spinlock.h>
 #include <duet/thread.h>
+#include <kernel/proc.h>
 
 struct irq_line {
     irq_handler_fn *fn;
@@ -99,8 +100,10 @@ void irq_spurious(void)
 
 void irq_exit(bool from_user)
 {
-    if (from_user)
+    if (from_user) {
+        proc_user_return(); /* a program Ctrl-C interrupted ends here */
         sched_preempt_if_needed();
+    }
 }
 
 u64 irq_count(unsigned line)

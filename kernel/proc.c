@@ -34,6 +34,7 @@ struct proc {
     int status;
     char how[PROC_HOW_MAX];     /* "exited", "killed: ..." */
     struct arch_jmp_buf resume; /* where proc_exit() goes back to */
+    bool interrupted;           /* Ctrl-C came: end it on its way back to user mode */
 };
 
 static struct proc *current;
@@ -60,6 +61,23 @@ void proc_exit(int status, const char *how)
     p->status = status;
     strlcpy(p->how, how, sizeof(p->how));
     arch_longjmp(&p->resume, 1);
+}
+
+bool proc_interrupt(void)
+{
+    if (!current)
+        return false;
+    current->interrupted = true;
+    return true;
+}
+
+void proc_user_return(void)
+{
+    if (current && current->interrupted) {
+        printf("^C\n*** %s (pid %d) interrupted: status %d ***\n", current->name, current->pid,
+               PROC_STATUS_INT);
+        proc_exit(PROC_STATUS_INT, "killed: interrupted (Ctrl-C)");
+    }
 }
 
 int proc_run_image(const char *name, const void *image, size_t size, int argc,

@@ -13,6 +13,7 @@
 /* Exit statuses of a killed program, as a Unix shell shows them (128 + signal). */
 #define PROC_STATUS_SEGV 139 /* a memory access it may not make (SIGSEGV) */
 #define PROC_STATUS_ILL  132 /* an instruction it may not run (SIGILL) */
+#define PROC_STATUS_INT  130 /* interrupted from the console, Ctrl-C (SIGINT) */
 
 struct aspace;
 
@@ -33,5 +34,16 @@ struct aspace *proc_current_aspace(void);
 
 /* End the running program with `status`; `how` says why, for `ps`. */
 __noreturn void proc_exit(int status, const char *how);
+
+/*
+ * Ctrl-C on the console (lib/console.c, from its interrupt): mark the
+ * running program to be ended. False when none runs, and the byte is
+ * input like any other. The program ends at its next return to user
+ * mode from an interrupt (proc_user_return), within a tick.
+ */
+bool proc_interrupt(void);
+/* On the way back to user mode from an interrupt (kernel/irq.c): end the
+ * program if it was interrupted. */
+void proc_user_return(void);
 
 #endif

@@ -11,6 +11,16 @@
 #include <duet/spinlock.h>
 #include <duet/thread.h>
 
+#define CTRL_C 0x03
+
+/* Who takes Ctrl-C (kernel/proc.c's proc_interrupt): true when it did. */
+static bool (*ctrl_c_hook)(void);
+
+void console_on_ctrl_c(bool (*hook)(void))
+{
+    ctrl_c_hook = hook;
+}
+
 /* A power of two: head and tail run freely and are masked on use. */
 #define RX_RING_SIZE 1024
 
@@ -44,6 +54,9 @@ static void console_interrupt(unsigned line, void *arg)
     int c;
 
     while ((c = arch_console_getc()) >= 0) {
+        /* Ctrl-C while a program runs is for the kernel, not input. */
+        if (c == CTRL_C && ctrl_c_hook && ctrl_c_hook())
+            continue;
         if (rx.head - rx.tail < RX_RING_SIZE)
             rx.buf[rx.head++ % RX_RING_SIZE] = (char)c;
         else

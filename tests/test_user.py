@@ -194,3 +194,31 @@ def test_interrupts_come_while_a_program_runs(arch, boot):
     assert len(ticks) == 2, r.report(f"`irqs` did not list the timer: {said!r}")
     assert ticks[1] - ticks[0] >= 20, \
         r.report(f"the timer counted {ticks[1] - ticks[0]} interrupts across a 300 ms program")
+
+
+def test_ctrl_c_ends_a_program_that_never_stops(arch, boot):
+    """`forever` computes in user mode with no system call; Ctrl-C on the
+    console ends it (status 130, 128 + SIGINT) within a tick, the monitor
+    says so, `ps` remembers why, and the next program runs. Without the
+    receive interrupt, or with the kill not taken on the way back to user
+    mode, the run would hang until the test's timeout."""
+    said = {}
+
+    def session(console):
+        console.command("run forever")
+        console.expect("forever: computing until interrupted")
+        time.sleep(0.3)                       # it has been preempted by ticks a while
+        console.send("\x03")
+        said["run"] = console.expect(re.compile(r"run: forever exited with status \d+"))
+        said["ps"] = console.monitor("ps")
+        said["hello"] = console.monitor("run hello")
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    assert said["run"].endswith("status 130"), r.report(said["run"])
+    harness.require(r, re.compile(r"^\*\*\* forever \(pid \d+\) interrupted: status 130 \*\*\*$", re.M),
+                    "no line saying the program was interrupted")
+    assert re.search(r"forever\s+130  killed: interrupted \(Ctrl-C\)", said["ps"]), \
+        r.report(f"`ps` printed {said['ps']!r}")
+    assert "hello, world" in said["hello"], r.report(said["hello"])

@@ -26,5 +26,7 @@ void console_write(const char *s, size_t len);
 int console_getc(void);
 /* Take console input by interrupt from now on (lib/console.c). */
 void console_irq_init(void);
+/* Ctrl-C typed while hook() returns true is taken by it, not input. */
+void console_on_ctrl_c(bool (*hook)(void));
 
 #endif
