@@ -327,6 +327,13 @@ out:
 
 /* --- mmap's regions ------------------------------------------------------------------- */
 
+/* Known bits only, and W^X as for every user page (writable_and_executable). */
+static bool prot_ok(unsigned prot)
+{
+    return !(prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) &&
+           !writable_and_executable(prot_flags(prot));
+}
+
 static bool mmap_range_ok(vaddr_t addr, u64 len)
 {
     return len && IS_ALIGNED(addr, (u64)PAGE_SIZE) && addr >= USER_MMAP_BASE && addr + len > addr &&
@@ -341,9 +348,7 @@ long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsign
         return len ? -ENOMEM : -EINVAL;
     len = ALIGN_UP(len, (u64)PAGE_SIZE);
     /* Private anonymous memory only, until fork makes sharing mean something. */
-    if ((flags & ~known) || !(flags & MAP_PRIVATE) || !(flags & MAP_ANONYMOUS) ||
-        (prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
-        ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
+    if ((flags & ~known) || !(flags & MAP_PRIVATE) || !(flags & MAP_ANONYMOUS) || !prot_ok(prot))
         return -EINVAL;
 
     unsigned long irq = spin_lock_irqsave(&as->lock);
@@ -358,12 +363,10 @@ long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsign
             result = (long)addr;
         }
     } else {
-        if (!(mmap_range_ok(ALIGN_DOWN(addr, (u64)PAGE_SIZE), len) &&
-              vma_range_free(&as->mmaps, ALIGN_DOWN(addr, (u64)PAGE_SIZE),
-                             ALIGN_DOWN(addr, (u64)PAGE_SIZE) + len)))
-            addr = vma_find_gap(&as->mmaps, len, USER_MMAP_BASE, USER_MMAP_TOP);
-        else
-            addr = ALIGN_DOWN(addr, (u64)PAGE_SIZE);
+        /* The hint's page if the range there is free, else the highest free range. */
+        vaddr_t hint = ALIGN_DOWN(addr, (u64)PAGE_SIZE);
+        bool hint_free = mmap_range_ok(hint, len) && vma_range_free(&as->mmaps, hint, hint + len);
+        addr = hint_free ? hint : vma_find_gap(&as->mmaps, len, USER_MMAP_BASE, USER_MMAP_TOP);
         result = addr ? (long)addr : -ENOMEM;
     }
     if (result >= 0 && vma_insert(&as->mmaps, addr, addr + len, prot))
@@ -393,9 +396,7 @@ int aspace_mprotect(struct aspace *as, vaddr_t addr, u64 len, unsigned prot)
 {
     struct vm_translation tr;
 
-    if (len == 0 || !IS_ALIGNED(addr, (u64)PAGE_SIZE) ||
-        (prot & ~(unsigned)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
-        ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
+    if (len == 0 || !IS_ALIGNED(addr, (u64)PAGE_SIZE) || !prot_ok(prot))
         return -EINVAL;
     len = ALIGN_UP(len, (u64)PAGE_SIZE);
     if (!mmap_range_ok(addr, len))
