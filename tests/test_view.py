@@ -117,28 +117,24 @@ def test_page_shows_the_dumps_numbers(shown, page, arch):
     b = shown[0]
     d = page[1][arch]
 
-    # Every number of the column in one round trip to the browser.
-    shown = b.script(
+    # Every number of the column in one round trip to the browser:
+    # {"key:<data-key>": text, "order:<data-order>": text}.
+    cells = b.script(
         "const col = document.getElementById(arguments[0]); const out = {};"
         "for (const e of col.querySelectorAll('[data-key]')) out['key:' + e.dataset.key] = e.textContent;"
         "for (const e of col.querySelectorAll('[data-order]')) out['order:' + e.dataset.order] = e.textContent;"
         "return out;", f"arch-{arch}")
 
-    def cell(sel):
-        m = re.fullmatch(r'\[data-(key|order)="?([^"\]]+)"?\]', sel)
-        return shown.get(f"{m[1]}:{m[2]}")
-
     for name, s in d.spaces.items():
-        assert cell(f"[data-key=mappings-{name}]") == str(len(s.mappings))
-        assert cell(f"[data-key=tables-{name}]") == str(len(s.tables))
+        assert cells.get(f"key:mappings-{name}") == str(len(s.mappings))
+        assert cells.get(f"key:tables-{name}") == str(len(s.tables))
         for p in ("4K", "2M", "1G"):
             mapped = sum(m["size"] for m in s.mappings if m["page"] == p)
-            assert cell(f"[data-key=bytes-{name}-{p}]") == size_text(mapped), (name, p)
+            assert cells.get(f"key:bytes-{name}-{p}") == size_text(mapped), (name, p)
     for o in range(d.buddy["max_order"] + 1):
-        assert cell(f'[data-order="{o}"]') == str(d.free_blocks(o)), f"order {o}"
-    assert cell("[data-key=free_pages]") == str(d.buddy["free_pages"])
-    assert cell("[data-key=slabs]") == str(len(d.slabs))
-
+        assert cells.get(f"order:{o}") == str(d.free_blocks(o)), f"order {o}"
+    assert cells.get("key:free_pages") == str(d.buddy["free_pages"])
+    assert cells.get("key:slabs") == str(len(d.slabs))
 
 def test_walk_box_walks_as_translate_does(shown, page, arch):
     b = shown[0]

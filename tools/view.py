@@ -65,13 +65,10 @@ def compact(d: memdump.Dump, label: str = "", ident: str = "") -> dict:
     size ("4K", "2M", "1G"), perms, user + 2 * global + 4 * device]. Each
     number is below 2^53, so a JavaScript number holds it exactly."""
     spaces = list(d.spaces)
-    mappings = []
-    for r in d.records:
-        if r["t"] == "mapping":
-            m = memdump.check_record(r, 0)
-            mappings.append([spaces.index(m["space"]), m["va"] & ((1 << 48) - 1), m["size"],
-                             m["pa"], m["page"], m["perms"],
-                             m["user"] + 2 * m["global"] + 4 * (m["memory"] == "device")])
+    # The reader has checked them and read their hex already (memdump.Space).
+    mappings = [[i, m["va"] & ((1 << 48) - 1), m["size"], m["pa"], m["page"], m["perms"],
+                 m["user"] + 2 * m["global"] + 4 * (m["memory"] == "device")]
+                for i, space in enumerate(d.spaces.values()) for m in space.mappings]
     return {"arch": d.arch, "label": label or d.arch, "id": ident or f"arch-{d.arch}",
             "spaces": spaces,
             "records": [r for r in d.records if r["t"] != "mapping"], "mappings": mappings}
