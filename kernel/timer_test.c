@@ -41,16 +41,34 @@ static u64 ticks_during(u64 ns)
  */
 #define WINDOWS 3
 
-static void ticks_come_at_the_rate(struct ktest *t)
+/*
+ * The most ticks in up to WINDOWS windows of `periods` tick periods, each
+ * after `masked` periods with interrupts masked, stopping at the first
+ * window with at least `enough`.
+ */
+static u64 best_ticks(u64 periods, u64 enough, u64 masked)
 {
     u64 most = 0;
 
-    if (!have_tick(t))
-        return;
-    for (int i = 0; i < WINDOWS && most < 18; i++) {
-        u64 n = ticks_during(20 * TIMER_PERIOD_NS);
+    for (int i = 0; i < WINDOWS && most < enough; i++) {
+        unsigned long flags = arch_irq_save();
+        u64 end = clock_ns() + masked * TIMER_PERIOD_NS;
+        while (clock_ns() < end)
+            arch_cpu_relax();
+        arch_irq_restore(flags);
+        u64 n = ticks_during(periods * TIMER_PERIOD_NS);
         most = n > most ? n : most;
     }
+    return most;
+}
+
+static void ticks_come_at_the_rate(struct ktest *t)
+{
+    u64 most;
+
+    if (!have_tick(t))
+        return;
+    most = best_ticks(20, 18, 0);
     /* One tick either way for the phase; QEMU may deliver one late. */
     KEXPECT_GE(t, most, 18ull);
     KEXPECT_LE(t, most, 21ull);
@@ -73,21 +91,12 @@ static void no_timer_interrupt_comes_early(struct ktest *t)
 
 static void masked_for_a_while_the_tick_keeps_its_phase(struct ktest *t)
 {
-    unsigned long flags;
-    u64 end, most = 0;
+    u64 most;
 
     if (!have_tick(t))
         return;
-    for (int i = 0; i < WINDOWS && most < 9; i++) {
-        /* Masked for five periods: at most one tick is owed, none made up. */
-        flags = arch_irq_save();
-        end = clock_ns() + 5 * TIMER_PERIOD_NS;
-        while (clock_ns() < end)
-            arch_cpu_relax();
-        arch_irq_restore(flags);
-        u64 n = ticks_during(10 * TIMER_PERIOD_NS);
-        most = n > most ? n : most;
-    }
+    /* Masked for five periods: at most one tick is owed, none made up. */
+    most = best_ticks(10, 9, 5);
     KEXPECT_GE(t, most, 9ull);
     KEXPECT_LE(t, most, 11ull);
 }
@@ -123,12 +132,7 @@ static void a_disarmed_timer_stays_quiet(struct ktest *t)
     quiet = ticks_during(3 * TIMER_PERIOD_NS);
     /* Re-armed at once: the handler finds its deadline past and ticks on. */
     arch_timer_arm(1);
-    resumed = ticks_during(5 * TIMER_PERIOD_NS);
-    /* A starved host loses ticks: judge the best of up to three windows. */
-    for (int i = 1; i < WINDOWS && resumed < 4; i++) {
-        u64 n = ticks_during(5 * TIMER_PERIOD_NS);
-        resumed = n > resumed ? n : resumed;
-    }
+    resumed = best_ticks(5, 4, 0);
     arch_irq_restore(flags);
     KEXPECT_EQ(t, quiet, 0ull);
     KEXPECT_GE(t, resumed, 4ull);
