@@ -205,6 +205,9 @@ class Console:
     def expect(self, pattern, timeout=None):
         """Wait until `pattern` (a string, or a compiled regex) appears after
         the cursor; move the cursor past it and return the matched text.
+        The text arrives a few bytes at a time: a regex that ends in an open
+        repetition ("\\d+") may match a line's first part, so end it with
+        "\\n" or a fixed string.
 
         Raises ConsoleTimeout at the boot's deadline (or after `timeout`
         seconds, scaled), ConsoleClosed when QEMU's output ends first.
