@@ -69,6 +69,36 @@ int mprotect(void *addr, size_t len, int prot);
 /* vec[i] = 1 when page i of [addr, addr + len) is in memory now. 0 or -errno. */
 int mincore(void *addr, size_t len, unsigned char *vec);
 
+/* --- processes (include/duet/syscall.h has each call's errors) ---------------- */
+
+/* A copy of the calling process: the child's pid in the parent, 0 in the
+ * child, or -EAGAIN (too many processes) / -ENOMEM. printf's buffer is
+ * flushed first, so the child does not print it again. */
+long fork(void);
+/* Replace the program with the kernel's program `name`, argv NULL-terminated
+ * (argv[0] is the name the program sees). Returns only on error (-errno). */
+long exec(const char *name, char *const argv[]);
+/* Wait for a child to end (pid -1: any) and store its status (0..255, or
+ * 128 + the signal that ended it) in *status if status is not NULL.
+ * Returns its pid, 0 with WNOHANG when none has ended, or -ECHILD. */
+long waitpid(long pid, int *status, int options);
+long wait(int *status);
+long getppid(void);
+/* End process pid (SIGINT, SIGKILL or SIGTERM: no handlers, each ends it). */
+int kill(long pid, int sig);
+int yield(void);
+int nanosleep(const struct timespec *req, struct timespec *rem);
+int msleep(long ms);
+/* Console input, fd 0: bytes as typed (no echo, no line editing); blocks
+ * until at least one has come. */
+long read(int fd, void *buf, size_t len);
+/* Process groups: the console's foreground group is the one Ctrl-C ends;
+ * tcsetpgrp(0, 0) makes Ctrl-C an ordinary byte (3) for read. */
+int setpgid(long pid, long pgid);
+int tcsetpgrp(int fd, long pgid);
+/* The live processes, at most n of them into buf; returns how many there are. */
+long getprocs(struct procinfo *buf, long n);
+
 /* Grow (or shrink) the heap by increment bytes. Returns the old break,
  * that is the start of the new memory, or NULL when the kernel refused. */
 void *sbrk(long increment);

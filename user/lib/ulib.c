@@ -16,6 +16,17 @@ long sys_mmap(void *addr, size_t len, long prot, long flags, long fd, long offse
 long sys_munmap(void *addr, size_t len);
 long sys_mprotect(void *addr, size_t len, long prot);
 long sys_mincore(void *addr, size_t len, unsigned char *vec);
+long sys_fork(void);
+long sys_exec(const char *name, char *const argv[]);
+long sys_waitpid(long pid, int *status, long options);
+long sys_getppid(void);
+long sys_kill(long pid, long sig);
+long sys_yield(void);
+long sys_nanosleep(const struct timespec *req, struct timespec *rem);
+long sys_read(long fd, void *buf, size_t len);
+long sys_setpgid(long pid, long pgid);
+long sys_tcsetpgrp(long fd, long pgid);
+long sys_getprocs(struct procinfo *buf, long n);
 
 long write(int fd, const void *buf, size_t len)
 {
@@ -41,6 +52,76 @@ void *brk(void *addr)
 long uptime(void)
 {
     return sys_uptime();
+}
+
+long fork(void)
+{
+    /* Or the child would print what the parent had buffered, a second time. */
+    ulib_flush();
+    return sys_fork();
+}
+
+long exec(const char *name, char *const argv[])
+{
+    ulib_flush();
+    return sys_exec(name, argv);
+}
+
+long waitpid(long pid, int *status, int options)
+{
+    return sys_waitpid(pid, status, options);
+}
+
+long wait(int *status)
+{
+    return sys_waitpid(-1, status, 0);
+}
+
+long getppid(void)
+{
+    return sys_getppid();
+}
+
+int kill(long pid, int sig)
+{
+    return (int)sys_kill(pid, sig);
+}
+
+int yield(void)
+{
+    return (int)sys_yield();
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    return (int)sys_nanosleep(req, rem);
+}
+
+int msleep(long ms)
+{
+    struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+    return nanosleep(&t, NULL);
+}
+
+long read(int fd, void *buf, size_t len)
+{
+    return sys_read(fd, buf, len);
+}
+
+int setpgid(long pid, long pgid)
+{
+    return (int)sys_setpgid(pid, pgid);
+}
+
+int tcsetpgrp(int fd, long pgid)
+{
+    return (int)sys_tcsetpgrp(fd, pgid);
+}
+
+long getprocs(struct procinfo *buf, long n)
+{
+    return sys_getprocs(buf, n);
 }
 
 void *sbrk(long increment)
