@@ -36,7 +36,7 @@ void kmain(struct boot_info *bi)
     irq_init();
     timer_init();
     console_irq_init();
-    console_on_ctrl_c(proc_interrupt); /* Ctrl-C ends the running program */
+    proc_init();
     arch_irq_enable();
 
     /* `memdump` or `memdump=<program>`: the dump for tools/memdump.py. */
@@ -57,5 +57,9 @@ void kmain(struct boot_info *bi)
     /* `poweroff`: end the run here, for a boot that only dumps (make view). */
     if (cmdline_has("poweroff"))
         arch_poweroff(0);
+    /* `init`: start the program init (which starts sh) before the monitor,
+     * which comes back when it ends. */
+    if (cmdline_has("init"))
+        monitor_execute("run init");
     monitor_run();
 }
