@@ -502,10 +502,20 @@ void user_fault(const struct fault_info *info)
     if (!p)
         panic("user_fault: a fault from user mode, but no process runs (pc 0x%lx)",
               (unsigned long)info->pc);
-    /* A page touched for the first time: map it and retry. */
-    if (info->memory && aspace_fault(p->as, info->addr, info->access) == 0) {
+    /* A page touched for the first time, or a shared one written: map it and retry. */
+    int err = info->memory ? aspace_fault(p->as, info->addr, info->access) : -EFAULT;
+    if (err == 0) {
         proc_user_return();
         return;
+    }
+    /* The access was fine, but no page was left for it: the process that
+     * asked pays, never the kernel (status 137, as Linux's OOM killer). */
+    if (err == -ENOMEM) {
+        printf("\n*** %s (pid %d) out of memory: no page for its %s at 0x%016lx ***\n", p->name,
+               p->pid, fault_access_name(info->access), (unsigned long)info->addr);
+        printf("*** %s (pid %d) killed: status %d ***\n", p->name, p->pid, PROC_STATUS_KILL);
+        snprintf(how, sizeof(how), "killed: out of memory at 0x%lx", (unsigned long)info->addr);
+        proc_exit(PROC_STATUS_KILL, how);
     }
 
     printf("\n*** user fault: %s (pid %d): %s ***\n", p->name, p->pid, info->what);
