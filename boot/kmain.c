@@ -54,12 +54,17 @@ void kmain(struct boot_info *bi)
         arch_poweroff(failed ? 1 : 0);
     }
 
+    /* `run=<program>`: run it first (make bench-proc); `init` is run=init,
+     * the program that starts the shell. The monitor comes when it ends. */
+    if (cmdline_get("run", arg, sizeof(arg)) && arg[0]) {
+        char line[BOOT_CMDLINE_MAX + 8];
+        snprintf(line, sizeof(line), "run %s", arg);
+        monitor_execute(line);
+    } else if (cmdline_has("init")) {
+        monitor_execute("run init");
+    }
     /* `poweroff`: end the run here, for a boot that only dumps (make view). */
     if (cmdline_has("poweroff"))
         arch_poweroff(0);
-    /* `init`: start the program init (which starts sh) before the monitor,
-     * which comes back when it ends. */
-    if (cmdline_has("init"))
-        monitor_execute("run init");
     monitor_run();
 }

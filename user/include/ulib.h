@@ -57,6 +57,7 @@ void *brk(void *addr);
 #define PROT_READ      1
 #define PROT_WRITE     2
 #define PROT_EXEC      4
+#define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
