@@ -57,6 +57,7 @@ void *brk(void *addr);
 #define PROT_READ      1
 #define PROT_WRITE     2
 #define PROT_EXEC      4
+#define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
@@ -124,6 +125,11 @@ int atoi(const char *s);
 /* Execute one instruction that only the kernel may execute (x86_64 `hlt`,
  * AArch64 `mrs x0, sctlr_el1`). Returns only if the CPU allowed it. */
 void arch_privileged_instruction(void);
+
+/* Execute one floating-point instruction (x86_64 x87 `fld1`, AArch64
+ * `fmov d0, xzr`). User programs have no FP/SIMD state (the kernel saves
+ * none between processes): it ends the program, status 132. */
+void arch_fp_instruction(void);
 
 /* A function that just returns, and the address just past its code: the
  * fault programs copy these bytes to places that must not execute. */
