@@ -170,6 +170,29 @@ static void reap_background(void)
         printf("[%ld] done status %d\n", pid, status);
 }
 
+/*
+ * When the shell ends, so do its background jobs, as a terminal's hang-up
+ * ends a login shell's: otherwise they would run on, given to the kernel,
+ * with nobody left to kill them from a prompt.
+ */
+static void end_jobs(void)
+{
+    static struct procinfo procs[PROCS_MAX];
+    long n = getprocs(procs, PROCS_MAX), me = getpid();
+
+    for (long i = 0; i < n && i < PROCS_MAX; i++)
+        if (procs[i].ppid == me && procs[i].state != 'Z')
+            kill(procs[i].pid, SIGKILL);
+    /* Wait for them all, and say how each ended. */
+    for (;;) {
+        int status;
+        long pid = wait(&status);
+        if (pid < 0)
+            return;
+        printf("[%ld] done status %d\n", pid, status);
+    }
+}
+
 /* --- built-ins ------------------------------------------------------------- */
 
 static int builtin_ps(void)
@@ -231,8 +254,10 @@ static void builtin_uptime(void)
 /* Runs argv[0] if it is a built-in; returns false if it is not one. */
 static bool builtin(int argc, char **argv)
 {
-    if (strcmp(argv[0], "exit") == 0)
+    if (strcmp(argv[0], "exit") == 0) {
+        end_jobs();
         exit(argc > 1 ? atoi(argv[1]) : 0);
+    }
     if (strcmp(argv[0], "ps") == 0)
         builtin_ps();
     else if (strcmp(argv[0], "kill") == 0)
@@ -270,5 +295,6 @@ int main(int argc, char **argv)
             run(words, background);
     }
     printf("exit\n");
+    end_jobs();
     return 0;
 }

@@ -139,11 +139,6 @@ static void *const bad_ptrs[] = {
 
 /* --- fork, exit, wait --------------------------------------------------------- */
 
-static int exit_at_once(void)
-{
-    return 0;
-}
-
 static int sleep_10s(void)
 {
     msleep(10000);
@@ -413,8 +408,10 @@ static int touch_after_munmap(void)
 static int write_after_mprotect(void)
 {
     victim[0] = 2; /* a writable TLB entry, which mprotect must end */
-    if (mprotect(victim, PAGE_SIZE, PROT_READ) || victim[0] != 2)
+    if (mprotect(victim, PAGE_SIZE, PROT_READ))
         return 2;
+    if (victim[0] != 2)
+        return 3;
     victim[0] = 3;
     return 0;
 }
@@ -545,11 +542,21 @@ static void bad_ptrs_efault(void)
     for (size_t i = 0; i < BAD_PTRS; i++) {
         void *bad = bad_ptrs[i];
         char *bad_argv[] = { bad, NULL };
-        long pid = spawn(exit_at_once);
+        struct timespec ms = { 0, NS_PER_MS };
 
-        if (waitpid(pid, bad, 0) != -EFAULT)
-            fail(__LINE__, "waitpid with status %p did not return -EFAULT", bad);
-        waitpid(pid, NULL, 0); /* reaped either way */
+        /* NULL is no status and no remainder: those two take the others. */
+        if (bad) {
+            long pid = spawn(exit_2);
+            int status = -1;
+
+            if (waitpid(pid, bad, 0) != -EFAULT)
+                fail(__LINE__, "waitpid with status %p did not return -EFAULT", bad);
+            /* The child is not lost with its status: a good wait still gets it. */
+            CHECK_EQ(waitpid(pid, &status, 0), pid);
+            CHECK_EQ(status, 2);
+            if (nanosleep(&ms, bad) != -EFAULT)
+                fail(__LINE__, "nanosleep with rem %p did not return -EFAULT", bad);
+        }
         if (nanosleep(bad, NULL) != -EFAULT)
             fail(__LINE__, "nanosleep with req %p did not return -EFAULT", bad);
         if (exec(bad, good_argv) != -EFAULT)
@@ -606,18 +613,6 @@ static void fork_bomb(void)
     CHECK_EQ(status_of(spawn(exit_2)), 2);
 }
 
-/* The pid that takes orphans: init's, when it runs; 0 (the kernel) if not. */
-static long reaper(void)
-{
-    static struct procinfo procs[64];
-    long n = getprocs(procs, 64);
-
-    for (long i = 0; i < n && i < 64; i++)
-        if (strcmp(procs[i].name, "init") == 0)
-            return procs[i].pid;
-    return 0;
-}
-
 static int orphan_maker(void)
 {
     long pid = fork();
@@ -630,9 +625,9 @@ static int orphan_maker(void)
 }
 
 /*
- * A process whose parent ends goes to init (or to the kernel without one):
- * the grandchild, found by its process group, which it shares with this
- * test, has the reaper as its parent once its own parent is gone.
+ * A process whose parent ends is given to the kernel, whose reaper waits
+ * for it (kernel/proc.h): the grandchild, found by its process group,
+ * which it shares with this test, has ppid 0 once its parent is gone.
  */
 static void orphan_reparented(void)
 {
@@ -645,15 +640,15 @@ static void orphan_reparented(void)
         if (procs[i].pid == me)
             group = procs[i].pgid;
     for (long i = 0; i < n && i < 64; i++)
-        if (procs[i].pid != me && procs[i].pgid == group && procs[i].state != 'Z' &&
-            procs[i].ppid != getppid() && strcmp(procs[i].name, "usertests") == 0) {
+        if (procs[i].pid != me && procs[i].pid != getppid() && procs[i].pgid == group &&
+            procs[i].state != 'Z' && strcmp(procs[i].name, "usertests") == 0) {
             orphan = procs[i].pid;
             ppid = procs[i].ppid;
         }
     if (orphan < 0)
         fail(__LINE__, "the orphan is not among the %ld processes", n);
     kill(orphan, SIGKILL);
-    CHECK_EQ(ppid, reaper());
+    CHECK_EQ(ppid, 0);
 }
 
 /* --- the runner -------------------------------------------------------------- */
