@@ -423,8 +423,11 @@ static int write_after_mprotect(void)
  */
 static void munmap_mprotect_fault(void)
 {
-    victim = map(1, ANON);
+    /* Two pages, both touched: the page table stays for the second one, so
+     * only munmap's own TLB invalidation can end the first one's entry. */
+    victim = map(2, ANON);
     victim[0] = 1;
+    victim[PAGE_SIZE] = 1;
     CHECK_EQ(status_of(spawn(touch_after_munmap)), STATUS_SEGV);
     CHECK_EQ(victim[0], 1);
     CHECK_EQ(status_of(spawn(write_after_mprotect)), STATUS_SEGV);
