@@ -134,7 +134,7 @@ static struct aspace *parent_with_pages(struct ktest *t)
         return NULL;
     }
     for (unsigned i = 0; i < PAGES; i++)
-        memset(phys_to_virt(pa_of(as, USER_BASE + i * PAGE_SIZE)), 0x10 + i, PAGE_SIZE);
+        memset(phys_to_virt(pa_of(as, USER_BASE + i * PAGE_SIZE)), (int)(0x10 + i), PAGE_SIZE);
     return as;
 }
 
@@ -420,8 +420,8 @@ static void shared_mappings_stay_shared(struct ktest *t)
     struct aspace *parent = hold(aspace_create());
     KASSERT_TRUE(t, parent != NULL);
     u64 free_before = buddy_free_pages_count();
-    long va = aspace_mmap(parent, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                          MAP_SHARED | MAP_ANONYMOUS);
+    long va =
+        aspace_mmap(parent, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
     KASSERT_TRUE(t, va > 0);
     /* Made at once, zeroed, so that a child forked now sees the same pages. */
     KEXPECT_GE(t, free_before - buddy_free_pages_count(), 2ULL);
@@ -462,8 +462,8 @@ static void mprotect_never_makes_a_shared_page_writable(struct ktest *t)
 {
     struct aspace *parent = hold(aspace_create());
     KASSERT_TRUE(t, parent != NULL);
-    long va = aspace_mmap(parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS);
+    long va =
+        aspace_mmap(parent, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     KASSERT_TRUE(t, va > 0);
     KASSERT_ERRNO(t, put_byte(parent, (vaddr_t)va, 0x31), 0);
     struct aspace *child = hold(aspace_fork(parent));
@@ -486,8 +486,8 @@ static void fork_and_clone_keep_the_regions(struct ktest *t)
 {
     struct aspace *parent = hold(aspace_create());
     KASSERT_TRUE(t, parent != NULL);
-    long va = aspace_mmap(parent, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS);
+    long va =
+        aspace_mmap(parent, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     KASSERT_TRUE(t, va > 0);
     parent->heap_start = parent->brk = 64 * MiB;
     KASSERT_EQ(t, aspace_brk(parent, 64 * MiB + PAGE_SIZE), 64 * MiB + PAGE_SIZE);
@@ -531,8 +531,8 @@ static void reference_counts_cost_only_shared_pages(struct ktest *t)
         KEXPECT_EQ(t, page_ref_put(pages[i]), 1u);
     KEXPECT_EQ(t, page_ref_count(pages[0]), 1u);
     KEXPECT_EQ(t, buddy_free_pages_count(), free_before);
-    printf("# cow: %u shared pages took %llu bytes: %llu bytes each; an unshared page: 0\n", N,
-           (unsigned long long)cost, (unsigned long long)(cost / N));
+    printf("# cow: %u shared pages took %llu bytes: %llu bytes each; an unshared page: 0\n",
+           (unsigned)N, (unsigned long long)cost, (unsigned long long)(cost / N));
     KEXPECT_LE(t, cost / N, 64ULL);
     for (unsigned i = 0; i < N; i++)
         buddy_free_pages(pages[i], 0);
