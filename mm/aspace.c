@@ -631,15 +631,12 @@ vaddr_t aspace_brk(struct aspace *as, vaddr_t addr)
 /* --- clone and fork ------------------------------------------------------------------- */
 
 /*
- * Give `to`, new and empty, what `from` says about its pages besides the
- * tables: the heap's bounds and the regions (mmap's, and what
- * aspace_map_zeroed mapped). `from`'s lock is held. 0 or -ENOMEM; what
- * was copied goes with `to`.
+ * Give `to`, new and empty, the region lists of `from`: mmap's, and what
+ * aspace_map_zeroed mapped. `from`'s lock is held. 0 or -ENOMEM; what was
+ * copied goes with `to`.
  */
 static int copy_regions(struct aspace *to, struct aspace *from)
 {
-    to->heap_start = from->heap_start;
-    to->brk = from->brk;
     if (vma_copy(&to->mmaps, &from->mmaps) || vma_copy(&to->fixed, &from->fixed))
         return -ENOMEM;
     return 0;
@@ -692,6 +689,8 @@ struct aspace *aspace_clone(struct aspace *as)
     unsigned long flags = spin_lock_irqsave(&as->lock);
     vm_for_each_leaf (&as->vm, clone_leaf, &st)
         ;
+    st.copy->heap_start = as->heap_start;
+    st.copy->brk = as->brk;
     if (!st.err)
         st.err = copy_regions(st.copy, as);
     spin_unlock_irqrestore(&as->lock, flags);
@@ -756,6 +755,8 @@ struct aspace *aspace_fork(struct aspace *as)
     if (!st.child)
         return NULL;
     unsigned long flags = spin_lock_irqsave(&as->lock);
+    st.child->heap_start = as->heap_start;
+    st.child->brk = as->brk;
     st.err = copy_regions(st.child, as);
     if (!st.err)
         vm_for_each_leaf (&as->vm, fork_leaf, &st)
