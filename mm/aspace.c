@@ -635,7 +635,7 @@ vaddr_t aspace_brk(struct aspace *as, vaddr_t addr)
  * aspace_map_zeroed mapped. `from`'s lock is held. 0 or -ENOMEM; what was
  * copied goes with `to`.
  */
-static int copy_regions(struct aspace *to, struct aspace *from)
+static __unused int copy_regions(struct aspace *to, struct aspace *from)
 {
     if (vma_copy(&to->mmaps, &from->mmaps) || vma_copy(&to->fixed, &from->fixed))
         return -ENOMEM;

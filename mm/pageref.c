@@ -22,7 +22,7 @@ struct page_ref {
 };
 
 static struct page_ref *buckets[PAGE_REF_BUCKETS];
-static struct spinlock page_ref_lock = SPINLOCK_INIT("page refs");
+static __unused struct spinlock page_ref_lock = SPINLOCK_INIT("page refs");
 static u64 shared_blocks;
 
 /* Fibonacci hashing of the page number: consecutive pages spread out. */
