@@ -52,11 +52,15 @@ void *brk(void *addr);
  * MAP_PRIVATE | MAP_ANONYMOUS, -1, 0). Its pages appear zeroed on first
  * touch. Returns the address, or -errno cast to a pointer: check with
  * MMAP_FAILED(p). Never writable and executable at once (-EINVAL).
+ * MAP_SHARED instead of MAP_PRIVATE: the pages are made (zeroed) at once
+ * and a child forked later shares them, so each sees what the other
+ * writes; PROT_NONE is refused for it.
  */
 #define PROT_NONE      0
 #define PROT_READ      1
 #define PROT_WRITE     2
 #define PROT_EXEC      4
+#define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
