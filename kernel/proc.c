@@ -344,7 +344,7 @@ long proc_fork(void)
 
     if (!child)
         return -EAGAIN;
-    child->as = aspace_clone(parent->as);
+    child->as = aspace_fork(parent->as);
     if (!child->as) {
         set_state(child, PROC_UNUSED);
         return -ENOMEM;
