@@ -442,9 +442,16 @@ static __noinline int descend(unsigned depth, unsigned frames)
 
     frame[0] = (char)depth;
     frame[sizeof(frame) - 1] = (char)depth;
+    /* The array's address escapes, so all of it must exist: clang keeps
+     * only the bytes a function uses of a volatile array otherwise. */
+    __asm__ volatile("" : : "r"(frame) : "memory");
     if (depth + 1 < frames)
         sum = descend(depth + 1, frames);
-    return sum + (frame[0] == (char)depth && frame[sizeof(frame) - 1] == (char)depth ? 0 : 1);
+    /* The frame is used after the call, so it must live across it: clang
+     * turns `return sum + ...` recursion into a loop otherwise, and the
+     * stack would not grow at all. */
+    frame[1] = (char)(sum != 0);
+    return frame[1] + (frame[0] == (char)depth && frame[sizeof(frame) - 1] == (char)depth ? 0 : 1);
 }
 
 static int grow_1mib(void)
