@@ -13,11 +13,6 @@
  */
 #include <ulib.h>
 
-/* mmap's shared mappings (mm/aspace.h); defined here until ulib.h has it. */
-#ifndef MAP_SHARED
-#define MAP_SHARED 0x01
-#endif
-
 #define RW          (PROT_READ | PROT_WRITE)
 #define ANON        (MAP_PRIVATE | MAP_ANONYMOUS)
 #define NS_PER_MS   1000000L
