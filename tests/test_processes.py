@@ -61,19 +61,21 @@ def test_usertests_pass(arch, boot):
     harness.check(r, "ok")
 
 
-def shell_session(arch, boot, steps):
-    """Boot, `run init`, run steps(console, said) at the shell, and power off
-    once init has said how the shell ended. Returns (result, said)."""
+def shell_session(arch, boot, steps, cmdline=""):
+    """Boot, `run init` (or boot with the `init` option), run steps(console,
+    said) at the shell, and power off once init has said how the shell
+    ended. Returns (result, said)."""
     said = {}
 
     def session(console):
-        console.command("run init")
+        if "init" not in cmdline.split():
+            console.command("run init")
         steps(console, said)
         said["init"] = console.expect(re.compile(r"run: init exited with status \d+\n"))
         said["monitor_ps"] = console.monitor("ps")
         console.command("poweroff")
 
-    r = boot(arch, "", send=session, timeout=120)
+    r = boot(arch, cmdline, send=session, timeout=120)
     harness.check(r, "ok")
     return r, said
 
@@ -178,7 +180,8 @@ def test_shell_ctrl_c_ends_the_foreground_job_only(arch, boot):
 def test_shell_line_editing(arch, boot):
     """Backspace and DEL erase a character, Ctrl-U the whole line, a CR LF
     pair is one Enter (not an Enter and an empty line), and Ctrl-D on an
-    empty line ends the shell (status 0)."""
+    empty line ends the shell (status 0). This session starts at boot, with
+    the `init` option, and the monitor's prompt comes after it."""
     def steps(console, said):
         said["edit"] = sh_output(console, "ab\x7fc\x15echo edited\x08D")
         sh(console, "echo one\r\necho two")
@@ -186,7 +189,7 @@ def test_shell_line_editing(arch, boot):
         console.expect(SH_PROMPT)
         console.send("\x04")
 
-    r, said = shell_session(arch, boot, steps)
+    r, said = shell_session(arch, boot, steps, cmdline="init")
     assert said["edit"].endswith("\nediteD\n"), r.report(repr(said["edit"]))
     assert said["crlf"] == "echo one\none\n$ echo two\ntwo\n", r.report(repr(said["crlf"]))
     harness.require(r, "init: sh exited with status 0\n", "Ctrl-D did not end the shell")
