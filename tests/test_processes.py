@@ -87,7 +87,7 @@ def test_shell_runs_programs_and_reports_how_they_ended(arch, boot):
     def steps(console, said):
         for key, line in (("echo", "echo hi   there"), ("status", "status 3"),
                           ("ok", "status 0"), ("nosuch", "nosuch arg"), ("uptime", "uptime"),
-                          ("help", "help")):
+                          ("help", "help"), ("kill_usage", "kill -9"), ("kill_none", "kill 9999")):
             said[key] = sh_output(console, line)
         sh(console, "exit 4")
 
@@ -98,6 +98,8 @@ def test_shell_runs_programs_and_reports_how_they_ended(arch, boot):
     assert "sh: nosuch: no such program" in said["nosuch"], r.report(said["nosuch"])
     assert re.search(r"^up \d+\.\d{3} s$", said["uptime"], re.M), r.report(said["uptime"])
     assert "built-ins: ps, kill" in said["help"], r.report(said["help"])
+    assert "usage: kill [-2|-9|-15] pid" in said["kill_usage"], r.report(said["kill_usage"])
+    assert "sh: kill: no process 9999" in said["kill_none"], r.report(said["kill_none"])
     harness.require(r, "init: sh exited with status 4\n", "init did not report the shell's end")
     assert "status 4" in said["init"], r.report(said["init"])
 
@@ -166,9 +168,14 @@ def test_shell_ctrl_c_ends_the_foreground_job_only(arch, boot):
         console.expect(SH_PROMPT)
         console.send("status 9\x03")         # cancelled: status 9 must not run
         said["ps"] = sh_output(console, "ps")
+        # Reported before the prompt after the kill or the next one: when it has ended.
+        said["killed"] = sh_output(console, f"kill -2 {said['bg']}")
+        time.sleep(0.2)
+        said["killed"] += sh_output(console, "echo x")
         sh(console, "exit")
 
     r, said = shell_session(arch, boot, steps)
+    assert f"[{said['bg']}] done status 130" in said["killed"], r.report(said["killed"])
     assert said["fg"] == "sh: forever: exit status 130\n", r.report(said["fg"])
     assert said["echo"] == "echo after\nafter\n", r.report(repr(said["echo"]))
     assert re.search(rf"^\s*{said['bg']}\s+\d+\s+S\s+\d+K\s+sleep$", said["ps"], re.M), \

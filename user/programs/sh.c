@@ -225,7 +225,7 @@ static int builtin_kill(int argc, char **argv)
         argv++;
         argc--;
     }
-    if (argc != 2) {
+    if (argc != 2 || argv[1][0] == '-') { /* `kill -9` alone is not kill of pid -9 */
         printf("usage: kill [-2|-9|-15] pid\n");
         return 1;
     }
