@@ -512,6 +512,12 @@ static void poke(void *arg)
     *(volatile u8 *)arg = 0x61;
 }
 
+/* The kernel loads from a user address itself: the CPU's translation, TLB and all. */
+static u8 peek(vaddr_t va)
+{
+    return *(volatile const u8 *)va;
+}
+
 static bool pokes_fault(vaddr_t va, struct fault_info *info)
 {
     return fault_expect(poke, (void *)va, info);
@@ -548,7 +554,17 @@ static void the_cpu_sees_the_fork_and_the_copy_at_once(struct ktest *t)
                    "its writable entry (the shared block now holds it)");
     KEXPECT_TRUE(t, info.protection);
     KEXPECT_TRUE(t, info.access == FAULT_WRITE);
+    /* A load puts the read-only entry for the shared block in the TLB;
+     * after the copy, a load must see the copy, not the block. */
+    KEXPECT_EQ(t, peek(USER_BASE + 5), 0x10);
     KASSERT_ERRNO(t, aspace_fault(parent, USER_BASE + 1, FAULT_WRITE), 0);
+    *(u8 *)phys_to_virt(pa_of(parent, USER_BASE + 5)) = 0x99;
+    u8 seen = peek(USER_BASE + 5);
+    if (seen != 0x99)
+        ktest_fail(t, __FILE__, __LINE__,
+                   "a load after the copy read 0x%x, the shared block's byte, not the copy's 0x99: "
+                   "the TLB kept the entry for the old block",
+                   seen);
     faulted = pokes_fault(USER_BASE + 2, &info);
     if (faulted)
         ktest_fail(t, __FILE__, __LINE__,
