@@ -7,6 +7,7 @@
 #   make bench-boot [BOOTS=10] [BENCH_MEM="256M 64G"] [BENCH_BOOT="grub direct"]  boot-time benchmark
 #   make bench-run [BOOTS=10] [ARCH=..]         `make run` to the prompt against QEMU alone
 #   make bench-sched [ARCH=..]                  kernel threads' switch costs (ktest=sched_bench)
+#   make bench-proc [ARCH=..]                   processes' costs (user/programs/procbench.c, then `irqs`)
 #   make view [ARCH=..] [MEM=256M] [LOG=file]    the memory viewer: build/view/index.html
 #   make deps                                   install the Debian packages Duet needs
 #   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
@@ -129,7 +130,7 @@ endif
 # The user programs the kernel carries: USER_PROGRAMS_OBJ holds them.
 include mk/user.mk
 
-.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run bench-sched view bench-view deps deps-check clean help
+.PHONY: FORCE check print-compile-commands format handout grade grade-many mutants all run debug test host-tests fuzz fuzz-build bench bench-boot bench-run bench-sched bench-proc view bench-view deps deps-check clean help
 all: $(ELF) $(ARCH_IMAGES) compile_commands.json
 
 $(BUILD)/obj/%.c.o: %.c $(FLAGS_FILE)
@@ -274,6 +275,13 @@ bench-sched:
 	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; \
 	    python3 tools/qemu.py --arch $$a --build build/$$a --boot direct --cmdline ktest=sched_bench \
 	    | grep '^# sched_bench:' || exit 1; done
+
+# procbench, then the monitor's `irqs` for the timer's handler, typed ahead:
+# the console keeps the bytes until the monitor reads them.
+bench-proc:
+	$(Q)for a in $(TEST_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; \
+	    echo "$$a:"; printf 'irqs\npoweroff\n' | python3 tools/qemu.py --arch $$a --build build/$$a \
+	    --boot direct --cmdline run=procbench | grep -E '^procbench:|timer' || exit 1; done
 
 # --- labs: handouts and grading (docs/instructors.md) ------------------------
 # `make grade` without ARCH on the command line grades both arches.

@@ -36,7 +36,7 @@ void kmain(struct boot_info *bi)
     irq_init();
     timer_init();
     console_irq_init();
-    console_on_ctrl_c(proc_interrupt); /* Ctrl-C ends the running program */
+    proc_init();
     arch_irq_enable();
 
     /* `memdump` or `memdump=<program>`: the dump for tools/memdump.py. */
@@ -54,6 +54,15 @@ void kmain(struct boot_info *bi)
         arch_poweroff(failed ? 1 : 0);
     }
 
+    /* `run=<program>`: run it first (make bench-proc); `init` is run=init,
+     * the program that starts the shell. The monitor comes when it ends. */
+    if (cmdline_get("run", arg, sizeof(arg)) && arg[0]) {
+        char line[BOOT_CMDLINE_MAX + 8];
+        snprintf(line, sizeof(line), "run %s", arg);
+        monitor_execute(line);
+    } else if (cmdline_has("init")) {
+        monitor_execute("run init");
+    }
     /* `poweroff`: end the run here, for a boot that only dumps (make view). */
     if (cmdline_has("poweroff"))
         arch_poweroff(0);

@@ -101,6 +101,13 @@ static void a_privileged_instruction_kills_it(struct ktest *t)
     KEXPECT_EQ(t, buddy_free_pages_count(), before);
 }
 
+/* No process has FP/SIMD registers (nothing saves them between
+ * processes, docs/user-mode.md): one FP instruction ends it. */
+static void a_floating_point_instruction_kills_it(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_ILL, "fault_fp");
+}
+
 static void the_next_program_runs_normally(struct ktest *t)
 {
     RUN(t, PROC_STATUS_SEGV, "fault_null");
@@ -337,6 +344,7 @@ static const struct ktest_case user_cases[] = {
     KTEST_CASE(a_null_pointer_kills_it),
     KTEST_CASE(running_off_its_stack_kills_it),
     KTEST_CASE(a_privileged_instruction_kills_it),
+    KTEST_CASE(a_floating_point_instruction_kills_it),
     KTEST_CASE(the_next_program_runs_normally),
     KTEST_CASE(an_unknown_program_is_refused),
     KTEST_CASE(a_bad_elf_is_refused_and_nothing_is_mapped),

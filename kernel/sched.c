@@ -14,6 +14,7 @@
  * list while blocked until a deadline (through `next_sleeper`). The
  * running thread and idle are on none.
  */
+#include <arch/layout.h>
 #include <duet/arch.h>
 #include <duet/clock.h>
 #include <duet/errno.h>
@@ -26,6 +27,7 @@
 #include <duet/thread.h>
 #include <duet/timer.h>
 #include <kernel/kstack.h>
+#include <mm/aspace.h>
 #include <mm/kmalloc.h>
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
@@ -103,6 +105,7 @@ static void make_runnable(struct thread *t)
 {
     t->state = THREAD_RUNNABLE;
     t->waiting_on = NULL;
+    t->blocked_on = NULL;
     queue_push(&run_queue, t);
     /* Idle gives way at the next chance: an interrupt's way out, or its loop. */
     if (current == idle_thread)
@@ -135,6 +138,12 @@ static void schedule(void)
     if (next == prev)
         return;
     current = next;
+    /* A process's thread runs in its own address space, and enters the
+     * kernel from user mode on its own stack. A kernel thread keeps the
+     * user half that is loaded: it never touches it. */
+    if (next->aspace && next->aspace != aspace_current())
+        aspace_switch(next->aspace);
+    arch_set_kernel_stack(next->stack_top);
     arch_context_switch(&prev->context, &next->context);
 }
 
@@ -165,19 +174,70 @@ static void add_sleeper(struct thread *t)
     *link = t;
 }
 
-void thread_sleep_ns(u64 ns)
+static void remove_sleeper(struct thread *t)
+{
+    struct thread **link = &sleepers;
+
+    while (*link && *link != t)
+        link = &(*link)->next_sleeper;
+    if (*link)
+        *link = t->next_sleeper;
+    t->next_sleeper = NULL;
+}
+
+int thread_sleep_ns(u64 ns)
 {
     u64 deadline = clock_ns() + ns;
     unsigned long flags = spin_lock_irqsave(&sched_lock);
+    int err = 0;
 
-    /* Only wake_sleepers() makes a sleeper runnable, and only once its
-     * deadline has passed; the loop is the contract, not that detail. */
+    /* wake_sleepers() makes a sleeper runnable once its deadline has
+     * passed, thread_interrupt() at any time; the loop is the contract. */
     while (clock_ns() < deadline) {
+        if (current->interrupted) {
+            err = -EINTR;
+            break;
+        }
         current->wake_at_ns = deadline;
         current->waiting_on = "sleep";
         add_sleeper(current);
         current->state = THREAD_BLOCKED;
         schedule();
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return err;
+}
+
+/* Lock held: take t off the wait queue it is on. */
+static void queue_remove(struct thread_queue *q, struct thread *t)
+{
+    struct thread *prev = NULL;
+
+    for (struct thread *i = q->head; i; prev = i, i = i->next) {
+        if (i != t)
+            continue;
+        if (prev)
+            prev->next = t->next;
+        else
+            q->head = t->next;
+        if (q->tail == t)
+            q->tail = prev;
+        t->next = NULL;
+        return;
+    }
+}
+
+void thread_interrupt(struct thread *t)
+{
+    unsigned long flags = spin_lock_irqsave(&sched_lock);
+
+    t->interrupted = true;
+    if (t->state == THREAD_BLOCKED) {
+        if (t->blocked_on)
+            queue_remove(&t->blocked_on->waiters, t);
+        else
+            remove_sleeper(t);
+        make_runnable(t);
     }
     spin_unlock_irqrestore(&sched_lock, flags);
 }
@@ -291,7 +351,10 @@ static struct thread *thread_alloc(const char *name, thread_fn *fn, void *arg)
     t->stack_top = ks.top;
     t->stack_pa = ks.pa;
     wait_queue_init(&t->exited, "exit");
-    arch_context_init(&t->context, t->stack_top, thread_start, t);
+    /* Below the top's user frame, which a thread that runs a user
+     * program keeps there (include/duet/arch.h); fork writes it before
+     * the new thread first runs. */
+    arch_context_init(&t->context, t->stack_top - ARCH_USER_FRAME_SIZE, thread_start, t);
     return t;
 }
 
@@ -403,6 +466,7 @@ void wait_queue_sleep_locked(struct wait_queue *wq)
         panic("wait_event: idle may not sleep (on %s)", wq->name);
     current->state = THREAD_BLOCKED;
     current->waiting_on = wq->name;
+    current->blocked_on = wq;
     queue_push(&wq->waiters, current);
     schedule();
 }

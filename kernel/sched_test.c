@@ -193,6 +193,72 @@ static void a_condition_already_true_does_not_sleep(struct ktest *t)
     KEXPECT_EQ(t, many_woke, 1);
 }
 
+/* --- thread_interrupt: how a kill reaches a blocked process ----------------------------------- */
+
+static struct wait_queue never_wq = WAIT_QUEUE_INIT("never");
+static bool never;
+
+static int interruptible_waiter(void *arg)
+{
+    return wait_event_interruptible(&never_wq, never);
+}
+
+static int long_sleeper(void *arg)
+{
+    return thread_sleep_ns(10ull * 1000 * 1000 * 1000);
+}
+
+/* A plain wait_event is not interruptible: woken, it tests again and sleeps on. */
+static int plain_waiter(void *arg)
+{
+    wait_event(&never_wq, never);
+    return 7;
+}
+
+static void an_interrupt_ends_an_interruptible_wait(struct ktest *t)
+{
+    struct thread *w;
+
+    never = false;
+    w = thread_create("waiter", interruptible_waiter, NULL);
+    KASSERT_TRUE(t, w != NULL);
+    sched_yield();
+    KEXPECT_STREQ(t, thread_state_name(w->state), "blocked");
+    thread_interrupt(w);
+    KEXPECT_EQ(t, thread_join(w), -EINTR);
+    /* It left the queue: a wake-up now finds nobody to wake. */
+    KEXPECT_TRUE(t, never_wq.waiters.head == NULL);
+}
+
+static void an_interrupt_ends_a_sleep_early(struct ktest *t)
+{
+    u64 start = clock_ns();
+    struct thread *s = thread_create("sleeper", long_sleeper, NULL);
+
+    KASSERT_TRUE(t, s != NULL);
+    sched_yield();
+    KEXPECT_STREQ(t, thread_state_name(s->state), "blocked");
+    thread_interrupt(s);
+    KEXPECT_EQ(t, thread_join(s), -EINTR);
+    KEXPECT_TRUE(t, clock_ns() - start < 5ull * 1000 * 1000 * 1000);
+}
+
+static void an_interrupt_does_not_end_a_plain_wait(struct ktest *t)
+{
+    struct thread *w;
+
+    never = false;
+    w = thread_create("plain", plain_waiter, NULL);
+    KASSERT_TRUE(t, w != NULL);
+    sched_yield();
+    thread_interrupt(w);
+    sched_yield(); /* it runs, finds the condition false, sleeps again */
+    KEXPECT_STREQ(t, thread_state_name(w->state), "blocked");
+    never = true;
+    wake_up_all(&never_wq);
+    KEXPECT_EQ(t, thread_join(w), 7);
+}
+
 /* --- registers across switches ------------------------------------------------------------ */
 
 static __noinline u64 mix(u64 x)
@@ -469,6 +535,9 @@ static const struct ktest_case sched_cases[] = {
     KTEST_CASE(ping_pong_through_wait_queues),
     KTEST_CASE(wake_up_one_wakes_one_and_all_wakes_all),
     KTEST_CASE(a_condition_already_true_does_not_sleep),
+    KTEST_CASE(an_interrupt_ends_an_interruptible_wait),
+    KTEST_CASE(an_interrupt_ends_a_sleep_early),
+    KTEST_CASE(an_interrupt_does_not_end_a_plain_wait),
     KTEST_CASE(sleep_lasts_at_least_its_time),
     KTEST_CASE(sleepers_wake_in_deadline_order),
     KTEST_CASE(sleepers_due_at_one_tick_wake_earliest_first),

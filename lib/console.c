@@ -86,6 +86,28 @@ static int rx_take(void)
     return c;
 }
 
+long console_read(char *buf, size_t n)
+{
+    size_t got = 0;
+    int c;
+
+    if (n == 0)
+        return 0;
+    if (!rx.interrupts || !sched_can_block()) {
+        buf[0] = (char)console_getc();
+        return 1;
+    }
+    while ((c = rx_take()) < 0) {
+        int err = wait_event_interruptible(&rx_wait, READ_ONCE(rx.head) != READ_ONCE(rx.tail));
+        if (err)
+            return err;
+    }
+    do
+        buf[got++] = (char)c;
+    while (got < n && (c = rx_take()) >= 0);
+    return (long)got;
+}
+
 int console_getc(void)
 {
     unsigned long flags;

@@ -185,11 +185,12 @@ def test_uptime_keeps_the_hosts_time(arch, monitor_session):
                  f"{least:.3f} and {most:.3f} s")
 
 
-IRQS_ROW_RE = re.compile(r"^\s+(\d+)\s+(\S+)\s+(\d+)$", re.MULTILINE)
+IRQS_ROW_RE = re.compile(r"^\s+(\d+)\s+(\S+)\s+(\d+)\s+\d+$", re.MULTILINE)
 
 
 def irqs_counts(out):
-    """{handler name: (line, count)} from what `irqs` printed."""
+    """{handler name: (line, count)} from what `irqs` printed (the last
+    column, the handler's fastest run in ns, is make bench-proc's)."""
     return {m.group(2): (int(m.group(1)), int(m.group(3))) for m in IRQS_ROW_RE.finditer(out)}
 
 
@@ -219,12 +220,14 @@ THREAD_LINE_RE = re.compile(r"^\s+(\d+)  (\S+)\s+(running|runnable|blocked|dead)
 
 def test_threads_lists_boot_and_idle(arch, monitor_session):
     """`threads` (kernel/sched.c) lists the boot thread, which runs the
-    monitor, on the boot stack, and the idle thread, runnable, on a 16 KiB
-    stack in the kernel-stack region."""
+    monitor, on the boot stack, the idle thread, runnable, on a 16 KiB
+    stack in the kernel-stack region, and the reaper of orphaned
+    processes, waiting."""
     r, printed, _ = monitor_session
     out = printed["threads"]
     rows = {m.group(2): m.groups() for m in THREAD_LINE_RE.finditer(out)}
-    assert set(rows) == {"boot", "idle"}, r.report(f"`threads` printed {out!r}")
+    assert set(rows) == {"boot", "idle", "reaper"}, r.report(f"`threads` printed {out!r}")
+    assert rows["reaper"][2] == "blocked", r.report(f"the reaper: {rows['reaper']}")
     assert rows["boot"][0] == "0" and rows["boot"][2] == "running", \
         r.report(f"the boot thread: {rows['boot']}")
     assert rows["idle"][2] == "runnable", r.report(f"the idle thread: {rows['idle']}")

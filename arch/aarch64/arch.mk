@@ -9,6 +9,7 @@ ARCH_SRCS := \
 	arch/aarch64/fdt.c \
 	arch/aarch64/pl011.c \
 	arch/aarch64/traps.c \
+	arch/aarch64/user.c \
 	arch/aarch64/cpu.c \
 	arch/aarch64/clock.c \
 	arch/aarch64/power.c \

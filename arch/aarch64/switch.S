@@ -4,6 +4,7 @@
  * says a call preserves, x19-x28 and the frame pointer x29, with the link
  * register x30, where arch_context_switch returns:
  *
+ *     sp + 96   TPIDR_EL0  (new thread: 0)
  *     sp + 88   x30 (lr)   (for a new thread: thread_trampoline)
  *     sp + 80   x29 (fp)   (new thread: 0, so a backtrace stops here)
  *     sp + 72   x28
@@ -15,8 +16,12 @@
  * CPACR_EL1 traps any use), and PSTATE.DAIF is the same on both sides
  * (interrupts are masked around every switch). The low 64 bits of v8-v15,
  * which the AAPCS64 also calls callee-saved, are never live in the kernel.
+ *
+ * TPIDR_EL0, the thread register EL0 may read and write, is a process's
+ * own: without the switch one process could leave a value there for the
+ * next to read.
  */
-#define SWITCH_FRAME_SIZE (12 * 8)
+#define SWITCH_FRAME_SIZE (14 * 8)
 
     .text
     .globl  arch_context_switch
@@ -29,6 +34,8 @@ arch_context_switch:                    // (struct arch_context *from, *to)
     stp     x25, x26, [sp, #48]
     stp     x27, x28, [sp, #64]
     stp     x29, x30, [sp, #80]
+    mrs     x9, tpidr_el0
+    str     x9, [sp, #96]
     mov     x9, sp
     str     x9, [x0]                    // from->sp
     ldr     x9, [x1]                    // to->sp: now on the other thread's stack
@@ -39,6 +46,8 @@ arch_context_switch:                    // (struct arch_context *from, *to)
     ldp     x25, x26, [sp, #48]
     ldp     x27, x28, [sp, #64]
     ldp     x29, x30, [sp, #80]
+    ldr     x9, [sp, #96]
+    msr     tpidr_el0, x9
     add     sp, sp, #SWITCH_FRAME_SIZE
     ret
     .size   arch_context_switch, . - arch_context_switch
@@ -64,6 +73,7 @@ arch_context_init:
     adrp    x10, thread_trampoline
     add     x10, x10, :lo12:thread_trampoline
     stp     xzr, x10, [x9, #80]         // x29 = 0, x30 = thread_trampoline
+    stp     xzr, xzr, [x9, #96]         // TPIDR_EL0 = 0
     str     x9, [x0]
     ret
     .size   arch_context_init, . - arch_context_init

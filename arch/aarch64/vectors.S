@@ -175,20 +175,19 @@ trap_return_el0:
     b       trap_return
 
 /*
- * arch_user_enter(const struct user_entry *e): EL0 at e->pc with
- * SP_EL0 = e->sp, x0 = e->arg0, x1 = e->arg1 and every other register
- * zero, IRQs let in (a user loop is interrupted by the tick), the other
- * exceptions masked as in the kernel. SP_EL1 stays where
- * it is, so traps from EL0 build their frames below this point.
+ * arch_user_enter(uintptr_t kstack_top, const struct user_entry *e): EL0
+ * at e->pc with SP_EL0 = e->sp, x0 = e->arg0, x1 = e->arg1 and every
+ * other register zero, IRQs let in (a user loop is interrupted by the
+ * tick), the other exceptions masked as in the kernel. The frame is built
+ * at kstack_top; trap_return_el0 leaves SP_EL1 at kstack_top, so every
+ * later exception from EL0 saves its frame in the same place.
  */
     .globl  arch_user_enter
 arch_user_enter:
-    mov     x9, sp
-    and     x9, x9, #~15
-    mov     sp, x9
-    sub     sp, sp, #TRAP_FRAME_SIZE
-    ldp     x10, x11, [x0]                  // pc, sp
-    ldp     x12, x13, [x0, #16]             // arg0, arg1
+    msr     daifset, #2                     // IRQs masked until eret: the frame is being built
+    sub     sp, x0, #TRAP_FRAME_SIZE
+    ldp     x10, x11, [x1]                  // pc, sp
+    ldp     x12, x13, [x1, #16]             // arg0, arg1
     mov     x9, sp
     .rept   16                              // x0 .. x31: zero
     stp     xzr, xzr, [x9], #16
@@ -197,6 +196,13 @@ arch_user_enter:
     str     x11, [sp, #TF_SP]
     mov     x9, #SPSR_EL0T
     stp     x10, x9, [sp, #TF_ELR]
+    b       trap_return_el0
+
+/* arch_user_resume(uintptr_t kstack_top): EL0 with the frame at the top. */
+    .globl  arch_user_resume
+arch_user_resume:
+    msr     daifset, #2
+    sub     sp, x0, #TRAP_FRAME_SIZE
     b       trap_return_el0
 
 /*

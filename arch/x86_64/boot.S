@@ -51,7 +51,11 @@
 #define LEGACY_HOLE_END     0x100000    /* not RAM on any PC */
 #define ROM_AREA_START      0xc0000     /* its ROMs: option ROMs, the BIOS (x86_64.h) */
 
-#define CR0_PG_WP           0x80010000
+/* PG, WP, and EM: no x87, MMX or SSE instruction runs, in the kernel or
+ * in user mode (#NM or #UD, SDM Vol. 3A 2.5 and 13.1). Nothing saves that
+ * state between processes, so no process may have any: one could read
+ * another's registers. CR4.OSFXSR stays clear too. */
+#define CR0_PG_WP_EM        0x80010004
 #define CR4_PAE_PGE         0x000000a0
 #define MSR_EFER            0xc0000080
 #define EFER_LME_NXE        0x00000900
@@ -155,7 +159,7 @@ _start:
     orl $EFER_LME_NXE, %eax
     wrmsr
     movl %cr0, %eax
-    orl $CR0_PG_WP, %eax
+    orl $CR0_PG_WP_EM, %eax
     movl %eax, %cr0                     /* now in IA-32e compatibility mode */
 
     lgdt boot_gdt_ptr

@@ -5,6 +5,7 @@
  * same shape (struct trap_frame in trap.h):
  *   r15 .. rax, vector, error code, rip, cs, rflags, rsp, ss
  */
+#include <arch/layout.h>
 #include "gdt.h"
 #include "trap.h"
 
@@ -106,18 +107,19 @@ x86_syscall_entry:
     jmp trap_common
 
 /*
- * arch_user_enter(const struct user_entry *e): ring 3 at e->pc with
- * e->sp, rdi = e->arg0, rsi = e->arg1, every other register zero, IF set:
- * interrupts come while the program runs (the tick, the console). Traps
- * and interrupts from user mode arrive on the stack below this point:
- * TSS.rsp0 and the syscall stack are set to it.
+ * arch_user_enter(uintptr_t kstack_top, const struct user_entry *e): ring
+ * 3 at e->pc with e->sp, rdi = e->arg0, rsi = e->arg1, every other
+ * register zero, IF set: interrupts come while the program runs (the
+ * tick, the console). The frame trap_exit pops is built at kstack_top,
+ * where every later entry from ring 3 saves its own (TSS.rsp0 and the
+ * syscall stack point there).
  */
     .globl arch_user_enter
 arch_user_enter:
-    andq $-16, %rsp
-    movq %rdi, %rbx
-    movq %rsp, %rdi
-    call x86_set_kernel_stack
+    cli                                 /* until iretq: the frame is being built */
+    movq %rdi, %rsp
+    movq %rsi, %rbx
+    call arch_set_kernel_stack          /* rdi is still kstack_top */
     pushq $(GDT_USER_DATA | 3)          /* ss */
     pushq 8(%rbx)                       /* rsp */
     pushq $0x202                        /* rflags: IF and the always-one bit */
@@ -135,6 +137,13 @@ arch_user_enter:
     .rept 9                             /* rbp, r8 .. r15 */
     pushq %rax
     .endr
+    jmp trap_exit
+
+/* arch_user_resume(uintptr_t kstack_top): ring 3 with the frame at the top. */
+    .globl arch_user_resume
+arch_user_resume:
+    cli
+    leaq -ARCH_USER_FRAME_SIZE(%rdi), %rsp
     jmp trap_exit
 
     .bss

@@ -4,7 +4,9 @@
  * generic code (include/duet/trap.h). Entering ring 3 and the syscall
  * entry are in trap_entry.S.
  */
+#include <arch/layout.h>
 #include <arch/x86.h>
+#include <duet/arch.h>
 #include "gdt.h"
 #include "trap.h"
 #include "x86_64.h"
@@ -32,8 +34,21 @@ void x86_user_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-void x86_set_kernel_stack(u64 top)
+/* Every entry from ring 3 saves exactly this much at the stack's top:
+ * the CPU's five words (SDM Vol. 3A 6.14.2: RSP is aligned to 16 first,
+ * which the top is), the stubs' vector and error code, 15 registers. */
+_Static_assert(sizeof(struct trap_frame) == ARCH_USER_FRAME_SIZE, "trap frame size");
+
+void arch_set_kernel_stack(uintptr_t top)
 {
     gdt_set_kernel_stack(top);
     x86_kernel_rsp = top;
+}
+
+void arch_user_frame_fork(uintptr_t child_top, uintptr_t parent_top)
+{
+    struct trap_frame *child = (struct trap_frame *)(child_top - ARCH_USER_FRAME_SIZE);
+
+    *child = *(const struct trap_frame *)(parent_top - ARCH_USER_FRAME_SIZE);
+    child->rax = 0;
 }

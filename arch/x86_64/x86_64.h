@@ -21,8 +21,6 @@ void x86_user_init(void);
 /* mmu.c: the first GiB's RAM into boot.S's early PMO, from the firmware's map. */
 struct memmap;
 void x86_64_early_map_ram(const struct memmap *raw);
-/* Called by arch_user_enter (trap_entry.S): traps from ring 3 land at `top`. */
-void x86_set_kernel_stack(u64 top);
 /* entry.c: what the loader told, for code that runs after kmain started. */
 const struct boot_info *x86_boot_info(void);
 /* acpi_map.c: the interrupt controllers from ACPI, or the PC defaults. */

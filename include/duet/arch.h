@@ -131,12 +131,30 @@ struct user_entry {
     uintptr_t arg0, arg1;
 };
 /*
- * Drop to user mode (x86_64 ring 3, AArch64 EL0) in the address space
- * switched to last. Traps from user mode then run on the kernel stack
- * below the caller's frame. Never returns: the kernel comes back through
- * arch_longjmp (kernel/proc.c) when the program exits or faults.
+ * A thread that runs a user program keeps the program's registers in a
+ * trap frame of ARCH_USER_FRAME_SIZE bytes (arch/layout.h) at the very top
+ * of its kernel stack: every entry from user mode (a system call, a fault,
+ * an interrupt) saves them there, and the return to user mode restores
+ * them from there. So the frame of a thread in a system call is found
+ * from its stack's top alone, and fork can copy it.
+ *
+ * arch_user_enter: drop to user mode (x86_64 ring 3, AArch64 EL0) at `e`
+ * in the address space switched to last, on the kernel stack that ends at
+ * kstack_top, abandoning whatever the caller had on it (exec does so from
+ * deep in a system call). Interrupts are let in while the program runs.
  */
-__noreturn void arch_user_enter(const struct user_entry *e);
+__noreturn void arch_user_enter(uintptr_t kstack_top, const struct user_entry *e);
+/* Return to user mode with the frame at the top of the stack that ends at
+ * kstack_top, as it is: a forked child's first return. */
+__noreturn void arch_user_resume(uintptr_t kstack_top);
+/* Copy the user frame of the stack ending at parent_top to the top of the
+ * one ending at child_top, with the system call's result register 0
+ * there: fork's child sees 0 where its parent sees the child's pid. */
+void arch_user_frame_fork(uintptr_t child_top, uintptr_t parent_top);
+/* The scheduler calls this for every thread it switches to: where entries
+ * from user mode find their stack (x86_64: TSS.rsp0 and the `syscall`
+ * entry's stack; AArch64 has nothing to do: SP_EL1 is the thread's own). */
+void arch_set_kernel_stack(uintptr_t kstack_top);
 
 /* --- kernel threads: the context switch ----------------------------------- */
 /*

@@ -24,6 +24,9 @@ void console_putc(char c);
 void console_write(const char *s, size_t len);
 /* Block until a byte arrives on the console. */
 int console_getc(void);
+/* Block until at least one byte has come, then take up to n that have:
+ * their count, or -EINTR when the thread was interrupted (a read(2)). */
+long console_read(char *buf, size_t n);
 /* Take console input by interrupt from now on (lib/console.c). */
 void console_irq_init(void);
 /* Ctrl-C typed while hook() returns true is taken by it, not input. */

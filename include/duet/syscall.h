@@ -72,7 +72,7 @@ struct timespec {
     long tv_nsec; /* 0 .. 999999999 */
 };
 
-#define PROCINFO_NAME_MAX 16
+#define PROCINFO_NAME_MAX 24
 struct procinfo {
     int pid, ppid, pgid;
     char state;                    /* 'R' running or runnable, 'S' blocked, 'Z' ended, not waited for */

@@ -18,6 +18,7 @@
 #define DUET_THREAD_H
 
 #include <duet/arch.h>
+#include <duet/errno.h>
 #include <duet/types.h>
 
 #define THREAD_NAME_MAX   16
@@ -31,6 +32,8 @@ enum thread_state {
 };
 
 struct thread;
+struct proc;
+struct aspace;
 
 /* A FIFO of threads linked through their `next`. */
 struct thread_queue {
@@ -70,6 +73,15 @@ struct thread {
     int exit_status;
     struct wait_queue exited; /* its joiner waits here */
     bool joined;
+    struct wait_queue *blocked_on; /* while blocked on a wait queue: which */
+    /* Set once by thread_interrupt(), never cleared: interruptible waits
+     * return -EINTR from then on (a killed process is on its way out). */
+    bool interrupted;
+    /* A thread that runs a user program: its process and the address
+     * space the scheduler switches to when it runs it (NULL: a kernel
+     * thread, which runs in whatever user half is loaded). */
+    struct proc *proc;
+    struct aspace *aspace;
 };
 
 /* Make the caller the "boot" thread and create "idle"; kmain calls it once,
@@ -96,8 +108,17 @@ const struct thread *thread_of_stack(uintptr_t addr);
 
 /* Give the CPU to the next runnable thread, if any; the caller goes to the back. */
 void sched_yield(void);
-/* Block for at least ns nanoseconds of clock_ns(). */
-void thread_sleep_ns(u64 ns);
+/* Block for at least ns nanoseconds of clock_ns(): 0, or -EINTR when
+ * thread_interrupt() came first. */
+int thread_sleep_ns(u64 ns);
+/*
+ * Make t give up waiting: it is marked interrupted and, if it is blocked
+ * on a wait queue or sleeping, made runnable. An interruptible wait
+ * (wait_event_interruptible, thread_sleep_ns) then returns -EINTR; a
+ * plain wait_event re-tests its condition and sleeps again. Safe from
+ * interrupt handlers (Ctrl-C).
+ */
+void thread_interrupt(struct thread *t);
 
 /*
  * The preemption hooks. sched_tick(): the timer's interrupt calls it on
@@ -133,6 +154,22 @@ void wait_queue_init(struct wait_queue *wq, const char *name);
             wait_queue_sleep_locked(wq);                  \
         sched_unlock_irqrestore(wait_flags_);             \
     } while (0)
+/* wait_event, but give up with -EINTR once the thread is interrupted
+ * (thread_interrupt); 0 when cond holds. */
+#define wait_event_interruptible(wq, cond)                \
+    ({                                                    \
+        int wait_err_ = 0;                                \
+        unsigned long wait_flags_ = sched_lock_irqsave(); \
+        while (!(cond)) {                                 \
+            if (thread_current()->interrupted) {          \
+                wait_err_ = -EINTR;                       \
+                break;                                    \
+            }                                             \
+            wait_queue_sleep_locked(wq);                  \
+        }                                                 \
+        sched_unlock_irqrestore(wait_flags_);             \
+        wait_err_;                                        \
+    })
 /* Make the longest waiter, or every waiter, runnable. Safe from interrupt handlers. */
 void wake_up_one(struct wait_queue *wq);
 void wake_up_all(struct wait_queue *wq);

@@ -129,6 +129,11 @@ int atoi(const char *s);
  * AArch64 `mrs x0, sctlr_el1`). Returns only if the CPU allowed it. */
 void arch_privileged_instruction(void);
 
+/* Execute one floating-point instruction (x86_64 x87 `fld1`, AArch64
+ * `fmov d0, xzr`). User programs have no FP/SIMD state (the kernel saves
+ * none between processes): it ends the program, status 132. */
+void arch_fp_instruction(void);
+
 /* A function that just returns, and the address just past its code: the
  * fault programs copy these bytes to places that must not execute. */
 void arch_return_only(void);

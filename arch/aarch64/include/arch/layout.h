@@ -14,4 +14,8 @@
 /* e_machine of this arch's ELF files (System V ABI, EM_AARCH64). */
 #define ARCH_ELF_MACHINE 183
 
+/* The user's registers at the top of a kernel stack (include/duet/arch.h):
+ * struct trap_frame, arch/aarch64/trap.h. */
+#define ARCH_USER_FRAME_SIZE 288
+
 #endif

@@ -13,4 +13,8 @@
 /* e_machine of this arch's ELF files (System V ABI, EM_X86_64). */
 #define ARCH_ELF_MACHINE 62
 
+/* The user's registers at the top of a kernel stack (include/duet/arch.h):
+ * struct trap_frame, arch/x86_64/trap.h. */
+#define ARCH_USER_FRAME_SIZE 176
+
 #endif

@@ -52,4 +52,14 @@ arch_fault_with_odd_flags:
     ret
     .size arch_fault_with_odd_flags, . - arch_fault_with_odd_flags
 
+/* A SIMD&FP instruction: CPACR_EL1.FPEN is 0, so it traps from EL0 with
+ * EC 0x07 (Arm ARM D19.2.30, CPACR_EL1), and the program is ended
+ * instead of sharing registers nobody saves with the next one. */
+    .globl arch_fp_instruction
+    .type arch_fp_instruction, %function
+arch_fp_instruction:
+    fmov d0, xzr
+    ret
+    .size arch_fp_instruction, . - arch_fp_instruction
+
     .section .note.GNU-stack, "", %progbits

@@ -53,4 +53,15 @@ arch_fault_with_odd_flags:
     ret
     .size arch_fault_with_odd_flags, . - arch_fault_with_odd_flags
 
+/* An x87 instruction: with CR0.EM set it raises #NM at any privilege
+ * level (SDM Vol. 3A 2.5), so a program that uses floating point is
+ * ended, instead of sharing registers nobody saves with the next one. */
+    .globl arch_fp_instruction
+    .type arch_fp_instruction, @function
+arch_fp_instruction:
+    fld1
+    fstp %st(0)
+    ret
+    .size arch_fp_instruction, . - arch_fp_instruction
+
     .section .note.GNU-stack, "", @progbits
