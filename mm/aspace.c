@@ -739,7 +739,7 @@ struct aspace *aspace_clone(struct aspace *as)
 /* LAB 6 STUB: struct fork_state; */
 struct fork_state {
     struct aspace *parent, *child;
-    int err; /* the first error; once set, the remaining leaves are skipped */
+    int err; /* the walk's first error: the leaves after it share nothing */
 };
 /* LAB 6 END */
 
@@ -765,10 +765,10 @@ static __unused void fork_leaf(vaddr_t va, paddr_t pa, unsigned level, unsigned 
         st->err = -ENOMEM;
         return;
     }
-    int err = vm_map(&st->child->vm, va, pa, size, shared_flags, level);
-    if (err) {
+    int map_err = vm_map(&st->child->vm, va, pa, size, shared_flags, level);
+    if (map_err) {
         page_ref_put(pa); /* the parent's reference is left */
-        st->err = errno_of(err);
+        st->err = errno_of(map_err);
         return;
     }
     /* vm_protect invalidates the parent's TLB entry for the leaf: no

@@ -506,6 +506,88 @@ static void fork_and_clone_keep_the_regions(struct ktest *t)
     put_space(parent);
 }
 
+/* The kernel stores to a user address itself, as the CPU would for the program. */
+static void poke(void *arg)
+{
+    *(volatile u8 *)arg = 0x61;
+}
+
+/* The kernel loads from a user address itself: the CPU's translation, TLB and all. */
+static u8 peek(vaddr_t va)
+{
+    return *(volatile const u8 *)va;
+}
+
+static bool pokes_fault(vaddr_t va, struct fault_info *info)
+{
+    return fault_expect(poke, (void *)va, info);
+}
+
+/*
+ * The CPU's own view, through its TLB: after a fork the parent's stores
+ * fault (no writable entry survived), and after the fault the store lands
+ * in the copy (no stale entry for the old block survived). Without SMAP or
+ * PAN the kernel may store to user pages directly, as the program would.
+ */
+static void the_cpu_sees_the_fork_and_the_copy_at_once(struct ktest *t)
+{
+    struct fault_info info;
+
+    if (arch_mmu_user_access_blocked()) {
+        ktest_skip(t, "SMAP/PAN are on: the kernel cannot store to user pages directly");
+        return;
+    }
+    struct aspace *parent = parent_with_pages(t);
+    KASSERT_TRUE(t, parent != NULL);
+    aspace_switch(parent);
+    /* A writable entry for the page, now in the TLB. */
+    KASSERT_TRUE(t, !pokes_fault(USER_BASE, &info));
+    KEXPECT_EQ(t, byte_at(parent, USER_BASE), 0x61);
+    paddr_t shared = pa_of(parent, USER_BASE);
+
+    struct aspace *child = hold(aspace_fork(parent));
+    KASSERT_TRUE(t, child != NULL);
+    bool faulted = pokes_fault(USER_BASE + 1, &info);
+    if (!faulted)
+        ktest_fail(t, __FILE__, __LINE__,
+                   "a store to a page fork made read-only went through: the parent's TLB kept "
+                   "its writable entry (the shared block now holds it)");
+    KEXPECT_TRUE(t, info.protection);
+    KEXPECT_TRUE(t, info.access == FAULT_WRITE);
+    /* A load puts the read-only entry for the shared block in the TLB;
+     * after the copy, a load must see the copy, not the block. */
+    KEXPECT_EQ(t, peek(USER_BASE + 5), 0x10);
+    KASSERT_ERRNO(t, aspace_fault(parent, USER_BASE + 1, FAULT_WRITE), 0);
+    *(u8 *)phys_to_virt(pa_of(parent, USER_BASE + 5)) = 0x99;
+    u8 seen = peek(USER_BASE + 5);
+    if (seen != 0x99)
+        ktest_fail(t, __FILE__, __LINE__,
+                   "a load after the copy read 0x%x, the shared block's byte, not the copy's 0x99: "
+                   "the TLB kept the entry for the old block",
+                   seen);
+    faulted = pokes_fault(USER_BASE + 2, &info);
+    if (faulted)
+        ktest_fail(t, __FILE__, __LINE__,
+                   "the store after the copy-on-write fault faulted again: the TLB kept the old "
+                   "read-only entry");
+    KEXPECT_NE(t, pa_of(parent, USER_BASE), shared);
+    KEXPECT_EQ(t, byte_at(parent, USER_BASE + 2), 0x61);
+    KEXPECT_EQ(t, byte_at(child, USER_BASE + 2), 0x10);
+    KEXPECT_EQ(t, byte_at(child, USER_BASE + 1), 0x10);
+
+    /* The child, alone with the old block now, stores in place after one fault. */
+    aspace_switch(child);
+    KEXPECT_TRUE(t, pokes_fault(USER_BASE + 3, &info));
+    KASSERT_ERRNO(t, aspace_fault(child, USER_BASE + 3, FAULT_WRITE), 0);
+    KEXPECT_FALSE(t, pokes_fault(USER_BASE + 3, &info));
+    KEXPECT_EQ(t, pa_of(child, USER_BASE), shared);
+    KEXPECT_EQ(t, byte_at(child, USER_BASE + 3), 0x61);
+    KEXPECT_EQ(t, byte_at(parent, USER_BASE + 3), 0x10);
+    aspace_switch(NULL);
+    put_space(child);
+    put_space(parent);
+}
+
 /* What sharing costs, measured: printed for docs/user-mode.md. */
 static void reference_counts_cost_only_shared_pages(struct ktest *t)
 {
@@ -552,6 +634,7 @@ static const struct ktest_case cow_cases[] = {
     KTEST_CASE(shared_mappings_stay_shared),
     KTEST_CASE(mprotect_never_makes_a_shared_page_writable),
     KTEST_CASE(fork_and_clone_keep_the_regions),
+    KTEST_CASE(the_cpu_sees_the_fork_and_the_copy_at_once),
     { 0 },
 };
 KTEST_SUITE_EXIT(cow, cow_cases, cow_suite_exit);
