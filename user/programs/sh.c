@@ -154,7 +154,8 @@ static void run(char **argv, bool background)
         return;
     }
     tcsetpgrp(0, pid);
-    waitpid(pid, &status, 0);
+    if (waitpid(pid, &status, 0) != pid)
+        status = 0; /* the shell itself was killed meanwhile: it ends next */
     tcsetpgrp(0, 0);
     if (status != 0 && status != 127)
         printf("sh: %s: exit status %d\n", argv[0], status);
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
         n = split_words(line, words);
         if (n == 0)
             continue;
-        if (background || !builtin(n, words))
+        if (!builtin(n, words)) /* a built-in runs in the shell, `&` or not */
             run(words, background);
     }
     printf("exit\n");
