@@ -248,8 +248,7 @@ void proc_user_return(void)
     if (!p || !p->killed)
         return;
     if (p->by_ctrl_c)
-        printf("^C\n*** %s (pid %d) interrupted: status %d ***\n", p->name, p->pid,
-               p->kill_status);
+        printf("^C\n*** %s (pid %d) interrupted: status %d ***\n", p->name, p->pid, p->kill_status);
     proc_exit(p->kill_status, p->kill_how);
 }
 

@@ -323,7 +323,7 @@ long syscall_dispatch(u64 nr, const u64 args[6])
     long result = nr < SYS_COUNT && syscall_table[nr] ? syscall_table[nr](args) : -ENOSYS;
     (void)arch_irq_save();
 
-    proc_user_return(); /* killed meanwhile, or by itself: it ends here */
+    proc_user_return();        /* killed meanwhile, or by itself: it ends here */
     sched_preempt_if_needed(); /* a tick during the call spent its slice */
     return result;
 }

@@ -403,6 +403,42 @@ static __unused int cow_fault(struct aspace *as, vaddr_t va, const struct vm_tra
     /* LAB 6 END */
 }
 
+/* A lab 7 stub says once what is missing, and what happens instead. */
+static __unused void lab7_missing(bool *said, const char *what, const char *instead)
+{
+    if (!*said)
+        printf("aspace: lab 7 not implemented (%s): %s\n", what, instead);
+    *said = true;
+}
+
+/*
+ * The first touch of a page nobody mapped yet, where its region allows
+ * that touch (aspace_fault checked): the heap, the stack's growth, mmap's
+ * regions. Map a page of zeros at `page` with `flags`; the lock is held.
+ * 0 (the access is retried), or -ENOMEM with nothing mapped.
+ */
+static int demand_page(struct aspace *as, vaddr_t page, unsigned flags)
+{
+    /* LAB 7 BEGIN: demand_page */
+    /* LAB 7 STUB: static bool said; */
+    /* LAB 7 STUB: lab7_missing(&said, "demand_page", "a page nobody mapped yet faults"); */
+    /* LAB 7 STUB: return -EFAULT; */
+    paddr_t pa = buddy_alloc_pages_zeroed(0);
+
+    if (pa == PADDR_NONE)
+        return -ENOMEM;
+    if (vm_map(&as->vm, page, pa, PAGE_SIZE, flags, 0)) {
+        buddy_free_pages(pa, 0);
+        return -ENOMEM;
+    }
+    /* Its zeros were written through the PMO: a page that may run must be
+     * seen by the instruction fetches too. */
+    if (flags & VM_EXEC)
+        sync_icache_locked(as, page, PAGE_SIZE);
+    return 0;
+    /* LAB 7 END */
+}
+
 /* The VM_* flags the page at va may have, from its region; 0 when none has it. */
 static unsigned region_flags(struct aspace *as, vaddr_t va)
 {
@@ -443,19 +479,7 @@ int aspace_fault(struct aspace *as, vaddr_t va, enum fault_access access)
         if (access == FAULT_WRITE && !(tr.flags & VM_WRITE))
             err = cow_fault(as, page, &tr, tr.flags | VM_WRITE);
     } else if (lazy) {
-        /* The heap, the stack's growth and mmap's regions get their pages
-         * on first touch. */
-        paddr_t pa = buddy_alloc_pages_zeroed(0);
-        if (pa == PADDR_NONE) {
-            err = -ENOMEM;
-        } else if (vm_map(&as->vm, page, pa, PAGE_SIZE, map_flags, 0)) {
-            buddy_free_pages(pa, 0);
-            err = -ENOMEM;
-        } else {
-            if (map_flags & VM_EXEC)
-                sync_icache_locked(as, page, PAGE_SIZE);
-            err = 0;
-        }
+        err = demand_page(as, page, map_flags);
     }
 out:
     spin_unlock_irqrestore(&as->lock, flags);
@@ -480,9 +504,9 @@ static bool mmap_range_ok(vaddr_t addr, u64 len)
 /*
  * Map zeroed 4 KiB pages over [va, va + size) with flags, all of them now:
  * a MAP_SHARED region's. The lock is held. 0, or -ENOMEM with nothing
- * mapped.
+ * mapped. (__unused: only lab 7's aspace_mmap calls it.)
  */
-static int map_now_locked(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
+static __unused int map_now_locked(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
 {
     for (vaddr_t page = va; page < va + size; page += PAGE_SIZE) {
         paddr_t pa = buddy_alloc_pages_zeroed(0);
@@ -513,6 +537,8 @@ long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsign
         !prot_ok(prot) || (shared && prot == PROT_NONE))
         return -EINVAL;
 
+    /* LAB 7 BEGIN: aspace_mmap */
+    /* LAB 7 STUB: return -ENOSYS; */
     unsigned long irq = spin_lock_irqsave(&as->lock);
     long result;
     if (flags & MAP_FIXED) {
@@ -541,6 +567,7 @@ long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsign
     }
     spin_unlock_irqrestore(&as->lock, irq);
     return result;
+    /* LAB 7 END */
 }
 
 int aspace_munmap(struct aspace *as, vaddr_t addr, u64 len)
@@ -550,6 +577,8 @@ int aspace_munmap(struct aspace *as, vaddr_t addr, u64 len)
     len = ALIGN_UP(len, (u64)PAGE_SIZE);
     if (!mmap_range_ok(addr, len))
         return -EINVAL;
+    /* LAB 7 BEGIN: aspace_munmap */
+    /* LAB 7 STUB: return -ENOSYS; */
     unsigned long irq = spin_lock_irqsave(&as->lock);
     int err = vma_remove(&as->mmaps, addr, addr + len);
     /* The pages go before the call returns, and with them their TLB
@@ -558,17 +587,19 @@ int aspace_munmap(struct aspace *as, vaddr_t addr, u64 len)
         unmap_locked(as, addr, len);
     spin_unlock_irqrestore(&as->lock, irq);
     return err;
+    /* LAB 7 END */
 }
 
 int aspace_mprotect(struct aspace *as, vaddr_t addr, u64 len, unsigned prot)
 {
-    struct vm_translation tr;
-
     if (len == 0 || !IS_ALIGNED(addr, (u64)PAGE_SIZE) || !prot_ok(prot))
         return -EINVAL;
     len = ALIGN_UP(len, (u64)PAGE_SIZE);
     if (!mmap_range_ok(addr, len))
         return -ENOMEM; /* not mapped by mmap */
+    /* LAB 7 BEGIN: aspace_mprotect */
+    /* LAB 7 STUB: return -ENOSYS; */
+    struct vm_translation tr;
     unsigned long irq = spin_lock_irqsave(&as->lock);
     int err = 0;
     /* A shared page cannot be unmapped for PROT_NONE: it would come back
@@ -596,6 +627,7 @@ int aspace_mprotect(struct aspace *as, vaddr_t addr, u64 len, unsigned prot)
     }
     spin_unlock_irqrestore(&as->lock, irq);
     return err;
+    /* LAB 7 END */
 }
 
 int aspace_mincore(struct aspace *as, vaddr_t addr, u64 len, u8 *vec)

@@ -25,6 +25,8 @@ bool vma_range_free(const struct vma_list *l, vaddr_t start, vaddr_t end)
 
 vaddr_t vma_find_gap(const struct vma_list *l, u64 size, vaddr_t lo, vaddr_t hi)
 {
+    /* LAB 7 BEGIN: vma_find_gap */
+    /* LAB 7 STUB: return 0; */
     vaddr_t best = 0;
     vaddr_t gap_start = lo;
 
@@ -44,6 +46,7 @@ vaddr_t vma_find_gap(const struct vma_list *l, u64 size, vaddr_t lo, vaddr_t hi)
             gap_start = v->end;
     }
     return best;
+    /* LAB 7 END */
 }
 
 static struct vma *vma_new(vaddr_t start, vaddr_t end, unsigned prot, struct vma *next)

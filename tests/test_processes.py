@@ -61,19 +61,21 @@ def test_usertests_pass(arch, boot):
     harness.check(r, "ok")
 
 
-def shell_session(arch, boot, steps):
-    """Boot, `run init`, run steps(console, said) at the shell, and power off
-    once init has said how the shell ended. Returns (result, said)."""
+def shell_session(arch, boot, steps, cmdline=""):
+    """Boot, `run init` (or boot with the `init` option), run steps(console,
+    said) at the shell, and power off once init has said how the shell
+    ended. Returns (result, said)."""
     said = {}
 
     def session(console):
-        console.command("run init")
+        if "init" not in cmdline.split():
+            console.command("run init")
         steps(console, said)
         said["init"] = console.expect(re.compile(r"run: init exited with status \d+\n"))
         said["monitor_ps"] = console.monitor("ps")
         console.command("poweroff")
 
-    r = boot(arch, "", send=session, timeout=120)
+    r = boot(arch, cmdline, send=session, timeout=120)
     harness.check(r, "ok")
     return r, said
 
@@ -85,7 +87,7 @@ def test_shell_runs_programs_and_reports_how_they_ended(arch, boot):
     def steps(console, said):
         for key, line in (("echo", "echo hi   there"), ("status", "status 3"),
                           ("ok", "status 0"), ("nosuch", "nosuch arg"), ("uptime", "uptime"),
-                          ("help", "help")):
+                          ("help", "help"), ("kill_usage", "kill -9"), ("kill_none", "kill 9999")):
             said[key] = sh_output(console, line)
         sh(console, "exit 4")
 
@@ -96,6 +98,8 @@ def test_shell_runs_programs_and_reports_how_they_ended(arch, boot):
     assert "sh: nosuch: no such program" in said["nosuch"], r.report(said["nosuch"])
     assert re.search(r"^up \d+\.\d{3} s$", said["uptime"], re.M), r.report(said["uptime"])
     assert "built-ins: ps, kill" in said["help"], r.report(said["help"])
+    assert "usage: kill [-2|-9|-15] pid" in said["kill_usage"], r.report(said["kill_usage"])
+    assert "sh: kill: no process 9999" in said["kill_none"], r.report(said["kill_none"])
     harness.require(r, "init: sh exited with status 4\n", "init did not report the shell's end")
     assert "status 4" in said["init"], r.report(said["init"])
 
@@ -110,7 +114,12 @@ def test_shell_background_jobs_ps_and_kill(arch, boot):
     def steps(console, said):
         sh(console, "forever &")
         said["pid"] = int(console.expect(re.compile(r"^\[(\d+)\]\n", re.M))[1:-2])
-        said["ps"] = sh_output(console, "ps")
+        # Until the child has run exec, ps names it sh: ask again a few times.
+        for _ in range(20):
+            said["ps"] = sh_output(console, "ps")
+            if re.search(rf"^\s*{said['pid']}\s.*forever$", said["ps"], re.M):
+                break
+            time.sleep(0.1)
         said["kill"] = sh_output(console, f"kill {said['pid']}")
         said["after_kill"] = sh_output(console, "echo next")
         sh(console, "sleep 100 &")
@@ -146,23 +155,30 @@ def test_shell_ctrl_c_ends_the_foreground_job_only(arch, boot):
     in a group of its own and survives, and Ctrl-C at the prompt, where no
     job is the foreground, is only a byte: it cancels the line typed."""
     def steps(console, said):
-        sh(console, "forever &")
+        sh(console, "sleep 100000 &")
         said["bg"] = int(console.expect(re.compile(r"^\[(\d+)\]\n", re.M))[1:-2])
         sh(console, "forever")
         console.expect("forever: computing until interrupted")
         time.sleep(0.3)
         console.send("\x03")
-        said["fg"] = console.expect(re.compile(r"sh: forever: exit status \d+\n"))
+        # A Ctrl-C that does not reach the job would leave it running: wait
+        # seconds for the answer, not the whole boot.
+        said["fg"] = console.expect(re.compile(r"sh: forever: exit status \d+\n"), timeout=10)
         said["echo"] = sh_output(console, "echo after")
         console.expect(SH_PROMPT)
         console.send("status 9\x03")         # cancelled: status 9 must not run
         said["ps"] = sh_output(console, "ps")
+        # Reported before the prompt after the kill or the next one: when it has ended.
+        said["killed"] = sh_output(console, f"kill -2 {said['bg']}")
+        time.sleep(0.2)
+        said["killed"] += sh_output(console, "echo x")
         sh(console, "exit")
 
     r, said = shell_session(arch, boot, steps)
+    assert f"[{said['bg']}] done status 130" in said["killed"], r.report(said["killed"])
     assert said["fg"] == "sh: forever: exit status 130\n", r.report(said["fg"])
     assert said["echo"] == "echo after\nafter\n", r.report(repr(said["echo"]))
-    assert re.search(rf"^\s*{said['bg']}\s+\d+\s+R\s+\d+K\s+forever$", said["ps"], re.M), \
+    assert re.search(rf"^\s*{said['bg']}\s+\d+\s+S\s+\d+K\s+sleep$", said["ps"], re.M), \
         r.report(f"the background job did not survive Ctrl-C: {said['ps']!r}")
     assert "exit status 9" not in r.log, r.report("Ctrl-C at the prompt did not cancel the line")
     harness.require(r, "$ status 9^C\n", "the shell did not echo the cancelled line with ^C")
@@ -171,7 +187,8 @@ def test_shell_ctrl_c_ends_the_foreground_job_only(arch, boot):
 def test_shell_line_editing(arch, boot):
     """Backspace and DEL erase a character, Ctrl-U the whole line, a CR LF
     pair is one Enter (not an Enter and an empty line), and Ctrl-D on an
-    empty line ends the shell (status 0)."""
+    empty line ends the shell (status 0). This session starts at boot, with
+    the `init` option, and the monitor's prompt comes after it."""
     def steps(console, said):
         said["edit"] = sh_output(console, "ab\x7fc\x15echo edited\x08D")
         sh(console, "echo one\r\necho two")
@@ -179,7 +196,7 @@ def test_shell_line_editing(arch, boot):
         console.expect(SH_PROMPT)
         console.send("\x04")
 
-    r, said = shell_session(arch, boot, steps)
+    r, said = shell_session(arch, boot, steps, cmdline="init")
     assert said["edit"].endswith("\nediteD\n"), r.report(repr(said["edit"]))
     assert said["crlf"] == "echo one\none\n$ echo two\ntwo\n", r.report(repr(said["crlf"]))
     harness.require(r, "init: sh exited with status 0\n", "Ctrl-D did not end the shell")

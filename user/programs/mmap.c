@@ -69,6 +69,10 @@ int main(int argc, char **argv)
     char *c = mmap(a + 4 * PAGE_SIZE, 8 * PAGE_SIZE, rw, anon | MAP_FIXED, -1, 0);
     EXPECT(c == a + 4 * PAGE_SIZE);
     EXPECT(c[5 * PAGE_SIZE - 4 * PAGE_SIZE + 5] == 0);
+    /* MAP_FIXED over a page in use: the old page goes, the new one is zeros. */
+    a[0] = 9;
+    EXPECT(mmap(a, PAGE_SIZE, rw, anon | MAP_FIXED, -1, 0) == a);
+    EXPECT(a[0] == 0);
 
     /* Read-only: still reads what was written. */
     EXPECT(mprotect(a, 4 * PAGE_SIZE, PROT_READ) == 0);

@@ -154,7 +154,8 @@ static void run(char **argv, bool background)
         return;
     }
     tcsetpgrp(0, pid);
-    waitpid(pid, &status, 0);
+    if (waitpid(pid, &status, 0) != pid)
+        status = 0; /* the shell itself was killed meanwhile: it ends next */
     tcsetpgrp(0, 0);
     if (status != 0 && status != 127)
         printf("sh: %s: exit status %d\n", argv[0], status);
@@ -225,7 +226,7 @@ static int builtin_kill(int argc, char **argv)
         argv++;
         argc--;
     }
-    if (argc != 2) {
+    if (argc != 2 || argv[1][0] == '-') { /* `kill -9` alone is not kill of pid -9 */
         printf("usage: kill [-2|-9|-15] pid\n");
         return 1;
     }
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
         n = split_words(line, words);
         if (n == 0)
             continue;
-        if (background || !builtin(n, words))
+        if (!builtin(n, words)) /* a built-in runs in the shell, `&` or not */
             run(words, background);
     }
     printf("exit\n");
