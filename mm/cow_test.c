@@ -14,6 +14,7 @@
 #include <duet/printk.h>
 #include <duet/string.h>
 #include <mm/aspace.h>
+#include <mm/aspace_test.h>
 #include <mm/buddy.h>
 #include <mm/pageref.h>
 #include <mm/pmo.h>
@@ -24,71 +25,6 @@
 #define RW         (VM_READ | VM_WRITE)
 #define PAGES      4 /* the pages a case maps at USER_BASE */
 #define HUGE_VA    (1 * GiB)
-
-/* The spaces a case holds; the suite's exit puts what a failed case left. */
-static struct aspace *held[4];
-
-static struct aspace *hold(struct aspace *as)
-{
-    for (unsigned i = 0; as && i < ARRAY_SIZE(held); i++) {
-        if (!held[i]) {
-            held[i] = as;
-            break;
-        }
-    }
-    return as;
-}
-
-static void put_space(struct aspace *as)
-{
-    for (unsigned i = 0; i < ARRAY_SIZE(held); i++)
-        if (held[i] == as)
-            held[i] = NULL;
-    aspace_put(as);
-}
-
-/* Blocks taken to run the allocator dry, chained through their first bytes. */
-struct hoarded {
-    paddr_t next;
-    unsigned order;
-};
-static paddr_t hoard = PADDR_NONE;
-
-static void hoard_everything(void)
-{
-    for (int order = BUDDY_MAX_ORDER; order >= 0; order--) {
-        paddr_t pa;
-
-        while ((pa = buddy_alloc_pages((unsigned)order)) != PADDR_NONE) {
-            *(struct hoarded *)phys_to_virt(pa) = (struct hoarded){ hoard, (unsigned)order };
-            hoard = pa;
-        }
-    }
-}
-
-static void give_back_hoard(void)
-{
-    while (hoard != PADDR_NONE) {
-        struct hoarded h = *(struct hoarded *)phys_to_virt(hoard);
-
-        buddy_free_pages(hoard, h.order);
-        hoard = h.next;
-    }
-}
-
-static void cow_suite_exit(void)
-{
-    give_back_hoard();
-    pt_alloc_fail_after(-1);
-    aspace_switch(NULL);
-    for (unsigned i = 0; i < ARRAY_SIZE(held); i++) {
-        if (held[i]) {
-            held[i]->lock.locked = 0; /* a case that failed may have left it held */
-            aspace_put(held[i]);
-            held[i] = NULL;
-        }
-    }
-}
 
 /* The entry that maps va in as now (pa of va itself, flags, size), or false. */
 static bool entry(struct aspace *as, vaddr_t va, struct vm_translation *tr)
@@ -637,4 +573,4 @@ static const struct ktest_case cow_cases[] = {
     KTEST_CASE(the_cpu_sees_the_fork_and_the_copy_at_once),
     { 0 },
 };
-KTEST_SUITE_EXIT(cow, cow_cases, cow_suite_exit);
+KTEST_SUITE_EXIT(cow, cow_cases, space_suite_exit);
