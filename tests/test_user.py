@@ -242,8 +242,11 @@ def test_monitor_runs_a_program_in_the_background_and_kills_it(arch, boot):
         said["nosuch"] = console.monitor("kill 999")
         said["badsig"] = console.monitor(f"kill -3 {pid}")
         said["kill"] = console.monitor(f"kill {pid}")
-        time.sleep(0.2)                       # the next tick ends it; the reaper frees it
-        said["after"] = console.monitor("ps")
+        for _ in range(20):                   # the next tick ends it; the reaper frees it
+            said["after"] = console.monitor("ps")
+            if re.search(r"143  killed: signal 15 from pid 0$", said["after"], re.M):
+                break
+            time.sleep(0.05)
         said["pid"] = pid
         console.command("poweroff")
 
