@@ -149,7 +149,7 @@ def dump_session(arch, boot):
     return r, [int(x) for x in m.group(1).split()], kernel_only, with_user
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dumped(request):
     return {}
 

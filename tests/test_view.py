@@ -59,7 +59,7 @@ def translate_in(r, text):
             leaf)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def page(request, tmp_path_factory):
     """Boot each arch under test once; the page's path, each arch's dump
     and `translate`'s answers for WALKS."""
@@ -86,7 +86,7 @@ def page(request, tmp_path_factory):
     return path, dumps, walks
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shown(page):
     """The page open in Chromium, with what it logged and requested on load."""
     path, _, _ = page
