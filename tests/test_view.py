@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import browser  # noqa: E402
 import memdump  # noqa: E402
 import view  # noqa: E402
+from test_labs import shared_tree  # noqa: E402
 
 ARCHES = ("x86_64", "aarch64")  # the page's column order
 KERNEL_TEXT = 0xFFFFFFFF80404000  # the kernel's first executable page (docs/memory-layout.md)
@@ -187,7 +188,6 @@ def test_screenshot(shown, arch):
 
 # --- the grader's page: a submission beside the reference solution ---
 
-GRADE_TREES = os.path.join(harness.REPO, "build", "labs-test", "trees")
 LAB3_FILES = ("mm/vm.c", "mm/kmap.c", "mm/pmo.c")
 
 
@@ -202,11 +202,11 @@ def graded_view(tmp_path, name, files):
         (sub / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(os.path.join(harness.REPO, rel), sub / rel)
     out = tmp_path / f"grade-{name}"
-    p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
-                        "--submission", str(sub), "--out", str(out),
-                        "--tree", os.path.join(GRADE_TREES, f"view-{name}")],
-                       cwd=harness.REPO, env=harness.make_env(), capture_output=True, text=True,
-                       timeout=harness.scaled(300))
+    with shared_tree(3) as tree:
+        p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
+                            "--submission", str(sub), "--out", str(out), "--tree", tree],
+                           cwd=harness.REPO, env=harness.make_env(), capture_output=True,
+                           text=True, timeout=harness.scaled(300))
     view_html = out / "view.html"
     assert view_html.exists(), p.stdout + p.stderr
     assert "your memory beside the reference solution's" in p.stdout, p.stdout
