@@ -61,7 +61,8 @@ void kmain(struct boot_info *bi)
         snprintf(line, sizeof(line), "run %s", arg);
         monitor_execute(line);
     } else if (cmdline_has("init")) {
-        monitor_execute("run init");
+        char line[] = "run init"; /* monitor_execute splits the line in place */
+        monitor_execute(line);
     }
     /* `poweroff`: end the run here, for a boot that only dumps (make view). */
     if (cmdline_has("poweroff"))

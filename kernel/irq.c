@@ -137,8 +137,7 @@ static int cmd_irqs(int argc, char **argv)
     for (unsigned i = 0; i < IRQ_MAX_LINES; i++)
         if (lines[i].fn)
             printf("  %5u  %-16s %12llu  %llu\n", i, lines[i].name,
-                   (unsigned long long)lines[i].count,
-                   (unsigned long long)lines[i].min_ns);
+                   (unsigned long long)lines[i].count, (unsigned long long)lines[i].min_ns);
     printf("  spurious %llu, unhandled %llu\n", (unsigned long long)spurious,
            (unsigned long long)unhandled);
     return 0;

@@ -33,6 +33,12 @@ static void mprotect_drops_a_writable_tlb_entry(struct ktest *t)
     RUN(t, PROC_STATUS_SEGV, "mmap_fault", "stale");
 }
 
+/* The first touch maps a page with the region's permissions, not more. */
+static void a_read_only_region_stays_read_only_after_a_read(struct ktest *t)
+{
+    RUN(t, PROC_STATUS_SEGV, "mmap_fault", "readfirst");
+}
+
 static void a_prot_none_region_faults(struct ktest *t)
 {
     RUN(t, PROC_STATUS_SEGV, "mmap_fault", "none");
@@ -76,6 +82,7 @@ static const struct ktest_case mmap_cases[] = {
     KTEST_CASE(a_page_after_munmap_faults),
     KTEST_CASE(a_write_after_mprotect_read_only_faults),
     KTEST_CASE(mprotect_drops_a_writable_tlb_entry),
+    KTEST_CASE(a_read_only_region_stays_read_only_after_a_read),
     KTEST_CASE(a_prot_none_region_faults),
     KTEST_CASE(a_region_without_exec_does_not_run),
     KTEST_CASE(the_stack_grows_on_touch),

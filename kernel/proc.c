@@ -4,10 +4,14 @@
  * Each process is a kernel thread (include/duet/thread.h) that spends its
  * life in user mode and enters the kernel on its own stack, whose top
  * holds its user registers (include/duet/arch.h). The scheduler switches
- * address spaces with threads. The kernel is not preempted (only user
- * mode is: kernel/irq.c), and on one CPU that is what keeps the process
- * table consistent: it changes only in system calls and in the reaper,
- * never in an interrupt handler, which only marks processes killed.
+ * address spaces with threads.
+ *
+ * System calls and page faults run with interrupts on. The process table
+ * has a lock that masks them, proc_lock: the console's interrupt reads
+ * the table to end the foreground group (proc_interrupt), and must never
+ * see a slot half made. Everything else about a process changes only on
+ * its own thread or its parent's, and the kernel is not preempted (only
+ * user mode is: kernel/irq.c).
  *
  * A process ends in proc_exit(), on its own thread: it gives its address
  * space back, hands its children to the kernel, becomes a ZOMBIE and
@@ -21,6 +25,7 @@
 #include <duet/monitor.h>
 #include <duet/panic.h>
 #include <duet/printk.h>
+#include <duet/spinlock.h>
 #include <duet/string.h>
 #include <duet/syscall.h>
 #include <duet/thread.h>
@@ -63,6 +68,7 @@ struct proc_record {
 };
 
 static struct proc procs[PROC_MAX];
+static struct spinlock proc_lock = SPINLOCK_INIT("proc");
 static int next_pid = 1;
 /* The group Ctrl-C ends; 0: none, and Ctrl-C is input. */
 static int foreground_pgid;
@@ -101,17 +107,30 @@ static struct proc *proc_find(long pid)
 
 /* --- life and death ---------------------------------------------------------------------- */
 
+/* Change p's state under the lock, for proc_interrupt's sake. */
+static void set_state(struct proc *p, enum proc_state state)
+{
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
+
+    p->state = state;
+    spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 static struct proc *proc_alloc(const char *name, struct proc *parent)
 {
-    for (struct proc *p = procs; p < procs + PROC_MAX; p++) {
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
+    struct proc *found = NULL;
+
+    for (struct proc *p = procs; p < procs + PROC_MAX && !found; p++) {
         if (p->state != PROC_UNUSED)
             continue;
         *p = (struct proc){ .state = PROC_LIVE, .pid = next_pid++, .parent = parent };
         p->pgid = parent ? parent->pgid : p->pid;
         strlcpy(p->name, name, sizeof(p->name));
-        return p;
+        found = p;
     }
-    return NULL;
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return found;
 }
 
 /* A ZOMBIE's last trace: join its thread (its stack goes), remember it for `ps`. */
@@ -124,7 +143,7 @@ static void proc_free(struct proc *p)
     r->status = p->status;
     strlcpy(r->name, p->name, sizeof(r->name));
     strlcpy(r->how, p->how, sizeof(r->how));
-    p->state = PROC_UNUSED;
+    set_state(p, PROC_UNUSED);
 }
 
 /* An orphan's end: no parent will wait, so the kernel does. */
@@ -152,6 +171,7 @@ static int proc_start(void *arg)
 {
     struct proc *p = arg;
 
+    proc_user_return(); /* killed before it ever ran */
     arch_user_enter(p->thread->stack_top, &p->entry);
 }
 
@@ -160,6 +180,7 @@ static int proc_fork_start(void *arg)
 {
     struct proc *p = arg;
 
+    proc_user_return();
     arch_user_resume(p->thread->stack_top);
 }
 
@@ -195,16 +216,19 @@ void proc_exit(int status, const char *how)
     thread_current()->aspace = NULL;
     p->as = NULL;
     aspace_put(as);
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
     for (struct proc *c = procs; c < procs + PROC_MAX; c++)
         if (c->state != PROC_UNUSED && c->parent == p)
             c->parent = NULL; /* the kernel's now: the reaper waits for it */
     p->state = PROC_ZOMBIE;
+    spin_unlock_irqrestore(&proc_lock, flags);
     wake_up_all(&child_exit);
     thread_exit(status);
 }
 
-/* Mark p to end with `status`; it ends at its next return to user mode,
- * or at once if it is blocked in an interruptible wait. */
+/* Lock held: mark p to end with `status`; it ends at its next return to
+ * user mode, or at once if it is blocked in an interruptible wait. A
+ * process whose thread is not made yet ends as soon as it first runs. */
 static void proc_mark_killed(struct proc *p, int status, const char *how, bool ctrl_c)
 {
     if (p->state != PROC_LIVE || p->killed)
@@ -213,7 +237,8 @@ static void proc_mark_killed(struct proc *p, int status, const char *how, bool c
     strlcpy(p->kill_how, how, sizeof(p->kill_how));
     p->by_ctrl_c = ctrl_c;
     p->killed = true;
-    thread_interrupt(p->thread);
+    if (p->thread)
+        thread_interrupt(p->thread);
 }
 
 void proc_user_return(void)
@@ -223,23 +248,22 @@ void proc_user_return(void)
     if (!p || !p->killed)
         return;
     if (p->by_ctrl_c)
-        printf("^C\n*** %s (pid %d) interrupted: status %d ***\n", p->name, p->pid,
-               p->kill_status);
+        printf("^C\n*** %s (pid %d) interrupted: status %d ***\n", p->name, p->pid, p->kill_status);
     proc_exit(p->kill_status, p->kill_how);
 }
 
 bool proc_interrupt(void)
 {
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
     bool any = false;
 
-    if (!foreground_pgid)
-        return false;
-    for (struct proc *p = procs; p < procs + PROC_MAX; p++) {
+    for (struct proc *p = procs; foreground_pgid && p < procs + PROC_MAX; p++) {
         if (p->state == PROC_LIVE && p->pgid == foreground_pgid) {
             proc_mark_killed(p, PROC_STATUS_INT, "killed: interrupted (Ctrl-C)", true);
             any = true;
         }
     }
+    spin_unlock_irqrestore(&proc_lock, flags);
     return any;
 }
 
@@ -280,15 +304,19 @@ int proc_run_image(const char *name, const void *image, size_t size, int argc,
     if (err) {
         printf("run: %s: no memory for its thread\n", name);
         aspace_put(ex.as);
-        p->state = PROC_UNUSED;
+        set_state(p, PROC_UNUSED);
         return err;
     }
 
     /* It is the console's foreground until it ends: Ctrl-C is for it. */
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
     int saved_foreground = foreground_pgid;
     foreground_pgid = p->pgid;
+    spin_unlock_irqrestore(&proc_lock, flags);
     wait_event(&child_exit, p->state == PROC_ZOMBIE);
+    flags = spin_lock_irqsave(&proc_lock);
     foreground_pgid = saved_foreground;
+    spin_unlock_irqrestore(&proc_lock, flags);
     *status = p->status;
     proc_free(p);
     return 0;
@@ -315,15 +343,15 @@ long proc_fork(void)
 
     if (!child)
         return -EAGAIN;
-    child->as = aspace_clone(parent->as);
+    child->as = aspace_fork(parent->as);
     if (!child->as) {
-        child->state = PROC_UNUSED;
+        set_state(child, PROC_UNUSED);
         return -ENOMEM;
     }
     err = proc_start_thread(child, proc_fork_start);
     if (err) {
         aspace_put(child->as);
-        child->state = PROC_UNUSED;
+        set_state(child, PROC_UNUSED);
         return err;
     }
     arch_user_frame_fork(child->thread->stack_top, thread_current()->stack_top);
@@ -407,16 +435,20 @@ int proc_getppid(void)
 
 int proc_kill(long pid, int sig)
 {
-    struct proc *p = pid > 0 ? proc_find(pid) : NULL;
     char how[PROC_HOW_MAX];
+    int err = 0;
 
     if (sig != SIGINT && sig != SIGKILL && sig != SIGTERM)
         return -EINVAL;
-    if (!p || p->state != PROC_LIVE)
-        return -ESRCH;
     snprintf(how, sizeof(how), "killed: signal %d from pid %d", sig, proc_current_pid());
-    proc_mark_killed(p, 128 + sig, how, false);
-    return 0;
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
+    struct proc *p = pid > 0 ? proc_find(pid) : NULL;
+    if (p && p->state == PROC_LIVE)
+        proc_mark_killed(p, 128 + sig, how, false);
+    else
+        err = -ESRCH;
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return err;
 }
 
 int proc_setpgid(long pid, long pgid)
@@ -429,24 +461,25 @@ int proc_setpgid(long pid, long pgid)
     /* The caller itself or a child of its, as POSIX has it. */
     if (!p || p->state != PROC_LIVE || (p != self && p->parent != self))
         return -ESRCH;
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
     p->pgid = pgid ? (int)pgid : p->pid;
+    spin_unlock_irqrestore(&proc_lock, flags);
     return 0;
 }
 
 int proc_set_foreground(long pgid)
 {
+    bool exists = pgid == 0;
+
     if (pgid < 0)
         return -EINVAL;
-    if (pgid) {
-        bool exists = false;
-        for (struct proc *p = procs; p < procs + PROC_MAX; p++)
-            if (p->state == PROC_LIVE && p->pgid == pgid)
-                exists = true;
-        if (!exists)
-            return -ESRCH;
-    }
-    foreground_pgid = (int)pgid;
-    return 0;
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
+    for (struct proc *p = procs; p < procs + PROC_MAX && !exists; p++)
+        exists = p->state == PROC_LIVE && p->pgid == pgid;
+    if (exists)
+        foreground_pgid = (int)pgid;
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return exists ? 0 : -ESRCH;
 }
 
 long proc_list(struct procinfo *info, long n)
@@ -502,8 +535,15 @@ void user_fault(const struct fault_info *info)
     if (!p)
         panic("user_fault: a fault from user mode, but no process runs (pc 0x%lx)",
               (unsigned long)info->pc);
-    /* A page touched for the first time, or a shared one written: map it and retry. */
-    int err = info->memory ? aspace_fault(p->as, info->addr, info->access) : -EFAULT;
+    /* A page touched for the first time, or a shared one written: map it
+     * and retry. Interrupts on meanwhile, as for a system call: copying a
+     * 2 MiB page takes a while. */
+    int err = -EFAULT;
+    if (info->memory) {
+        arch_irq_enable();
+        err = aspace_fault(p->as, info->addr, info->access);
+        (void)arch_irq_save();
+    }
     if (err == 0) {
         proc_user_return();
         return;

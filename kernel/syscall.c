@@ -3,6 +3,7 @@
  * registers). Every pointer from user space goes through mm/uaccess.h,
  * so a bad one is an -EFAULT for the program, never a kernel fault.
  */
+#include <duet/arch.h>
 #include <duet/clock.h>
 #include <duet/errno.h>
 #include <duet/layout.h>
@@ -314,8 +315,15 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 
 long syscall_dispatch(u64 nr, const u64 args[6])
 {
+    /* The arch's entry masked interrupts; the call runs with them on (a
+     * fork that copies megabytes must not hold the tick back), and every
+     * lock it takes masks them again while held. The arch's way out wants
+     * them masked. */
+    arch_irq_enable();
     long result = nr < SYS_COUNT && syscall_table[nr] ? syscall_table[nr](args) : -ENOSYS;
+    (void)arch_irq_save();
 
-    proc_user_return(); /* killed meanwhile, or by itself: it ends here */
+    proc_user_return();        /* killed meanwhile, or by itself: it ends here */
+    sched_preempt_if_needed(); /* a tick during the call spent its slice */
     return result;
 }

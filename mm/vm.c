@@ -428,6 +428,33 @@ int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags)
     return VM_OK;
 }
 
+/* --- replace --------------------------------------------------------------------------- */
+
+int vm_replace_leaf(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned flags)
+{
+    pte_t *table = root_table(s);
+
+    if (!range_ok(s, va, PAGE_SIZE))
+        return VM_ERR_INVALID;
+    for (unsigned level = PT_ROOT_LEVEL;; level--) {
+        pte_t *slot = &table[pt_index(va, level)];
+        u64 size = pt_level_size(level);
+
+        if (!pte_is_valid(*slot))
+            return VM_ERR_NOT_MAPPED;
+        if (pte_is_table(*slot, level)) {
+            table = child_table(*slot);
+            continue;
+        }
+        if (!IS_ALIGNED(va | pa, size) ||
+            (pte_leaf_flags(*slot, level) & VM_FIXED_AT_MAP) != (flags & VM_FIXED_AT_MAP))
+            return VM_ERR_INVALID;
+        /* A new output address: the Arm ARM's break-before-make case. */
+        replace_live_entry(slot, pte_make_leaf(pa, level, flags), va, size);
+        return VM_OK;
+    }
+}
+
 /* --- looking ---------------------------------------------------------------------------- */
 
 int vm_translate(struct vm_space *s, vaddr_t va, struct vm_translation *out)

@@ -50,6 +50,16 @@ int vm_unmap(struct vm_space *s, vaddr_t va, u64 size);
  * again, since a live entry cannot take them without break-before-make). */
 int vm_protect(struct vm_space *s, vaddr_t va, u64 size, unsigned flags);
 
+/*
+ * Point the live leaf whose first address is va at pa instead, with
+ * flags: same size, new page (copy-on-write gives a writer its own copy).
+ * Break-before-make, so no TLB holds the old entry when it returns. It
+ * needs no memory: VM_OK, or VM_ERR_NOT_MAPPED (no leaf there) /
+ * VM_ERR_INVALID (va not the leaf's first address, pa not aligned to its
+ * size, or the flags' fixed attributes differ, as for vm_protect).
+ */
+int vm_replace_leaf(struct vm_space *s, vaddr_t va, paddr_t pa, unsigned flags);
+
 struct vm_translation {
     paddr_t pa;     /* of va itself */
     u64 page_size;  /* of the leaf that maps it */

@@ -25,6 +25,8 @@ bool vma_range_free(const struct vma_list *l, vaddr_t start, vaddr_t end)
 
 vaddr_t vma_find_gap(const struct vma_list *l, u64 size, vaddr_t lo, vaddr_t hi)
 {
+    /* LAB 7 BEGIN: vma_find_gap */
+    /* LAB 7 STUB: return 0; */
     vaddr_t best = 0;
     vaddr_t gap_start = lo;
 
@@ -44,6 +46,7 @@ vaddr_t vma_find_gap(const struct vma_list *l, u64 size, vaddr_t lo, vaddr_t hi)
             gap_start = v->end;
     }
     return best;
+    /* LAB 7 END */
 }
 
 static struct vma *vma_new(vaddr_t start, vaddr_t end, unsigned prot, struct vma *next)
@@ -138,7 +141,7 @@ int vma_protect(struct vma_list *l, vaddr_t start, vaddr_t end, unsigned prot)
         }
     }
     /* Split where the range cuts a region, keeping the part outside as it was. */
-    if (first->start < start && first->prot != prot) {
+    if (first->start < start && (first->prot & ~VMA_SHARED) != prot) {
         *extra[0] = (struct vma){ start, first->end, first->prot, first->next };
         first->end = start;
         first->next = extra[0];
@@ -146,7 +149,7 @@ int vma_protect(struct vma_list *l, vaddr_t start, vaddr_t end, unsigned prot)
         extra[0] = NULL;
     }
     struct vma *last = vma_find(l, end - 1);
-    if (last && end < last->end && last->prot != prot) {
+    if (last && end < last->end && (last->prot & ~VMA_SHARED) != prot) {
         *extra[1] = (struct vma){ end, last->end, last->prot, last->next };
         last->end = end;
         last->next = extra[1];
@@ -154,7 +157,7 @@ int vma_protect(struct vma_list *l, vaddr_t start, vaddr_t end, unsigned prot)
     }
     for (struct vma *v = first; v && v->start < end; v = v->next)
         if (v->start >= start)
-            v->prot = prot;
+            v->prot = prot | (v->prot & VMA_SHARED);
     kfree(extra[0]);
     kfree(extra[1]);
     return 0;
@@ -167,4 +170,19 @@ void vma_free_all(struct vma_list *l)
         l->head = v->next;
         kfree(v);
     }
+}
+
+int vma_copy(struct vma_list *to, const struct vma_list *from)
+{
+    struct vma **tail = &to->head;
+
+    for (const struct vma *v = from->head; v; v = v->next) {
+        *tail = vma_new(v->start, v->end, v->prot, NULL);
+        if (!*tail) {
+            vma_free_all(to);
+            return -ENOMEM;
+        }
+        tail = &(*tail)->next;
+    }
+    return 0;
 }

@@ -12,13 +12,20 @@
 
 struct vma {
     vaddr_t start, end; /* [start, end) */
-    unsigned prot;      /* VM_READ | VM_WRITE | VM_EXEC: what the pages allow */
+    unsigned prot;      /* VM_READ | VM_WRITE | VM_EXEC: what the pages allow; VMA_SHARED */
     struct vma *next;
 };
 
 struct vma_list {
     struct vma *head;
 };
+
+/*
+ * A mark kept in prot beside the permissions: the region's pages are
+ * shared with the address spaces forked from this one (MAP_SHARED), not
+ * copied on write. vma_protect keeps it; only the permissions change.
+ */
+#define VMA_SHARED (1u << 16)
 
 /* The region holding va, or NULL. */
 struct vma *vma_find(const struct vma_list *l, vaddr_t va);
@@ -36,11 +43,13 @@ int vma_insert(struct vma_list *l, vaddr_t start, vaddr_t end, unsigned prot);
 /* Remove [start, end) from every region it meets, splitting the regions it
  * cuts (holes are fine): 0, or -ENOMEM with nothing changed. */
 int vma_remove(struct vma_list *l, vaddr_t start, vaddr_t end);
-/* Give [start, end), which regions must cover wholly, the protection prot,
- * splitting at its ends: 0, -ENOMEM when some part is not in a region (as
+/* Give [start, end), which regions must cover wholly, the protection prot
+ * (each region keeps its VMA_SHARED mark), splitting at its ends: 0, -ENOMEM when some part is not in a region (as
  * mprotect(2) says) or memory ran out, nothing changed then. */
 int vma_protect(struct vma_list *l, vaddr_t start, vaddr_t end, unsigned prot);
 /* Free every region. */
 void vma_free_all(struct vma_list *l);
+/* Make `to` (empty) a copy of `from`: 0, or -ENOMEM with `to` left empty. */
+int vma_copy(struct vma_list *to, const struct vma_list *from);
 
 #endif

@@ -56,6 +56,17 @@ def test_llvm_build_boots(arch, boot):
     harness.check(r, "ok")
 
 
+def test_llvm_build_passes_usertests(arch, boot):
+    """The processes' user-space suite (user/programs/usertests.c) passes on
+    the kernel and programs clang built, as on GCC's (test_processes.py)."""
+    b = require_build(arch, llvm=True)
+    r = boot(arch, "run=usertests poweroff", build=b.build_dir, timeout=300)
+    harness.check(r, "ok")
+    failed = re.findall(r"^usertests: (\w+): FAILED: (.*)$", r.log, re.M)
+    assert not failed, r.report(f"usertests failed under LLVM: {failed}")
+    harness.require(r, "run: usertests exited with status 0", "usertests did not pass")
+
+
 @pytest.mark.x86_64
 @pytest.mark.parametrize("method, info", [("grub", "multiboot2"), ("direct", "PVH start info")])
 def test_x86_boots_through_grub_and_directly(arch, boot, method, info):

@@ -184,6 +184,7 @@ trap_return_el0:
  */
     .globl  arch_user_enter
 arch_user_enter:
+    msr     daifset, #2                     // IRQs masked until eret: the frame is being built
     sub     sp, x0, #TRAP_FRAME_SIZE
     ldp     x10, x11, [x1]                  // pc, sp
     ldp     x12, x13, [x1, #16]             // arg0, arg1
@@ -200,6 +201,7 @@ arch_user_enter:
 /* arch_user_resume(uintptr_t kstack_top): EL0 with the frame at the top. */
     .globl  arch_user_resume
 arch_user_resume:
+    msr     daifset, #2
     sub     sp, x0, #TRAP_FRAME_SIZE
     b       trap_return_el0
 

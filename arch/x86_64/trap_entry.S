@@ -116,6 +116,7 @@ x86_syscall_entry:
  */
     .globl arch_user_enter
 arch_user_enter:
+    cli                                 /* until iretq: the frame is being built */
     movq %rdi, %rsp
     movq %rsi, %rbx
     call arch_set_kernel_stack          /* rdi is still kstack_top */
@@ -141,6 +142,7 @@ arch_user_enter:
 /* arch_user_resume(uintptr_t kstack_top): ring 3 with the frame at the top. */
     .globl arch_user_resume
 arch_user_resume:
+    cli
     leaq -ARCH_USER_FRAME_SIZE(%rdi), %rsp
     jmp trap_exit
 

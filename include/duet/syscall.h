@@ -13,25 +13,25 @@
 #ifndef DUET_SYSCALL_H
 #define DUET_SYSCALL_H
 
-#define SYS_write    0 /* long write(int fd, const void *buf, size_t len): fd 1 or 2 */
-#define SYS_exit     1 /* void exit(int status): status 0..255 */
-#define SYS_getpid   2 /* long getpid(void) */
-#define SYS_brk      3 /* void *brk(void *addr): addr 0 asks; returns the new break */
-#define SYS_uptime   4 /* long uptime(void): nanoseconds since boot (the monotonic clock) */
+#define SYS_write     0 /* long write(int fd, const void *buf, size_t len): fd 1 or 2 */
+#define SYS_exit      1 /* void exit(int status): status 0..255 */
+#define SYS_getpid    2 /* long getpid(void) */
+#define SYS_brk       3 /* void *brk(void *addr): addr 0 asks; returns the new break */
+#define SYS_uptime    4 /* long uptime(void): nanoseconds since boot (the monotonic clock) */
 /* void *mmap(void *addr, size_t len, int prot, int flags, int fd, long offset):
  * private anonymous memory (fd -1, offset 0); mm/aspace.h has the rules */
-#define SYS_mmap     5
-#define SYS_munmap   6 /* int munmap(void *addr, size_t len) */
-#define SYS_mprotect 7 /* int mprotect(void *addr, size_t len, int prot) */
+#define SYS_mmap      5
+#define SYS_munmap    6 /* int munmap(void *addr, size_t len) */
+#define SYS_mprotect  7 /* int mprotect(void *addr, size_t len, int prot) */
 /* int mincore(void *addr, size_t len, unsigned char *vec): vec[i] = 1 when page i is in memory */
-#define SYS_mincore  8
+#define SYS_mincore   8
 /*
  * Processes (kernel/proc.c, docs/processes.md). A status, as wait reports
  * it, is what the shell shows: the exit status 0..255, or 128 + the
  * signal for a process that was ended (130 Ctrl-C, 137 kill -9, 139 a
  * memory fault, 132 an instruction it may not run).
  */
-#define SYS_fork      9  /* long fork(void): the child's pid, 0 in the child; -EAGAIN, -ENOMEM */
+#define SYS_fork      9 /* long fork(void): the child's pid, 0 in the child; -EAGAIN, -ENOMEM */
 /* long exec(const char *name, char *const argv[]): a program the kernel carries, argv
  * NULL-terminated; returns only on error: -ENOENT, -E2BIG, -EFAULT, -ENOEXEC, -ENOMEM */
 #define SYS_exec      10
@@ -75,9 +75,9 @@ struct timespec {
 #define PROCINFO_NAME_MAX 24
 struct procinfo {
     int pid, ppid, pgid;
-    char state;                    /* 'R' running or runnable, 'S' blocked, 'Z' ended, not waited for */
-    char name[PROCINFO_NAME_MAX];  /* the program, NUL-terminated */
-    u64 mapped_bytes;              /* user memory mapped now */
+    char state; /* 'R' running or runnable, 'S' blocked, 'Z' ended, not waited for */
+    char name[PROCINFO_NAME_MAX]; /* the program, NUL-terminated */
+    u64 mapped_bytes;             /* user memory mapped now */
 };
 #endif
 

@@ -148,5 +148,51 @@ static void gaps_are_found_top_down(void)
     vma_free_all(&l);
 }
 
+static void a_copy_is_equal_and_apart(void)
+{
+    struct vma_list l = { NULL }, copy = { NULL };
+
+    memset(model, 0, sizeof(model));
+    CHECK_EQ(vma_insert(&l, VA(10), VA(20), 3), 0);
+    CHECK_EQ(vma_insert(&l, VA(30), VA(31), 1 | VMA_SHARED), 0);
+    CHECK_EQ(vma_insert(&l, VA(40), VA(50), 4), 0);
+    CHECK_EQ(vma_copy(&copy, &l), 0);
+    model_set(10, 20, 3 | 0x100);
+    model_set(30, 31, 1 | VMA_SHARED | 0x100);
+    model_set(40, 50, 4 | 0x100);
+    check_list(&copy, "the copy");
+    /* Changing one leaves the other as it was. */
+    CHECK_EQ(vma_remove(&l, VA(10), VA(50)), 0);
+    check_list(&copy, "the copy after the original went");
+    vma_free_all(&copy);
+    /* Out of memory halfway: the copy is left empty, nothing leaks. */
+    CHECK_EQ(vma_insert(&l, VA(1), VA(2), 1), 0);
+    CHECK_EQ(vma_insert(&l, VA(3), VA(4), 1), 0);
+    fail_after = 1;
+    CHECK_EQ(vma_copy(&copy, &l), -ENOMEM);
+    fail_after = -1;
+    CHECK(copy.head == NULL);
+    vma_free_all(&l);
+}
+
+static void protect_keeps_the_shared_mark(void)
+{
+    struct vma_list l = { NULL };
+
+    memset(model, 0, sizeof(model));
+    CHECK_EQ(vma_insert(&l, VA(10), VA(20), 3 | VMA_SHARED), 0);
+    CHECK_EQ(vma_insert(&l, VA(20), VA(30), 3), 0);
+    CHECK_EQ(vma_protect(&l, VA(15), VA(25), 1), 0);
+    model_set(10, 15, 3 | VMA_SHARED | 0x100);
+    model_set(15, 20, 1 | VMA_SHARED | 0x100);
+    model_set(20, 25, 1 | 0x100);
+    model_set(25, 30, 3 | 0x100);
+    check_list(&l, "after protect");
+    /* The same permissions, shared or not, need no split. */
+    CHECK_EQ(vma_protect(&l, VA(10), VA(12), 3), 0);
+    check_list(&l, "after protect to the same permissions");
+    vma_free_all(&l);
+}
+
 HOST_TESTS(random_operations_match_the_model, a_failed_allocation_changes_nothing,
-           gaps_are_found_top_down)
+           gaps_are_found_top_down, a_copy_is_equal_and_apart, protect_keeps_the_shared_mark)

@@ -52,6 +52,9 @@ void *brk(void *addr);
  * MAP_PRIVATE | MAP_ANONYMOUS, -1, 0). Its pages appear zeroed on first
  * touch. Returns the address, or -errno cast to a pointer: check with
  * MMAP_FAILED(p). Never writable and executable at once (-EINVAL).
+ * MAP_SHARED instead of MAP_PRIVATE: the pages are made (zeroed) at once
+ * and a child forked later shares them, so each sees what the other
+ * writes; PROT_NONE is refused for it.
  */
 #define PROT_NONE      0
 #define PROT_READ      1

@@ -69,12 +69,31 @@ int main(int argc, char **argv)
     char *c = mmap(a + 4 * PAGE_SIZE, 8 * PAGE_SIZE, rw, anon | MAP_FIXED, -1, 0);
     EXPECT(c == a + 4 * PAGE_SIZE);
     EXPECT(c[5 * PAGE_SIZE - 4 * PAGE_SIZE + 5] == 0);
+    /* MAP_FIXED over a page in use: the old page goes, the new one is zeros. */
+    a[0] = 9;
+    EXPECT(mmap(a, PAGE_SIZE, rw, anon | MAP_FIXED, -1, 0) == a);
+    EXPECT(a[0] == 0);
 
     /* Read-only: still reads what was written. */
     EXPECT(mprotect(a, 4 * PAGE_SIZE, PROT_READ) == 0);
     EXPECT(a[2 * PAGE_SIZE + 2] == 3);
 
+    /* Shared: every page in memory at once, so that a child forked later
+     * maps the very same pages. */
+    char *s = mmap(NULL, 3 * PAGE_SIZE, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    EXPECT(!MMAP_FAILED(s));
+    if (!MMAP_FAILED(s)) {
+        EXPECT(resident(s, 3) == 3);
+        EXPECT(s[PAGE_SIZE] == 0);
+        s[2 * PAGE_SIZE + 1] = 's';
+        EXPECT(s[2 * PAGE_SIZE + 1] == 's');
+        EXPECT(mprotect(s, PAGE_SIZE, PROT_NONE) == -EINVAL);
+        EXPECT(munmap(s, 3 * PAGE_SIZE) == 0);
+    }
+
     /* Refusals. */
+    EXPECT((long)mmap(NULL, PAGE_SIZE, rw, MAP_SHARED | anon, -1, 0) == -EINVAL);
+    EXPECT((long)mmap(NULL, PAGE_SIZE, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0) == -EINVAL);
     EXPECT((long)mmap(NULL, 0, rw, anon, -1, 0) == -EINVAL);
     EXPECT((long)mmap(NULL, PAGE_SIZE, PROT_WRITE | PROT_EXEC, anon, -1, 0) == -EINVAL);
     EXPECT((long)mmap(NULL, PAGE_SIZE, rw, MAP_ANONYMOUS, -1, 0) == -EINVAL);

@@ -6,6 +6,8 @@
  *   readonly   write after mprotect(PROT_READ)
  *   stale      write, mprotect(PROT_READ), write again: the first write
  *              left a writable TLB entry, which mprotect must have dropped
+ *   readfirst  read a PROT_READ region, then write it: the read mapped
+ *              the page, with the region's permissions only
  *   none       read a PROT_NONE region
  *   exec       run code in a region mapped without PROT_EXEC
  */
@@ -29,6 +31,11 @@ int main(int argc, char **argv)
                 p[i] = (char)i;
         mprotect((void *)p, PAGE_SIZE, PROT_READ);
         p[0] = 2; /* faults */
+    } else if (!strcmp(what, "readfirst")) {
+        volatile char *r = mmap(NULL, PAGE_SIZE, PROT_READ, anon, -1, 0);
+        if (MMAP_FAILED(r) || r[0] != 0)
+            return 2;
+        r[0] = 1; /* faults */
     } else if (!strcmp(what, "none")) {
         volatile char *q = mmap(NULL, PAGE_SIZE, PROT_NONE, anon, -1, 0);
         return q[0]; /* faults */

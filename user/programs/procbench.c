@@ -97,8 +97,8 @@ static void demand_zero_fault(void)
 static void cow_fault(void)
 {
     volatile char *heap = sbrk(FAULT_PAGES * PAGE_SIZE);
-    volatile long *result = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
-                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    volatile long *result =
+        mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
     if (MMAP_FAILED(result)) {
         printf("procbench: copy-on-write fault: no MAP_SHARED page\n");

@@ -58,7 +58,7 @@ arch_fault_with_odd_flags:
     .globl arch_fp_instruction
     .type arch_fp_instruction, %function
 arch_fp_instruction:
-    fmov d0, xzr
+    .inst 0x9e6703e0    // fmov d0, xzr, encoded: the assemblers refuse FP with -mgeneral-regs-only
     ret
     .size arch_fp_instruction, . - arch_fp_instruction
 
