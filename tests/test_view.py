@@ -60,14 +60,9 @@ def translate_in(r, text):
             leaf)
 
 
-@pytest.fixture(scope="session")
-def page(request, tmp_path_factory):
-    """Boot each arch under test once; the page's path, each arch's dump
-    and `translate`'s answers for WALKS."""
-    need_browser()
-    out = tmp_path_factory.mktemp("view")
+def dump_and_walk(arches):
+    """({arch: the dump}, {arch: {va: translate's walk}}), a boot per arch."""
     dumps, walks = {}, {}
-    arches = [a for a in ARCHES if a in harness.selected_arches(request.config)]
     for arch in arches:
         harness.require_build(arch)
         printed = []
@@ -82,6 +77,19 @@ def page(request, tmp_path_factory):
         harness.check(r, "ok")
         (dumps[arch],) = memdump.extract(printed[0])
         walks[arch] = {va: translate_in(r, t) for va, t in zip(WALKS, printed[1:])}
+    return dumps, walks
+
+
+@pytest.fixture(scope="session")
+def page(request, tmp_path_factory):
+    """Boot each arch under test once; the page's path, each arch's dump
+    and `translate`'s answers for WALKS."""
+    need_browser()
+    out = tmp_path_factory.mktemp("view")
+    arches = [a for a in ARCHES if a in harness.selected_arches(request.config)]
+    # Booted by one xdist worker; the other reads its dumps back.
+    dumps, walks = harness.once_per_run(("test_view", tuple(arches)),
+                                        lambda: dump_and_walk(arches))
     path = out / "index.html"
     path.write_text(view.page([dumps[a] for a in arches], "tests/test_view.py"))
     return path, dumps, walks
