@@ -155,8 +155,9 @@ def dumped(request):
 
 
 def the_dump(arch, boot, dumped):
-    if arch not in dumped:
-        dumped[arch] = dump_session(arch, boot)
+    if arch not in dumped:        # one boot per arch for the run's xdist workers
+        dumped[arch] = harness.once_per_run(("test_memdump", arch),
+                                            lambda: dump_session(arch, boot))
     return dumped[arch]
 
 
