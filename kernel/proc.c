@@ -39,6 +39,7 @@
 #define PROC_NAME_MAX PROCINFO_NAME_MAX
 #define PROC_HOW_MAX  96
 #define PROC_HISTORY  16 /* ended processes the monitor's `ps` remembers */
+#define PROC_PID_MAX  0x7fffffff
 
 enum proc_state { PROC_UNUSED, PROC_LIVE, PROC_ZOMBIE };
 
@@ -275,8 +276,14 @@ void proc_init(void)
     reaper = thread_create("reaper", reaper_loop, NULL);
 }
 
-int proc_run_image(const char *name, const void *image, size_t size, int argc,
-                   const char *const argv[], int *status)
+/*
+ * Load `image` and start it as a process of the kernel's (no parent). The
+ * monitor waits for one it runs in the foreground (`waited`); the reaper
+ * frees one in the background when it ends. 0 with *out set, or -errno
+ * with the reason printed and nothing left.
+ */
+static int proc_spawn(const char *name, const void *image, size_t size, int argc,
+                      const char *const argv[], bool waited, struct proc **out)
 {
     struct exec_result ex;
     struct proc *p;
@@ -299,7 +306,7 @@ int proc_run_image(const char *name, const void *image, size_t size, int argc,
     }
     p->as = ex.as;
     p->entry = ex.entry;
-    p->kernel_waits = true;
+    p->kernel_waits = waited;
     err = proc_start_thread(p, proc_start);
     if (err) {
         printf("run: %s: no memory for its thread\n", name);
@@ -307,7 +314,18 @@ int proc_run_image(const char *name, const void *image, size_t size, int argc,
         set_state(p, PROC_UNUSED);
         return err;
     }
+    *out = p;
+    return 0;
+}
 
+int proc_run_image(const char *name, const void *image, size_t size, int argc,
+                   const char *const argv[], int *status)
+{
+    struct proc *p;
+    int err = proc_spawn(name, image, size, argc, argv, true, &p);
+
+    if (err)
+        return err;
     /* It is the console's foreground until it ends: Ctrl-C is for it. */
     unsigned long flags = spin_lock_irqsave(&proc_lock);
     int saved_foreground = foreground_pgid;
@@ -320,6 +338,37 @@ int proc_run_image(const char *name, const void *image, size_t size, int argc,
     *status = p->status;
     proc_free(p);
     return 0;
+}
+
+int proc_run_background(const char *name, int argc, const char *const argv[])
+{
+    const struct user_program *prog = user_program_find(name);
+    struct proc *p;
+    int err;
+
+    if (!prog) {
+        printf("run: no program called '%s' (`run` lists them)\n", name);
+        return -ENOENT;
+    }
+    err = proc_spawn(name, prog->image, prog->size, argc, argv, false, &p);
+    return err ? err : p->pid;
+}
+
+unsigned proc_spaces(struct proc_space *out, unsigned max)
+{
+    unsigned long flags = spin_lock_irqsave(&proc_lock);
+    unsigned n = 0;
+
+    for (struct proc *p = procs; p < procs + PROC_MAX && n < max; p++) {
+        if (p->state != PROC_LIVE || !p->as)
+            continue;
+        out[n] = (struct proc_space){ .pid = p->pid, .as = p->as };
+        strlcpy(out[n].name, p->name, sizeof(out[n].name));
+        aspace_get(p->as);
+        n++;
+    }
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return n;
 }
 
 int proc_run(const char *name, int argc, const char *const argv[], int *status)
@@ -587,12 +636,40 @@ static int cmd_run(int argc, char **argv)
             printf("  %s\n", user_programs[i].name);
         return 1;
     }
+    /* `run prog args &`: in the background; the monitor goes on, `ps`
+     * lists it, `kill` ends it, the reaper frees it when it ends. */
+    if (argc > 2 && !strcmp(argv[argc - 1], "&")) {
+        int pid = proc_run_background(argv[1], argc - 2, (const char *const *)argv + 1);
+        if (pid < 0)
+            return 1;
+        printf("[%d] %s\n", pid, argv[1]);
+        return 0;
+    }
     if (proc_run(argv[1], argc - 1, (const char *const *)argv + 1, &status))
         return 1;
     printf("run: %s exited with status %d\n", argv[1], status);
     return 0;
 }
-MONITOR_COMMAND(run, "run a user program: run <program> [arguments]", cmd_run);
+MONITOR_COMMAND(run, "run a user program: run <program> [arguments] [&]", cmd_run);
+
+/* `kill [-signal] <pid>`: end a process, as kill(2) does. */
+static int cmd_kill(int argc, char **argv)
+{
+    u64 sig = SIGTERM, pid = 0;
+    bool ok = argc == 2 || (argc == 3 && argv[1][0] == '-' && parse_u64(argv[1] + 1, &sig, false));
+
+    if (!ok || !parse_u64(argv[argc - 1], &pid, false) || pid == 0 || pid > PROC_PID_MAX) {
+        printf("usage: kill [-2|-9|-15] <pid>\n");
+        return 1;
+    }
+    int err = proc_kill((long)pid, sig > 64 ? -1 : (int)sig);
+    if (err == -ESRCH)
+        printf("kill: no process %lu\n", (unsigned long)pid);
+    else if (err)
+        printf("kill: signal %lu is not one of 2, 9 and 15\n", (unsigned long)sig);
+    return err ? 1 : 0;
+}
+MONITOR_COMMAND(kill, "end a process: kill [-2|-9|-15] <pid>", cmd_kill);
 
 /* `uptdump <program> [args]`: load a program without running it and show its mappings. */
 static int cmd_uptdump(int argc, char **argv)

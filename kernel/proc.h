@@ -43,6 +43,19 @@ int proc_run(const char *name, int argc, const char *const argv[], int *status);
 int proc_run_image(const char *name, const void *image, size_t size, int argc,
                    const char *const argv[], int *status);
 
+/* Start the program `name` in the background, a process of the kernel's
+ * that the reaper frees when it ends: its pid, or -errno (printed). */
+int proc_run_background(const char *name, int argc, const char *const argv[]);
+
+/* A live process's address space, with a reference for the caller. */
+struct proc_space {
+    int pid;
+    char name[24];
+    struct aspace *as;
+};
+/* Up to max live processes' spaces (memdump); the caller puts each `as`. */
+unsigned proc_spaces(struct proc_space *out, unsigned max);
+
 /* The running process's pid and address space (0 and NULL in a kernel thread). */
 int proc_current_pid(void);
 struct aspace *proc_current_aspace(void);

@@ -34,12 +34,13 @@ static u64 ticks_during(u64 ns)
 
 /*
  * A host that deschedules QEMU makes the guest lose ticks (late ones are
- * not made up), never gain any: so the rate tests count up to three
+ * not made up), never gain any: so the rate tests count up to five
  * windows and judge the best, stopping at the first that is right. A timer
- * too slow or too fast is wrong in all three; a loaded host seldom starves
- * all three (it did one window in fifteen).
+ * too slow or too fast is wrong in all of them; a loaded host starved one
+ * window in fifteen, and in CI, with the load average at 6 on two cores,
+ * all three of three once.
  */
-#define WINDOWS 3
+#define WINDOWS 5
 
 /*
  * The most ticks in up to WINDOWS windows of `periods` tick periods, each
@@ -83,10 +84,19 @@ static void no_timer_interrupt_comes_early(struct ktest *t)
     /* arch_timer_arm promises never to fire early; timer.c would absorb an
      * early interrupt (re-arming, no tick), so count interrupts, not ticks.
      * (How many come is the rate test's to judge: a loaded host loses some.) */
+    /* Each pair of counts read with interrupts masked: a tick between the
+     * two reads would count in one and not the other. (A host that starved
+     * QEMU makes ticks come back to back, so that did happen.) */
+    unsigned long flags = arch_irq_save();
     irqs = irq_count(arch_timer_line());
     ticks = timer_ticks();
+    arch_irq_restore(flags);
     KEXPECT_GE(t, ticks_during(10 * TIMER_PERIOD_NS), 1ull);
-    KEXPECT_EQ(t, irq_count(arch_timer_line()) - irqs, timer_ticks() - ticks);
+    flags = arch_irq_save();
+    irqs = irq_count(arch_timer_line()) - irqs;
+    ticks = timer_ticks() - ticks;
+    arch_irq_restore(flags);
+    KEXPECT_EQ(t, irqs, ticks);
 }
 
 static void masked_for_a_while_the_tick_keeps_its_phase(struct ktest *t)
@@ -95,10 +105,13 @@ static void masked_for_a_while_the_tick_keeps_its_phase(struct ktest *t)
 
     if (!have_tick(t))
         return;
-    /* Masked for five periods: at most one tick is owed, none made up. */
+    /* Masked for five periods: at most one tick is owed, none made up. The
+     * owed one may land inside the window (QEMU delivers it a few
+     * instructions after the unmask), beside the window's own 10 or 11
+     * depending on the phase: 12 at most. Five made up would be 15 or more. */
     most = best_ticks(10, 9, 5);
     KEXPECT_GE(t, most, 9ull);
-    KEXPECT_LE(t, most, 11ull);
+    KEXPECT_LE(t, most, 12ull);
 }
 
 static void the_tick_wakes_a_waiting_cpu(struct ktest *t)

@@ -531,7 +531,6 @@ long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsign
 
     if (len == 0 || len > USER_MMAP_TOP - USER_MMAP_BASE)
         return len ? -ENOMEM : -EINVAL;
-    len = ALIGN_UP(len, (u64)PAGE_SIZE);
     /* Anonymous memory, private or shared (exactly one of the two). */
     if ((flags & ~known) || shared == !!(flags & MAP_PRIVATE) || !(flags & MAP_ANONYMOUS) ||
         !prot_ok(prot) || (shared && prot == PROT_NONE))
@@ -539,6 +538,7 @@ long aspace_mmap(struct aspace *as, vaddr_t addr, u64 len, unsigned prot, unsign
 
     /* LAB 7 BEGIN: aspace_mmap */
     /* LAB 7 STUB: return -ENOSYS; */
+    len = ALIGN_UP(len, (u64)PAGE_SIZE);
     unsigned long irq = spin_lock_irqsave(&as->lock);
     long result;
     if (flags & MAP_FIXED) {

@@ -224,7 +224,7 @@ static void dump_allocators(void)
     kmalloc_for_each_slab(dump_slab, NULL);
 }
 
-void memdump(struct vm_space *user, const char *user_name)
+void memdump(const struct memdump_space *user, unsigned n)
 {
     records = 0;
     printf("=== duet memdump %d begin ===\n", MEMDUMP_VERSION);
@@ -239,8 +239,8 @@ void memdump(struct vm_space *user, const char *user_name)
         struct vm_space boot_tables = { .root = arch_mmu_kernel_root(), .user = false };
         dump_space("kernel", &boot_tables);
     }
-    if (user)
-        dump_space(user_name, user);
+    for (unsigned i = 0; i < n; i++)
+        dump_space(user[i].name, user[i].vm);
     dump_allocators();
     printf("=== duet memdump %d end: %lu records ===\n", MEMDUMP_VERSION, records);
 }

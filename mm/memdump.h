@@ -10,8 +10,13 @@
 
 #define MEMDUMP_VERSION 1
 
-/* Dump the kernel's memory and, when `user` is not NULL, that user space
- * too, named `user_name`. */
-void memdump(struct vm_space *user, const char *user_name);
+/* A user address space to dump, under a name unique in the dump. */
+struct memdump_space {
+    struct vm_space *vm;
+    const char *name;
+};
+
+/* Dump the kernel's memory and the n user spaces in `user` (n may be 0). */
+void memdump(const struct memdump_space *user, unsigned n);
 
 #endif

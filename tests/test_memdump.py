@@ -127,23 +127,30 @@ BUDDYINFO_RE = re.compile(r"Node 0, zone\s+Normal\s+((?:\d+\s+)+)")
 
 def dump_session(arch, boot):
     """Boot, run buddyinfo (which empties the page cache), dump the kernel
-    at once (the dump allocates nothing), then dump it again with the
-    `hello` program's space loaded; returns (result, buddyinfo's counts,
-    the first dump, the second)."""
+    at once (the dump allocates nothing), then start `forever` in the
+    background and dump again with the `hello` program's space loaded too,
+    so the second dump holds the kernel's, the live process's and hello's
+    spaces; then kill the process. Returns (result, buddyinfo's counts, the
+    first dump, the second)."""
     printed = []
 
     def session(console):
-        for line in ("buddyinfo", "memdump", "memdump hello"):
+        for line in ("buddyinfo", "memdump", "run forever &", "memdump hello"):
             printed.append(console.monitor(line))
+        pid = re.search(r"\[(\d+)\] forever", printed[2])
+        printed.append(console.monitor(f"kill -9 {pid.group(1) if pid else 0}"))
+        printed.append(console.monitor("ps"))
         console.command("poweroff")
 
     r = boot(arch, "", send=session)
     harness.check(r, "ok")
     m = BUDDYINFO_RE.search(printed[0])
     assert m, r.report(f"buddyinfo printed {printed[0]!r}")
+    assert re.search(r"^\s+\d+\s+forever\s+137  killed: signal 9", printed[5], re.M), \
+        r.report(f"the background process was not killed: {printed[2:]!r}")
     try:
         (kernel_only,) = memdump.extract(printed[1])
-        (with_user,) = memdump.extract(printed[2])
+        (with_user,) = memdump.extract(printed[3])
     except memdump.DumpError as e:
         raise AssertionError(r.report(str(e))) from None
     return r, [int(x) for x in m.group(1).split()], kernel_only, with_user
@@ -164,7 +171,9 @@ def the_dump(arch, boot, dumped):
 def test_dumped_tables_hold_exactly_the_dumped_mappings(arch, boot, dumped):
     r, _, _, d = the_dump(arch, boot, dumped)
     assert d.arch == arch
-    assert set(d.spaces) == {"kernel", "hello"}
+    live = [name for name in d.spaces if re.fullmatch(r"forever \(pid \d+\)", name)]
+    assert set(d.spaces) == {"kernel", "hello"} | set(live) and len(live) == 1, \
+        r.report(f"the dump's spaces: {list(d.spaces)} (one live process, `forever`, expected)")
     for s in d.spaces.values():
         derived = memdump.mappings_from_tables(d, s)
         assert derived == s.mappings, r.report(

@@ -224,3 +224,36 @@ def test_ctrl_c_ends_a_program_that_never_stops(arch, boot):
     assert re.search(r"forever\s+130  killed: interrupted \(Ctrl-C\)", said["ps"]), \
         r.report(f"`ps` printed {said['ps']!r}")
     assert "hello, world" in said["hello"], r.report(said["hello"])
+
+
+def test_monitor_runs_a_program_in_the_background_and_kills_it(arch, boot):
+    """`run forever &` starts a process and gives the prompt back at once;
+    `ps` lists it running; `kill` refuses a pid that does not exist and a
+    signal it does not know, then ends it with SIGTERM (143), and the
+    monitor's `ps` remembers how. Without the background path the monitor
+    would wait forever at the `run`."""
+    said = {}
+
+    def session(console):
+        said["run"] = console.monitor("run forever &")
+        m = re.search(r"^\[(\d+)\] forever$", said["run"], re.M)
+        pid = m.group(1) if m else "0"
+        said["ps"] = console.monitor("ps")
+        said["nosuch"] = console.monitor("kill 999")
+        said["badsig"] = console.monitor(f"kill -3 {pid}")
+        said["kill"] = console.monitor(f"kill {pid}")
+        time.sleep(0.2)                       # the next tick ends it; the reaper frees it
+        said["after"] = console.monitor("ps")
+        said["pid"] = pid
+        console.command("poweroff")
+
+    r = boot(arch, "", send=session)
+    harness.check(r, "ok")
+    pid = said["pid"]
+    assert pid != "0", r.report(f"`run forever &` printed {said['run']!r}")
+    assert re.search(rf"^\s+{pid}\s+forever\s+-  \(running, parent 0\)$", said["ps"], re.M), \
+        r.report(f"`ps` printed {said['ps']!r}")
+    assert "kill: no process 999" in said["nosuch"], r.report(said["nosuch"])
+    assert "signal 3 is not one of 2, 9 and 15" in said["badsig"], r.report(said["badsig"])
+    assert re.search(rf"^\s+{pid}\s+forever\s+143  killed: signal 15 from pid 0$", said["after"],
+                     re.M), r.report(f"`ps` after the kill printed {said['after']!r}")
