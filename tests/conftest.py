@@ -24,7 +24,9 @@
   workers take them in that order one at a time (OneAtATime below), so
   the slow ones start at once on both workers and the run ends on short
   tests, not with one worker still busy on a long one while the other
-  waits.
+  waits. So a fixture that a file's tests share is session-scoped: a
+  module-scoped one would be set up again each time the order comes back
+  to its file (refused at collection).
 """
 import json
 import os
@@ -154,8 +156,26 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    refuse_module_scoped_fixtures(items)
     seconds = known_durations()
     items.sort(key=lambda item: -seconds.get(item.nodeid, 0.0))
+
+
+def refuse_module_scoped_fixtures(items):
+    """The longest-first order interleaves the files' tests, and pytest ends
+    a module- or class-scoped fixture whenever the next test is from
+    elsewhere: the test_view page's two boots and its browser were set up
+    six times in one run, not once. A fixture shared by a file's tests is
+    session-scoped (set up once per worker, ended at the end)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        for name, defs in (info.name2fixturedefs.items() if info else ()):
+            scope = getattr(defs[-1], "scope", "function")
+            if scope in ("module", "class", "package"):
+                raise pytest.UsageError(
+                    f"{item.nodeid}: fixture `{name}` is {scope}-scoped; make it "
+                    f"scope=\"session\": the tests run longest first, across files, so it "
+                    f"would be set up again each time its {scope}'s tests come back")
 
 
 # --- the tests' durations and their order ----------------------------------------------

@@ -172,7 +172,7 @@ def test_grade_many_writes_a_result_dir_each_and_a_summary():
     os.makedirs(os.path.join(root, "submissions", "bob"))
     shutil.move(make_submission("many-alice", 4), os.path.join(root, "submissions", "alice"))
     out = os.path.join(root, "out")
-    with shared_tree() as tree:
+    with shared_tree(4) as tree:
         proc = subprocess.run([sys.executable, "tools/grade_many.py",
                                os.path.join(root, "submissions"), "4", "-j", "1",
                                "--arch", "x86_64", "--out", out,

@@ -15,8 +15,6 @@ Each scores 0 (the stolen-score attacks start from the bare handout, which
 earns nothing honestly) and leaves no file outside its scratch directory
 and no process behind.
 """
-import contextlib
-import fcntl
 import json
 import os
 import re
@@ -29,7 +27,7 @@ import uuid
 import pytest
 
 import harness
-from test_labs import CATALOG, WORK
+from test_labs import CATALOG, WORK, shared_tree
 
 sys.path.insert(0, os.path.join(harness.REPO, "tools"))
 import grade as grade_py  # noqa: E402
@@ -37,17 +35,6 @@ import handout  # noqa: E402
 import ktap_check  # noqa: E402
 
 REPO = harness.REPO
-TREES = os.path.join(WORK, "hostile-trees")
-
-
-@contextlib.contextmanager
-def tree_for(lab, arch):
-    """A graded tree kept between tests (only the changed file rebuilds),
-    one test at a time."""
-    os.makedirs(TREES, exist_ok=True)
-    with open(os.path.join(TREES, f"lab{lab}-{arch}.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield os.path.join(TREES, f"lab{lab}-{arch}")
 
 
 def submission(name, lab, base, changes):
@@ -179,7 +166,7 @@ def test_a_forged_run_scores_nothing():
         ("mm/buddy.c", "void buddy_init(", attack),
         ("mm/buddy.c", "    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {\n",
          "    printf(\"%s\", (const char *)hostile_run);\n")])
-    with tree_for(2, "x86_64") as tree:
+    with shared_tree(2) as tree:
         status, results, console, _ = grade(2, "x86_64", sub, tree,
                                             os.path.join(WORK, "hostile", "out-forged-run"))
     assert results["score"] == 0 and status == 1, console
@@ -229,7 +216,7 @@ def test_a_daemon_a_flood_and_a_printed_score_change_nothing():
         ("mm/buddy.c", "void buddy_init(", attack),
         ("mm/buddy.c", "    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {\n",
          "    printf(\"%s\\n\", (const char *)hostile_score);\n")])
-    with tree_for(2, "x86_64") as tree:
+    with shared_tree(2) as tree:
         status, results, console, rss = grade(2, "x86_64", sub, tree, out)
         ended = time.time()
         time.sleep(1.0)
@@ -268,7 +255,7 @@ def test_a_hang_costs_one_timeout():
     # it shows 2 s (the grader prints whole seconds: up to 1 s of a loaded
     # machine's overhead still shows 2), where its own timeout shows 3.
     scale = 0.15
-    with tree_for(2, "x86_64") as tree:
+    with shared_tree(2) as tree:
         status, results, console, _ = grade(2, "x86_64", sub, tree,
                                             os.path.join(WORK, "hostile", "out-hang"),
                                             env={"TIMEOUT_SCALE": str(scale)})
@@ -311,7 +298,7 @@ def test_a_guests_semihosting_stays_in_the_sandbox():
          "    hostile_semihost();\n")])
     made = [marker + "-system", marker + "-open"]
     try:
-        with tree_for(4, "aarch64") as tree:
+        with shared_tree(4) as tree:
             grade(4, "aarch64", sub, tree, os.path.join(WORK, "hostile", "out-semihost"))
             assert [p for p in made if os.path.exists(p)] == [], "the guest reached the host"
             grade(4, "aarch64", sub, tree, os.path.join(WORK, "hostile", "out-semihost-off"),

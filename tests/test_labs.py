@@ -171,20 +171,49 @@ def test_handout(lab):
 # ignores huge pages, a W+X .text, ...) are the mutation suite's
 # (labs/mutants, tools/mutants.py, tests/test_mutants.py); a file that does
 # not compile is not a mutant but a submission the grader must still score.
-# Submissions share one tree (build/labs-test/trees/worker0, one test at a
-# time under a lock), so each rebuilds only the files that differ from the
-# previous submission graded there.
+# Every test that grades a submission with --tree (these, the hostile
+# submissions, the grader's memory view, grade_many, the mutation runner)
+# takes one of the shared trees (build/labs-test/trees/slot<k>/worker0:
+# one per xdist worker and at least two, each held by one test at a time),
+# whichever lab or arch it grades. A tree switched to another lab's
+# handout rebuilds only the files that differ (about 2 s); a tree of its
+# own would cost a whole build on a fresh clone and after each change to a
+# header.
+
 
 SHARED_TREES = os.path.join(WORK, "trees")
 
 
 @contextlib.contextmanager
-def shared_tree():
-    """The submissions' tree, for one test at a time (xdist runs tests at once)."""
+def shared_tree(lab=None):
+    """A graded tree kept between tests, for one test at a time: a free one
+    (one per xdist worker, so none waits, and at least two), the one that
+    last held the handout of `lab` if it is free (fewer switches).
+    grade_many and tools/mutants.py take its parent as --trees (they name
+    their single worker's tree worker0)."""
     os.makedirs(SHARED_TREES, exist_ok=True)
-    with open(os.path.join(SHARED_TREES, "lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield os.path.join(SHARED_TREES, "worker0")
+    slots = [os.path.join(SHARED_TREES, f"slot{k}")
+             for k in range(max(2, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))]
+
+    def held_lab(slot):
+        try:
+            with open(os.path.join(slot, "worker0", handout.CLASSROOM_LAB_FILE)) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    slots.sort(key=lambda slot: held_lab(slot) != str(lab))     # that lab's first
+    for k, slot in enumerate(slots + slots[:1]):
+        os.makedirs(slot, exist_ok=True)
+        lock = open(slot + ".lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if k == len(slots) else fcntl.LOCK_NB))
+        except BlockingIOError:
+            lock.close()
+            continue
+        with lock:
+            yield os.path.join(slot, "worker0")
+        return
 
 
 def make_submission(name, lab, changes=()):
@@ -216,7 +245,7 @@ def test_a_submission_that_does_not_compile_scores_0():
     os.makedirs(os.path.join(sub, "tests"))
     with open(os.path.join(sub, "tests", "harness.py"), "w") as f:
         f.write("raise SystemExit('a submission must not replace the harness')\n")
-    with shared_tree() as tree:
+    with shared_tree(4) as tree:
         status, results, console = grade(REPO, 4, os.path.join(WORK, "does-not-compile"),
                                          "--arch", "x86_64", "--submission", sub,
                                          "--tree", tree)

@@ -162,14 +162,15 @@ def dump_session(arch, boot):
     return r, [int(x) for x in m.group(1).split()], kernel_only, with_user
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dumped(request):
     return {}
 
 
 def the_dump(arch, boot, dumped):
-    if arch not in dumped:
-        dumped[arch] = dump_session(arch, boot)
+    if arch not in dumped:        # one boot per arch for the run's xdist workers
+        dumped[arch] = harness.once_per_run(("test_memdump", arch),
+                                            lambda: dump_session(arch, boot))
     return dumped[arch]
 
 

@@ -25,7 +25,7 @@ SMALL = sandbox.Limits(cpu_seconds=2, memory_bytes=256 << 20, processes=64,
                        output_bytes=4 << 20, keep_output=64 << 10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def escape(tmp_path_factory):
     """tests/hostile/escape.c, built with the host's cc."""
     out = tmp_path_factory.mktemp("escape")

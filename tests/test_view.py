@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
 import browser  # noqa: E402
 import memdump  # noqa: E402
 import view  # noqa: E402
+from test_labs import shared_tree  # noqa: E402
 
 ARCHES = ("x86_64", "aarch64")  # the page's column order
 KERNEL_TEXT = 0xFFFFFFFF80404000  # the kernel's first executable page (docs/memory-layout.md)
@@ -59,14 +60,9 @@ def translate_in(r, text):
             leaf)
 
 
-@pytest.fixture(scope="module")
-def page(request, tmp_path_factory):
-    """Boot each arch under test once; the page's path, each arch's dump
-    and `translate`'s answers for WALKS."""
-    need_browser()
-    out = tmp_path_factory.mktemp("view")
+def dump_and_walk(arches):
+    """({arch: the dump}, {arch: {va: translate's walk}}), a boot per arch."""
     dumps, walks = {}, {}
-    arches = [a for a in ARCHES if a in harness.selected_arches(request.config)]
     for arch in arches:
         harness.require_build(arch)
         printed = []
@@ -81,12 +77,25 @@ def page(request, tmp_path_factory):
         harness.check(r, "ok")
         (dumps[arch],) = memdump.extract(printed[0])
         walks[arch] = {va: translate_in(r, t) for va, t in zip(WALKS, printed[1:])}
+    return dumps, walks
+
+
+@pytest.fixture(scope="session")
+def page(request, tmp_path_factory):
+    """Boot each arch under test once; the page's path, each arch's dump
+    and `translate`'s answers for WALKS."""
+    need_browser()
+    out = tmp_path_factory.mktemp("view")
+    arches = [a for a in ARCHES if a in harness.selected_arches(request.config)]
+    # Booted by one xdist worker; the other reads its dumps back.
+    dumps, walks = harness.once_per_run(("test_view", tuple(arches)),
+                                        lambda: dump_and_walk(arches))
     path = out / "index.html"
     path.write_text(view.page([dumps[a] for a in arches], "tests/test_view.py"))
     return path, dumps, walks
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shown(page):
     """The page open in Chromium, with what it logged and requested on load."""
     path, _, _ = page
@@ -187,7 +196,6 @@ def test_screenshot(shown, arch):
 
 # --- the grader's page: a submission beside the reference solution ---
 
-GRADE_TREES = os.path.join(harness.REPO, "build", "labs-test", "trees")
 LAB3_FILES = ("mm/vm.c", "mm/kmap.c", "mm/pmo.c")
 
 
@@ -202,11 +210,11 @@ def graded_view(tmp_path, name, files):
         (sub / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(os.path.join(harness.REPO, rel), sub / rel)
     out = tmp_path / f"grade-{name}"
-    p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
-                        "--submission", str(sub), "--out", str(out),
-                        "--tree", os.path.join(GRADE_TREES, f"view-{name}")],
-                       cwd=harness.REPO, env=harness.make_env(), capture_output=True, text=True,
-                       timeout=harness.scaled(300))
+    with shared_tree(3) as tree:
+        p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
+                            "--submission", str(sub), "--out", str(out), "--tree", tree],
+                           cwd=harness.REPO, env=harness.make_env(), capture_output=True,
+                           text=True, timeout=harness.scaled(300))
     view_html = out / "view.html"
     assert view_html.exists(), p.stdout + p.stderr
     assert "your memory beside the reference solution's" in p.stdout, p.stdout
