@@ -147,11 +147,16 @@ static void proc_free(struct proc *p)
     set_state(p, PROC_UNUSED);
 }
 
-/* An orphan's end: no parent will wait, so the kernel does. */
+/* An orphan that ended: no parent will wait for it, so the reaper does. */
+static bool is_ended_orphan(const struct proc *p)
+{
+    return p->state == PROC_ZOMBIE && !p->parent && !p->kernel_waits;
+}
+
 static bool orphan_ended(void)
 {
     for (struct proc *p = procs; p < procs + PROC_MAX; p++)
-        if (p->state == PROC_ZOMBIE && !p->parent && !p->kernel_waits)
+        if (is_ended_orphan(p))
             return true;
     return false;
 }
@@ -161,7 +166,7 @@ static int reaper_loop(void *arg)
     for (;;) {
         wait_event(&child_exit, orphan_ended());
         for (struct proc *p = procs; p < procs + PROC_MAX; p++)
-            if (p->state == PROC_ZOMBIE && !p->parent && !p->kernel_waits)
+            if (is_ended_orphan(p))
                 proc_free(p);
     }
     return 0;

@@ -502,25 +502,20 @@ static bool mmap_range_ok(vaddr_t addr, u64 len)
 }
 
 /*
- * Map zeroed 4 KiB pages over [va, va + size) with flags, all of them now:
- * a MAP_SHARED region's. The lock is held. 0, or -ENOMEM with nothing
- * mapped. (__unused: only lab 7's aspace_mmap calls it.)
+ * Map zeroed 4 KiB pages over [va, va + size) with flags, all of them now,
+ * each as its first touch would (demand_page): a MAP_SHARED region's. The
+ * lock is held. 0, or -ENOMEM with nothing mapped. (__unused: only lab 7's
+ * aspace_mmap calls it.)
  */
 static __unused int map_now_locked(struct aspace *as, vaddr_t va, u64 size, unsigned flags)
 {
     for (vaddr_t page = va; page < va + size; page += PAGE_SIZE) {
-        paddr_t pa = buddy_alloc_pages_zeroed(0);
-
-        if (pa == PADDR_NONE || vm_map(&as->vm, page, pa, PAGE_SIZE, flags, 0)) {
-            if (pa != PADDR_NONE)
-                buddy_free_pages(pa, 0);
+        if (demand_page(as, page, flags)) {
             if (page > va)
                 unmap_locked(as, va, page - va);
             return -ENOMEM;
         }
     }
-    if (flags & VM_EXEC)
-        sync_icache_locked(as, va, size);
     return 0;
 }
 

@@ -260,6 +260,18 @@ class Console:
         printed = self.text[start:self.cursor]
         return printed.split("\n", 1)[1] if "\n" in printed else ""
 
+    def monitor_until(self, line, pattern, tries=20, pause=0.05):
+        """Run `line` again, `pause` seconds apart, until what it printed
+        matches the compiled regex `pattern` or `tries` runs have been made;
+        return the last output (the caller asserts on it). For a state the
+        kernel reaches a tick later, such as a killed process being reaped."""
+        for _ in range(tries):
+            printed = self.monitor(line)
+            if pattern.search(printed):
+                break
+            time.sleep(pause)
+        return printed
+
 
 def _show(pattern):
     return repr(pattern) if isinstance(pattern, str) else f"/{pattern.pattern}/"

@@ -12,7 +12,6 @@ free block may overlap a page table, a slab or anything not usable RAM.
 import json
 import os
 import re
-import time
 import subprocess
 import sys
 
@@ -141,11 +140,8 @@ def dump_session(arch, boot):
         pid = re.search(r"\[(\d+)\] forever", printed[2])
         printed.append(console.monitor(f"kill -9 {pid.group(1) if pid else 0}"))
         # It ends at its next tick in user mode, and the monitor may ask first.
-        for _ in range(20):
-            printed[4:] = [console.monitor("ps")]
-            if re.search(r"137  killed: signal 9 from pid 0$", printed[4], re.M):
-                break
-            time.sleep(0.05)
+        printed[4:] = [console.monitor_until(
+            "ps", re.compile(r"137  killed: signal 9 from pid 0$", re.M))]
         console.command("poweroff")
 
     r = boot(arch, "", send=session)

@@ -242,11 +242,9 @@ def test_monitor_runs_a_program_in_the_background_and_kills_it(arch, boot):
         said["nosuch"] = console.monitor("kill 999")
         said["badsig"] = console.monitor(f"kill -3 {pid}")
         said["kill"] = console.monitor(f"kill {pid}")
-        for _ in range(20):                   # the next tick ends it; the reaper frees it
-            said["after"] = console.monitor("ps")
-            if re.search(r"143  killed: signal 15 from pid 0$", said["after"], re.M):
-                break
-            time.sleep(0.05)
+        # The next tick ends it; the reaper frees it.
+        said["after"] = console.monitor_until(
+            "ps", re.compile(r"143  killed: signal 15 from pid 0$", re.M))
         said["pid"] = pid
         console.command("poweroff")
 
