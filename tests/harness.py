@@ -89,9 +89,6 @@ class BuildResult:
     command: str
 
 
-_builds = {}
-
-
 def make_env():
     """The environment for a sub-make: without the make variables of an outer
     `make test`, so that its ARCH= or -j flags do not leak into our builds."""
@@ -113,13 +110,15 @@ def build_dir(arch, llvm=False):
 
 
 def ensure_built(arch, llvm=False):
-    """Build `arch` once per test session (`make ARCH=<arch> all`); cached.
+    """Build `arch` once per test run (`make ARCH=<arch> all`), shared by
+    the xdist workers through once_per_run: two makes in one build
+    directory at once race (one linked a program while the other's objcopy
+    looked for it, and failed).
 
     Returns a BuildResult; the caller fails its test with `output` when
     `ok` is False, so the compiler's message is what the student sees.
     """
-    key = (arch, llvm)
-    if key not in _builds:
+    def build():
         args = [f"ARCH={arch}"] + (["LLVM=1"] if llvm else []) + ["all"]
         try:
             proc = run_make(*args)
@@ -128,9 +127,9 @@ def ensure_built(arch, llvm=False):
             partial = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) \
                 else (e.stdout or "")
             ok, output = False, f"make timed out after {e.timeout} s\n{partial}"
-        _builds[key] = BuildResult(arch, llvm, ok, output, build_dir(arch, llvm),
-                                   "make " + " ".join(args))
-    return _builds[key]
+        return BuildResult(arch, llvm, ok, output, build_dir(arch, llvm), "make " + " ".join(args))
+
+    return once_per_run(("build", arch, llvm), build)
 
 
 def build_failure_message(b):
