@@ -149,21 +149,36 @@ static void masked_for_a_while_the_tick_keeps_its_phase(struct ktest *t)
     KEXPECT_LE(t, most, 12ull);
 }
 
+/* How long a CPU waiting for an interrupt waits for the next tick. */
+static u64 wait_for_a_tick(void)
+{
+    unsigned long flags = arch_irq_save();
+    u64 first = timer_ticks(), start = clock_ns();
+
+    while (timer_ticks() == first)
+        arch_wait_for_interrupt();
+    u64 waited = clock_ns() - start;
+    arch_irq_restore(flags);
+    return waited;
+}
+
 static void the_tick_wakes_a_waiting_cpu(struct ktest *t)
 {
-    unsigned long flags;
-    u64 start, first, waited;
+    u64 shortest = ~0ull;
 
     if (!have_tick(t))
         return;
-    flags = arch_irq_save();
-    first = timer_ticks();
-    start = clock_ns();
-    while (timer_ticks() == first)
-        arch_wait_for_interrupt();
-    waited = clock_ns() - start;
-    arch_irq_restore(flags);
-    KEXPECT_TRUE(t, waited <= 2 * TIMER_PERIOD_NS);
+    /* The next tick is at most one period away. A halted guest cannot see
+     * the host stop it (the clock jumps during a wait anyway), and in CI a
+     * loaded host once made one wait longer than two periods; so the best
+     * of TRIES waits is judged. A CPU the tick does not wake (left to wait for
+     * some other interrupt) is late in every one of them; the rate tests
+     * judge the period itself. */
+    for (int i = 0; i < TRIES && shortest > 2 * TIMER_PERIOD_NS; i++) {
+        u64 waited = wait_for_a_tick();
+        shortest = waited < shortest ? waited : shortest;
+    }
+    KEXPECT_LE(t, shortest, 2 * TIMER_PERIOD_NS);
 }
 
 static void a_disarmed_timer_stays_quiet(struct ktest *t)
