@@ -127,9 +127,8 @@ def solution_lines(lab):
     return lines
 
 
-# Each handout is a fresh tree: both kernels and the host tests build from
-# scratch (~40 s of two cores). `make test` checks lab 3's, whose stubs sit
-# on the boot path; DUET_LABS_ALL=1 (CI, docs/instructors.md) checks all.
+# `make test` checks lab 3's handout, whose stubs sit on the boot path;
+# DUET_LABS_ALL=1 (CI, docs/instructors.md) checks all.
 HANDOUT_LABS = LABS if os.environ.get("DUET_LABS_ALL") == "1" else [3]
 
 
@@ -137,11 +136,19 @@ HANDOUT_LABS = LABS if os.environ.get("DUET_LABS_ALL") == "1" else [3]
 def test_handout(lab):
     """The lab-n handout: no solution text of lab n or later anywhere in it;
     it builds on both arches, scores 0 on lab n and full marks before it."""
-    tree = os.path.join(WORK, f"handout-lab{lab}")
-    # Updated in place: the build of the last run stays, and only files that
-    # changed since are rebuilt (test_generator_stubs shows that a handout
-    # never takes the source's build/).
-    handout.make_handout(lab, tree, REPO, keep_build=True)
+    with shared_tree(lab) as tree:
+        # Written over one of the graded trees, in place: its build stays,
+        # and only the files that differ from the tree's last lab or
+        # submission are rebuilt (a few seconds), where a tree of each
+        # handout's own built both kernels and the host tests from nothing
+        # (~40 s of two cores each, seven of them in CI). test_generator_stubs
+        # shows that a handout never takes the source's build/.
+        handout.make_handout(lab, tree, REPO, keep_build=True)
+        check_handout(lab, tree)
+
+
+def check_handout(lab, tree):
+    """The lab-`lab` handout written in `tree`, checked as test_handout says."""
     assert not os.path.exists(os.path.join(tree, ".git"))
     secret = solution_lines(lab)
     assert secret, "no solution lines found to check"
