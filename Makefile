@@ -120,8 +120,10 @@ LDFLAGS := --fatal-warnings -nostdlib -static -z max-page-size=0x1000 -z noexecs
            $(ARCH_LDFLAGS)
 
 # Objects depend on the flags too: changing CFLAGS or the toolchain rebuilds.
+# Not the tree's own directory: -ffile-prefix-map takes it out of what is
+# built, so a tree copied or moved elsewhere keeps its objects.
 FLAGS_FILE := $(BUILD)/flags
-FLAGS_NOW := $(CC) $(CFLAGS) $(LD) $(LDFLAGS)
+FLAGS_NOW := $(CC) $(filter-out -ffile-prefix-map=%,$(CFLAGS)) $(LD) $(LDFLAGS)
 ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_NOW))
   $(shell mkdir -p $(BUILD))
   $(file >$(FLAGS_FILE),$(FLAGS_NOW))

@@ -37,9 +37,11 @@ USER_ASFLAGS := $(filter-out -std=gnu11 -Wstrict-prototypes -Wmissing-prototypes
 USER_LDS     := $(USER_BUILD)/user.lds
 USER_LDFLAGS := $(LDFLAGS) --no-pie --gc-sections -T $(USER_LDS)
 
-# As for the kernel: a change of flags or toolchain rebuilds every user object.
+# As for the kernel: a change of flags or toolchain rebuilds every user
+# object, but not a move of the tree (-ffile-prefix-map takes it out).
 USER_FLAGS_FILE := $(USER_BUILD)/flags
-USER_FLAGS_NOW  := $(CC) $(USER_CFLAGS) $(LD) $(USER_LDFLAGS) $(OBJCOPY)
+USER_FLAGS_NOW  := $(CC) $(filter-out -ffile-prefix-map=%,$(USER_CFLAGS)) $(LD) $(USER_LDFLAGS) \
+                   $(OBJCOPY)
 ifneq ($(file <$(USER_FLAGS_FILE)),$(USER_FLAGS_NOW))
   $(shell mkdir -p $(USER_BUILD))
   $(file >$(USER_FLAGS_FILE),$(USER_FLAGS_NOW))

@@ -65,11 +65,22 @@ def fresh_machine(tmp_path):
 @pytest.mark.x86_64
 def test_make_run_works_first_try_without_a_compiler(fresh_machine, tmp_path):
     """`make ARCH=x86_64 run` installs the compilers, then builds and boots
-    (here with the command line that runs one suite and powers off)."""
+    (here with the command line that runs one suite and powers off).
+
+    The tree comes with this tree's x86_64 objects, all but what make asks
+    the compiler for as it reads the Makefile (its include directory), and
+    one source newer than its object: the installed compiler must answer
+    make and compile that file, without the whole build from nothing (14 s
+    of the suite), which every clean clone's `make test` does anyway."""
     path, log = fresh_machine
     assert shutil.which("gcc", path=path) is None
+    harness.require_build("x86_64")
     tree = tmp_path / "duet"
     shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    shutil.copytree(os.path.join(REPO, "build", "x86_64"), tree / "build" / "x86_64",
+                    ignore=shutil.ignore_patterns("cc-include", "compile_commands.json", "run.cmd"))
+    changed = tree / "boot" / "kmain.c"
+    changed.touch()
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
     env["PATH"] = path
     proc = subprocess.run(["make", "ARCH=x86_64", "run", "CMDLINE=ktest=string", "-j2"],
@@ -78,6 +89,7 @@ def test_make_run_works_first_try_without_a_compiler(fresh_machine, tmp_path):
     out = proc.stdout + proc.stderr
     assert "apt-get install" in log.read_text() and " gcc" in log.read_text(), out
     assert proc.returncode == 0, out[-4000:]
+    assert "boot/kmain.c" in out, "the changed file was not compiled:\n" + out[-4000:]
     assert "ok 1 string" in out, out[-4000:]
 
 
