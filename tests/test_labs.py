@@ -14,9 +14,11 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -96,6 +98,32 @@ def test_generator_stubs(tmp_path):
     assert not (out / ".git").exists() and not (out / "build").exists()
 
 
+@pytest.mark.x86_64
+def test_a_new_graded_tree_compiles_only_what_differs(tmp_path):
+    """A graded tree written afresh starts from this tree's objects
+    (seed_build): make there compiles the files the handout changed, and
+    no other. Written again over the same tree, no file takes an old time
+    stamp: the tree's objects are its own by then, and a file whose content
+    went back to the source's must still be compiled."""
+    harness.require_build("x86_64")
+    tree = tmp_path / "tree"
+    handout.make_handout(3, str(tree), REPO, keep_build=True, seed_build=True)
+    dry = subprocess.run(["make", "-n", "--no-print-directory", "ARCH=x86_64", "all"], cwd=tree,
+                         env=harness.make_env(), capture_output=True, text=True,
+                         timeout=harness.scaled(60))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    compiled = set(re.findall(r" -c (\S+) -o ", dry.stdout)) - {"build/x86_64/obj/ksyms-final.S"}
+
+    def differs(rel):
+        with open(tree / rel, "rb") as a, open(os.path.join(REPO, rel), "rb") as b:
+            return a.read() != b.read()
+    assert "mm/vm.c" in compiled, dry.stdout          # lab 3's stub
+    assert {rel for rel in compiled if not differs(rel)} == set(), dry.stdout
+
+    before = time.time()
+    handout.make_handout(4, str(tree), REPO, keep_build=True, seed_build=True)
+    assert not differs("mm/vm.c") and os.stat(tree / "mm" / "vm.c").st_mtime >= before - 1
+
 # --- grading -----------------------------------------------------------------------
 
 
@@ -143,7 +171,7 @@ def test_handout(lab):
         # handout's own built both kernels and the host tests from nothing
         # (~40 s of two cores each, seven of them in CI). test_generator_stubs
         # shows that a handout never takes the source's build/.
-        handout.make_handout(lab, tree, REPO, keep_build=True)
+        handout.make_handout(lab, tree, REPO, keep_build=True, seed_build=True)
         check_handout(lab, tree)
 
 

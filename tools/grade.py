@@ -620,10 +620,11 @@ def read_submission(lab, submission):
 
 
 def prepare_submission(lab_no, lab, files, tree, fresh=False):
-    """The lab-n handout in `tree`, with the student's checked files."""
+    """The lab-n handout in `tree`, with the student's checked files. A new
+    tree starts from this tree's kernel builds (handout.seed_from_source)."""
     if fresh:
         shutil.rmtree(tree, ignore_errors=True)
-    handout.make_handout(lab_no, tree, REPO, overrides=files, keep_build=True)
+    handout.make_handout(lab_no, tree, REPO, overrides=files, keep_build=True, seed_build=True)
 
 
 def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, jobs=None,

@@ -68,7 +68,8 @@ def reference_dumps(lab: int, arches, timeout: float) -> dict:
     found = {}
     with open(os.path.join(REFERENCE_TREES, "lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        handout.make_handout(lab, tree, harness.REPO, overrides=files, keep_build=True)
+        handout.make_handout(lab, tree, harness.REPO, overrides=files, keep_build=True,
+                             seed_build=True)
         for arch in arches:
             p = subprocess.run(["make", "--no-print-directory", f"ARCH={arch}", "all"], cwd=tree,
                                env=harness.make_env(), stdout=subprocess.PIPE,

@@ -181,7 +181,7 @@ def scan(src, files):
     return parsed
 
 
-def make_handout(lab, out, src=REPO, overrides=None, keep_build=False):
+def make_handout(lab, out, src=REPO, overrides=None, keep_build=False, seed_build=False):
     """Write the lab-`lab` student tree to `out`; returns the replaced regions.
 
     overrides: {rel: bytes} written instead of the handout's file (the
@@ -190,7 +190,8 @@ def make_handout(lab, out, src=REPO, overrides=None, keep_build=False):
     content is unchanged keep their time stamps, changed ones get a new one,
     and files no longer in the handout go; so make rebuilds only what
     differs from the last tree written there (tools/grade.py grades one
-    submission after another in the same tree this way).
+    submission after another in the same tree this way). seed_build: a
+    tree written afresh starts from `src`'s kernel builds (seed_from_source).
     """
     catalog = load_catalog(src)
     labs = {int(k): v for k, v in catalog["labs"].items()}
@@ -209,6 +210,7 @@ def make_handout(lab, out, src=REPO, overrides=None, keep_build=False):
         raise SystemExit(f"handout: refusing to write over the source tree ({out})")
     if os.path.exists(out) and not keep_build:
         shutil.rmtree(out)
+    fresh = not os.path.exists(out)
     stale = set(tree_files(out, [])) if os.path.isdir(out) else set()
     replaced = []
     for rel in files:
@@ -228,7 +230,42 @@ def make_handout(lab, out, src=REPO, overrides=None, keep_build=False):
         _put(None, dst, data)
     for rel in stale:
         os.remove(os.path.join(out, rel))
+    if fresh and seed_build:
+        seed_from_source(src, out, files)
     return replaced
+
+
+# What a seeded tree takes of the source's build: each arch's kernel build,
+# but not its compile_commands.json, which names the source's directory.
+# (The objects' own compile-command fragments name it too: clang tools run
+# in a graded tree would be pointed at the source's files. Nothing does.)
+SEED_BUILDS = ("x86_64", "aarch64")
+SEED_SKIP = ("compile_commands.json",)
+
+
+def seed_from_source(src, out, files):
+    """Give a tree just written the source's kernel objects, so that make
+    there compiles only the files that differ from the source's (the stubs,
+    a student's files: a dozen files a lab, instead of both kernels from
+    nothing). Every file whose content is the source's takes the source's
+    time stamp, so the source's objects are as new against it as they are
+    in the source; every other file was just written, newer than any
+    object, and is compiled. Only for a tree written afresh: in a tree that
+    held other content, an old time stamp would hide a change from make.
+    The flags' record in each build (Makefile) decides the rest: another
+    compiler or other flags and make rebuilds everything, as in the source."""
+    for rel in files:
+        mine, theirs = os.path.join(out, rel), os.path.join(src, rel)
+        if os.path.islink(mine) or not os.path.isfile(mine):
+            continue
+        with open(mine, "rb") as a, open(theirs, "rb") as b:
+            if a.read() == b.read():
+                shutil.copystat(theirs, mine)
+    for arch in SEED_BUILDS:
+        built = os.path.join(src, "build", arch)
+        if os.path.isdir(built):
+            shutil.copytree(built, os.path.join(out, "build", arch), symlinks=True,
+                            ignore=shutil.ignore_patterns(*SEED_SKIP))
 
 
 def _put(src_path, dst, data):
