@@ -377,19 +377,24 @@ function legend(colors) {
     el("span", {}, el("i", { style: `background:${c}` }), k)));
 }
 
+const LEAF_SIZES = ["4 KiB", "2 MiB", "1 GiB"];
+
+/* The walk of va as the monitor's `translate` prints it (mm/ptdump.c),
+ * line for line, each entry's bits named under it in the arch's encoding. */
 function walkText(d, va) {
   const r = d.walk(va);
   const lines = [`walk of ${hex(va)} in ${r.space ? r.space.name : "?"}'s tables:`];
   for (const s of r.steps) {
     let text = `  ${LEVEL_NAMES[s.level].padEnd(9)} index ${String(s.index).padStart(3)}  ` +
-               `entry ${hex(s.entry).padStart(18)}  `;
+               `entry 0x${s.entry.toString(16).padStart(16, "0")}  `;
     if (s.kind === "invalid") text += `not present: ${hex(va)} is not mapped`;
     else if (s.kind === "table") text += `table at PA ${hex(s.next)}`;
-    else text += `${PAGE_NAMES[s.level]} page at PA ${hex(d.enc.address(s.entry))}: ` +
-                 `${s.leaf.perms} ${s.leaf.user ? "user" : "kernel"}` +
-                 `${s.leaf.global ? " global" : ""} ${s.leaf.memory}`;
-    if (s.kind !== "invalid") text += `   [${d.enc.bits(s.entry, s.level).join(" ")}]`;
+    else text += `${LEAF_SIZES[s.level]} page at PA ${hex(d.enc.address(s.entry))}: ` +
+                 (s.leaf.perms[1] === "w" ? "rw" : "ro") + (s.leaf.perms[2] === "x" ? " exec" : " nx") +
+                 (s.leaf.user ? " user" : " kernel") + (s.leaf.global ? " global" : "") +
+                 (s.leaf.memory === "device" ? " device" : "");
     lines.push(text);
+    if (s.kind !== "invalid") lines.push(`${" ".repeat(12)}bits: ${d.enc.bits(s.entry, s.level).join(" ")}`);
   }
   if (r.pa !== undefined) lines.push(`  ${hex(va)} -> PA ${hex(r.pa)}`);
   if (r.error) lines.push("  " + r.error);
