@@ -152,6 +152,39 @@ def test_walk_box_walks_as_translate_does(shown, page, arch):
             f"{arch} 0x{va:x}: the page walked\n{text}\ntranslate printed\n" + "\n".join(printed)
 
 
+def test_tree_shows_every_entry_decoded(shown, page, arch):
+    """Every table of every space is in the tree, and every valid entry,
+    a table's as well as a leaf's, shows its raw value and its bits named
+    as tools/memdump.py decodes them."""
+    b = shown[0]
+    d = page[1][arch]
+    enc = memdump.DECODERS[arch]
+    # Open every table; each opens its children, which the next round opens.
+    b.wait_for("const col = document.getElementById(arguments[0]); let closed = 0;"
+               "for (const t of col.querySelectorAll('details[data-table]'))"
+               "  if (!t.open || !t.dataset.filled) { t.open = true; closed++; }"
+               "return closed === 0;".replace("arguments[0]", repr(f"arch-{arch}")))
+    shown_rows = b.script(
+        "const out = {};"
+        "for (const t of document.getElementById(arguments[0]).querySelectorAll('details[data-table]')) {"
+        "  const rows = {};"
+        "  for (const c of t.children) if (c.dataset.index !== undefined)"
+        "    rows[c.dataset.index] = c.tagName === 'DETAILS' ? c.querySelector('summary').textContent"
+        "                                                     : c.textContent;"
+        "  out[t.dataset.space + ' ' + t.dataset.table] = rows;"
+        "} return out;", f"arch-{arch}")
+    for s in d.spaces.values():
+        for pa, table in s.tables.items():
+            rows = shown_rows.get(f"{s.name} 0x{pa:x}")
+            assert rows is not None, f"{s.name}'s table 0x{pa:x} is not in the tree"
+            assert sorted(map(int, rows)) == [i for i, _ in table["entries"]], (s.name, hex(pa))
+            for i, e in table["entries"]:
+                text = rows[str(i)]
+                bits = "[" + " ".join(enc.bits(e, table["level"])) + "]"
+                assert f"0x{e:016x}" in text and bits in text, \
+                    f"{s.name} table 0x{pa:x} entry {i} (0x{e:016x}, {bits}) shows {text!r}"
+
+
 def test_click_on_the_band_walks_that_address(shown, page, arch):
     b = shown[0]
     d = page[1][arch]

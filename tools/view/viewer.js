@@ -401,13 +401,26 @@ function walkText(d, va) {
   return lines.join("\n");
 }
 
-/* The page-table tree: each table's entries rendered when it is opened. */
-function tableDetails(d, space, pa, level, base) {
+const entryHex = (e) => "0x" + e.toString(16).padStart(16, "0");
+
+/* The page-table tree: each table's entries rendered when it is opened,
+ * every one (a table's too) with its raw value and its bits named. `from`
+ * is the entry that points at this table, [index, entry, its VA], or null
+ * for a root. */
+function tableDetails(d, space, pa, level, base, from) {
   const t = space.tables.get(pa);
-  const det = el("details", { "data-table": hex(pa) });
+  const det = el("details", { "data-table": hex(pa), "data-space": space.name });
   const n = t ? t.raw.length : 0;
-  det.append(el("summary", {}, `${LEVEL_NAMES[level]} table at PA ${hex(pa)}, maps from ` +
-                `${hex(canonical(base))}: ${n} valid entr${n === 1 ? "y" : "ies"}`));
+  const what = `${LEVEL_NAMES[level]} table at PA ${hex(pa)}: ` +
+               `${n} valid entr${n === 1 ? "y" : "ies"}`;
+  if (from) {
+    const [i, e, va] = from;
+    det.dataset.index = i;
+    det.append(el("summary", {}, `[${String(i).padStart(3)}] ${hex(va)}  ${entryHex(e)}  -> ` +
+                  `${what}  [${d.enc.bits(e, level + 1).join(" ")}]`));
+  } else {
+    det.append(el("summary", {}, `${what}, maps from ${hex(canonical(base))}`));
+  }
   det.addEventListener("toggle", () => {
     if (!det.open || det.dataset.filled) return;
     det.dataset.filled = "1";
@@ -415,12 +428,12 @@ function tableDetails(d, space, pa, level, base) {
     for (const [i, e] of Dump.entries(t)) {
       const va = canonical(base + (BigInt(i) << levelShift(level)));
       if (d.enc.isTable(e, level)) {
-        det.append(tableDetails(d, space, d.enc.address(e), level - 1, va));
+        det.append(tableDetails(d, space, d.enc.address(e), level - 1, va, [i, e, va]));
         continue;
       }
       const leaf = d.enc.leaf(e, level);
-      det.append(el("div", { class: "entry" },
-        `[${String(i).padStart(3)}] ${hex(va)}  ${hex(e).padStart(18)}  ${PAGE_NAMES[level]} ` +
+      det.append(el("div", { class: "entry", "data-index": i },
+        `[${String(i).padStart(3)}] ${hex(va)}  ${entryHex(e)}  ${PAGE_NAMES[level]} ` +
         `-> PA ${hex(d.enc.address(e))} ${leaf.perms} ${leaf.user ? "user" : "kernel"}` +
         `${leaf.global ? " global" : ""} ${leaf.memory}  [${d.enc.bits(e, level).join(" ")}]`,
         ...(leaf.perms === "rwx" ? [" ", el("span", { class: "wx" }, "W+X")] : [])));
