@@ -9,6 +9,7 @@ beyond itself, show the dumps' own numbers, and walk an address exactly as
 `translate` does, from the walk box and from a click on the address band.
 A screenshot per arch is kept in build/test-logs/.
 """
+import json
 import os
 import re
 import sys
@@ -207,6 +208,48 @@ def test_click_on_the_band_walks_that_address(shown, page, arch):
         assert got is None and "not mapped" in text, text
     else:
         assert got and int(got.group(2), 16) == leaf[1] + va - leaf[0], text
+
+
+def test_a_lone_wx_page_shows_red_over_its_neighbours(tmp_path):
+    """A writable and executable 4 KiB page between 8 MiB of ordinary pages
+    on each side is red on the band zoomed out to the kernel image's 2 GiB,
+    where its pixel is shared with its neighbours (and counted)."""
+    need_browser()
+    image = 0xFFFFFFFF80000000
+    recs = [{"t": "machine", "arch": "x86_64", "cpu": "test", "page_size": 4096, "levels": 4,
+             "va_bits": 48, "phys_offset": "0xffff800000000000", "has_1g_pages": False,
+             "wxn": False},
+            {"t": "area", "name": "kernel image", "start": hex(image), "size": "0x80000000"},
+            {"t": "region", "map": "kernel", "base": "0x0", "size": "0x10000000", "type": "usable"},
+            {"t": "space", "name": "kernel", "root": "0x1000", "user": False, "table_pages": 1}]
+    for va, size, perms in ((image, 8 << 20, "rw-"), (image + (8 << 20), 4096, "rwx"),
+                            (image + (8 << 20) + 4096, (8 << 20) - 4096, "rw-")):
+        recs.append({"t": "mapping", "space": "kernel", "va": hex(va), "size": hex(size),
+                     "pa": hex(va - image), "page": "4K", "perms": perms, "user": False,
+                     "global": True, "memory": "normal"})
+    recs.append({"t": "buddy", "span_lo": "0x0", "span_hi": "0x10000000", "max_order": 10,
+                 "managed_pages": 65536, "free_pages": 0, "bitmap_bytes": 16384,
+                 "bitmap": {"tail": 0, "allocated_head": 65536, "free_head": 0, "unmanaged": 0}})
+    lines = [json.dumps(r) for r in recs]
+    (d,) = memdump.extract("\n".join(["=== duet memdump 1 begin ===", *lines,
+                                      f"=== duet memdump 1 end: {len(lines)} records ==="]))
+    path = tmp_path / "wx.html"
+    path.write_text(view.page([d], "a lone W+X page"))
+    with browser.Browser() as b:
+        b.open(path.as_uri())
+        b.wait_for("return document.body.dataset.ready")
+        assert b.console() == []
+        assert b.script("return document.querySelector('[data-key=\"wx-kernel\"]').textContent") == "1"
+        pixels = b.script(
+            "const c = document.querySelector('#arch-x86_64 canvas');"
+            "[...document.querySelectorAll('#arch-x86_64 .buttons button')]"
+            "  .find((x) => x.textContent === 'kernel image').click();"
+            "const x = Math.floor(c.width * (8 * 2 ** 20) / 2 ** 31);"
+            "const px = c.getContext('2d').getImageData(Math.max(0, x - 3), 36, 7, 1).data;"
+            "return [x, Array.from(px)];")
+    x, rgba = pixels
+    colours = [tuple(rgba[i:i + 3]) for i in range(0, len(rgba), 4)]
+    assert (0xD0, 0, 0) in colours, f"no red pixel around x={x}: {colours}"
 
 
 def test_screenshot(shown, arch):

@@ -227,7 +227,8 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
-const PERM_COLORS = { "r--": "#4a78c2", "rw-": "#3f9e4d", "r-x": "#e08a1e", "rwx": "#d00000",
+const WX_COLOR = "#d00000";
+const PERM_COLORS = { "r--": "#4a78c2", "rw-": "#3f9e4d", "r-x": "#e08a1e", "rwx": WX_COLOR,
                       "---": "#999" };
 /* mm/memmap.c's type names. */
 const TYPE_COLORS = { "usable": "#cfe8cf", "reserved": "#999", "kernel": "#e08a1e",
@@ -312,10 +313,16 @@ class Band {
       if (pend) ctx.fillRect(pend.x0, pend.y, Math.max(1, pend.x1 - pend.x0), pend.h);
       pend = null;
     };
-    const rect = (a, b, y, h, color) => {
+    /* minWidth > 1: whole pixels, at least that many, for what must show
+     * however small (W+X). */
+    const rect = (a, b, y, h, color, minWidth = 1) => {
       if (b <= lo || a >= hi) return;
-      const x0 = Math.max(0, (a - lo) * scale);
-      const x1 = Math.min(w, (b - lo) * scale);
+      let x0 = Math.max(0, (a - lo) * scale);
+      let x1 = Math.min(w, (b - lo) * scale);
+      if (minWidth > 1) {
+        x0 = Math.min(Math.floor(x0), w - minWidth);
+        x1 = Math.max(Math.ceil(x1), x0 + minWidth);
+      }
       if (pend && pend.y === y && pend.color === color && x0 <= pend.x1 + 1) {
         pend.x1 = Math.max(pend.x1, x1);
         return;
@@ -456,8 +463,12 @@ function column(d) {
   const vband = new Band(col, { lo: 0, hi: 2 ** 48 }, (rect) => {
     for (const a of d.areas) rect(areaAt(a), areaAt(a) + Number(a.size), 0, 64,
                                   AREA_COLORS[a.name] || "#f4f4f4");
+    /* W+X last and at least 2 pixels wide, so no neighbour hides it. */
     for (const s of spaces)
-      for (const m of s.mappings) rect(m.p, m.p + m.len, 16, 40, PERM_COLORS[m.perms] || "#999");
+      for (const m of s.mappings)
+        if (m.perms !== "rwx") rect(m.p, m.p + m.len, 16, 40, PERM_COLORS[m.perms] || "#999");
+    for (const s of spaces)
+      for (const m of s.mappings) if (m.perms === "rwx") rect(m.p, m.p + m.len, 16, 40, WX_COLOR, 2);
   }, (p, click) => {
     const va = canonical(BigInt(p));
     if (click) { walkOut.textContent = walkText(d, va); input.value = hex(va); return ""; }
