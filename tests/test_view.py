@@ -131,6 +131,9 @@ def test_page_shows_the_dumps_numbers(shown, page, arch):
         assert cells.get(f"order:{o}") == str(d.free_blocks(o)), f"order {o}"
     assert cells.get("key:free_pages") == str(d.buddy["free_pages"])
     assert cells.get("key:slabs") == str(len(d.slabs))
+    assert cells.get("key:pmo-runs") == str(len(d.pmo)) and d.pmo
+    assert cells.get("key:pmo-pages") == ", ".join(
+        f"{sum(x['pages_' + p.lower()] for x in d.pmo)} x {p}" for p in ("1G", "2M", "4K"))
 
 def test_walk_box_walks_as_translate_does(shown, page, arch):
     b = shown[0]

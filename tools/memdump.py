@@ -19,7 +19,9 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-VERSION = 1
+VERSION = 2
+# Version 1 had no pmo records; its dumps read as well (with none).
+VERSIONS = (1, 2)
 BEGIN = re.compile(r"=== duet memdump (\d+) begin ===$")
 END = re.compile(r"=== duet memdump (\d+) end: (\d+) records ===$")
 
@@ -30,6 +32,8 @@ SCHEMA = {
                 "va_bits": "int", "phys_offset": "hex", "has_1g_pages": "bool", "wxn": "bool"},
     "area": {"name": "str", "start": "hex", "size": "hex"},
     "region": {"map": "str", "base": "hex", "size": "hex", "type": "str"},
+    "pmo": {"va": "hex", "pa": "hex", "size": "hex", "pages_4k": "int", "pages_2m": "int",
+            "pages_1g": "int"},
     "space": {"name": "str", "root": "hex", "user": "bool", "table_pages": "int"},
     "mapping": {"space": "str", "va": "hex", "size": "hex", "pa": "hex", "page": "str",
                 "perms": "str", "user": "bool", "global": "bool", "memory": "str"},
@@ -70,6 +74,7 @@ class Dump:
     machine: dict = field(default_factory=dict)
     areas: list = field(default_factory=list)
     regions: dict = field(default_factory=lambda: {"firmware": [], "kernel": []})
+    pmo: list = field(default_factory=list)  # the PMO's runs
     spaces: dict = field(default_factory=dict)
     buddy: dict = field(default_factory=dict)
     free: list = field(default_factory=list)  # (pa, order, kind)
@@ -169,6 +174,8 @@ def _add(d: Dump, rec: dict, line: int) -> None:
         if rec["map"] not in d.regions:
             raise DumpError(line, f"unknown memory map {rec['map']!r}")
         d.regions[rec["map"]].append(rec)
+    elif kind == "pmo":
+        d.pmo.append(rec)
     elif kind == "space":
         if rec["name"] in d.spaces:
             raise DumpError(line, f"space {rec['name']!r} twice")
@@ -204,8 +211,9 @@ def extract(text: str) -> list[Dump]:
         if m:
             if current is not None:
                 raise DumpError(n, f"a new dump begins before the one from line {current.line} ended")
-            if int(m.group(1)) != VERSION:
-                raise DumpError(n, f"dump version {m.group(1)}; this reader knows {VERSION}")
+            if int(m.group(1)) not in VERSIONS:
+                raise DumpError(n, f"dump version {m.group(1)}; this reader knows "
+                                   f"{', '.join(map(str, VERSIONS))}")
             current, count = Dump(n), 0
             continue
         if current is None:
@@ -340,6 +348,10 @@ def mappings_from_tables(d: Dump, space: Space) -> list[dict]:
 
 def summary(d: Dump) -> str:
     lines = [f"{d.arch} ({d.machine['cpu']}), dump at line {d.line}"]
+    if d.pmo:
+        lines.append(f"  pmo: {len(d.pmo)} runs, {sum(x['size'] for x in d.pmo) >> 20} MiB; pages: "
+                     + ", ".join(f"{sum(x['pages_' + p] for x in d.pmo)} x {p.upper()}"
+                                 for p in ("1g", "2m", "4k")))
     for name, s in d.spaces.items():
         lines.append(f"  space {name}: {len(s.mappings)} mappings, {len(s.tables)} tables")
     b = d.buddy

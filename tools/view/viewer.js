@@ -95,6 +95,7 @@ class Dump {
   constructor(data) {
     this.areas = [];
     this.regions = { firmware: [], kernel: [] };
+    this.pmo = [];
     this.spaces = {};
     this.free = [];
     this.slabs = [];
@@ -114,6 +115,10 @@ class Dump {
       case "area": this.areas.push({ name: r.name, start: H(r.start), size: H(r.size) }); break;
       case "region":
         this.regions[r.map].push({ base: H(r.base), size: H(r.size), type: r.type });
+        break;
+      case "pmo":
+        this.pmo.push({ va: H(r.va), pa: H(r.pa), size: H(r.size),
+                        pages: { "4K": r.pages_4k, "2M": r.pages_2m, "1G": r.pages_1g } });
         break;
       case "space":
         this.spaces[r.name] = { name: r.name, root: H(r.root), user: r.user,
@@ -338,6 +343,13 @@ class Band {
 
 /* --- one column: a dump ------------------------------------------------------------ */
 
+/* The PMO's leaves by size, as the `pmo` command counts them. */
+function pmoPages(d) {
+  if (!d.pmo.length) return "no pmo records (a version 1 dump)";
+  return ["1G", "2M", "4K"].map((p) => `${d.pmo.reduce((n, r) => n + r.pages[p], 0)} x ${p}`)
+    .join(", ");
+}
+
 function statsTable(d) {
   const t = el("table", { class: "stats" });
   const row = (k, v, key) => t.append(el("tr", {}, el("th", {}, k),
@@ -345,6 +357,8 @@ function statsTable(d) {
   row("CPU", d.machine.cpu, "cpu");
   row("1 GiB pages", d.machine.has_1g_pages ? "yes" : "no", "has_1g_pages");
   row("WXN", d.machine.wxn ? "yes" : "no", "wxn");
+  row("PMO runs", d.pmo.length, "pmo-runs");
+  row("PMO pages", pmoPages(d), "pmo-pages");
   for (const s of Object.values(d.spaces)) {
     row(`${s.name}: mappings`, s.mappings.length, `mappings-${s.name}`);
     const sizes = d.pageSizes(s);
@@ -557,6 +571,7 @@ function differences(a, b) {
       layout(a) === layout(b) ? "the same" : layout(b));
   row("1 GiB pages", a.machine.has_1g_pages, b.machine.has_1g_pages);
   row("WXN", a.machine.wxn, b.machine.wxn);
+  row("PMO pages", pmoPages(a), pmoPages(b));
   for (const p of PAGE_NAMES)
     row(`kernel mapped with ${p} pages`, sizeText(a.pageSizes(a.spaces.kernel)[p]),
         sizeText(b.pageSizes(b.spaces.kernel)[p]));
