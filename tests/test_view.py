@@ -213,6 +213,71 @@ def test_click_on_the_band_walks_that_address(shown, page, arch):
         assert got and int(got.group(2), 16) == leaf[1] + va - leaf[0], text
 
 
+NOT_RAM = ("reserved", "bad RAM")  # mm/memmap.h's mem_type_is_ram
+
+
+def physical_hover(b, arch, pa=None, dx=0):
+    """What the physical band says under the pointer: at pa, zoomed to
+    16 KiB around it (less at the map's ends), or dx pixels from its
+    centre as it is."""
+    band = f"#arch-{arch} canvas[data-band=physical]"
+    if pa is not None:
+        lo, hi, width = b.script(
+            f"const c = document.querySelector('{band}'); c.band.setView({pa - 8192}, {pa + 8192});"
+            "return [c.band.view.lo, c.band.view.hi, c.clientWidth];")
+        dx = round((pa - lo) * width / (hi - lo)) - width // 2
+    b.move_to(band, dx, 0)
+    return b.script(f"return document.querySelector('{band}').nextElementSibling.textContent")
+
+
+def test_physical_band_opens_on_ram(shown, page, arch):
+    """Its RAM button (the view it opens with) spans the RAM, not the whole
+    map: x86_64's memory map ends with a reserved range at 1 TiB."""
+    b = shown[0]
+    d = page[1][arch]
+    ram = [(x["base"], x["base"] + x["size"]) for x in d.regions["kernel"]
+           if x["type"] not in NOT_RAM]
+    lo, hi = min(a for a, _ in ram), max(z for _, z in ram)
+    b.script(f"document.querySelector('#arch-{arch} [data-band-view=RAM]').click()")
+    width = b.script(f"return document.querySelector('#arch-{arch} canvas[data-band=physical]')"
+                     ".clientWidth")
+    pas = [int(re.match(r"PA (0x[0-9a-f]+)", physical_hover(b, arch, dx=dx)).group(1), 16)
+           for dx in (-width // 2 + 2, width // 2 - 2)]
+    slack = 4 * (hi - lo) // width
+    assert lo <= pas[0] <= lo + slack and hi - slack <= pas[1] <= hi, \
+        f"the band spans 0x{pas[0]:x}..0x{pas[1]:x}, the RAM 0x{lo:x}..0x{hi:x}"
+
+
+def test_physical_band_names_what_is_under_the_pointer(shown, page, arch):
+    """Both memory maps' types, holes, free blocks, slabs and page tables."""
+    b = shown[0]
+    d = page[1][arch]
+    space, table = next((s.name, t) for s in d.spaces.values() for t in s.tables.values())
+    text = physical_hover(b, arch, table["pa"] + 2048)
+    assert f"page table (L{table['level']}) of {space}" in text, text
+    slab = d.slabs[0]
+    text = physical_hover(b, arch, slab["pa"] + 2048)
+    assert f"slab of {slab['object_size']}-byte objects" in text, text
+    pa, order, kind = d.free[0]
+    text = physical_hover(b, arch, pa + 2048)
+    assert f"free block of order {order} at 0x{pa:x} ({kind})" in text, text
+    for x in d.regions["firmware"]:
+        if x["size"] >= 0x2000:
+            text = physical_hover(b, arch, x["base"] + x["size"] // 2)
+            assert f"firmware map: {x['type']}" in text, (x, text)
+    regions = sorted((x["base"], x["base"] + x["size"])
+                     for x in d.regions["kernel"] + d.regions["firmware"])
+    end = 0
+    for base, top in regions:
+        if base - end >= 0x4000:
+            break
+        end = max(end, top)
+    else:
+        raise AssertionError(f"no hole in {arch}'s memory maps to point at")
+    text = physical_hover(b, arch, (end + base) // 2)
+    assert "firmware map: hole; kernel map: hole" in text, (hex(end), hex(base), text)
+
+
 def test_a_lone_wx_page_shows_red_over_its_neighbours(tmp_path):
     """A writable and executable 4 KiB page between 8 MiB of ordinary pages
     on each side is red on the band zoomed out to the kernel image's 2 GiB,

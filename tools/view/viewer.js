@@ -201,10 +201,27 @@ class Dump {
     return lo < ms.length && ms[lo].p <= p ? ms[lo] : null;
   }
 
-  ramEnd() {
+  /* The end of the last range either memory map describes. */
+  mapEnd() {
     let end = 0n;
-    for (const r of this.regions.kernel) if (r.base + r.size > end) end = r.base + r.size;
+    for (const r of this.regions.firmware.concat(this.regions.kernel))
+      if (r.base + r.size > end) end = r.base + r.size;
     return end;
+  }
+
+  /* The lowest to the highest byte of RAM: the kernel map's ranges but
+   * reserved and bad ones (mm/memmap.h's mem_type_is_ram); the whole map
+   * when it has none. */
+  ramSpan() {
+    const ram = this.regions.kernel.filter((r) => r.type !== "reserved" && r.type !== "bad RAM");
+    if (!ram.length) return { lo: 0n, hi: this.mapEnd() || 4096n };
+    let lo = ram[0].base;
+    let hi = 0n;
+    for (const r of ram) {
+      if (r.base < lo) lo = r.base;
+      if (r.base + r.size > hi) hi = r.base + r.size;
+    }
+    return { lo, hi };
   }
 
   freeBlocks(order) {
@@ -249,11 +266,16 @@ const AREA_COLORS = { "null guard": "#eee", "user": "#eef4ff", "pmo": "#f1fff0",
  * rect(from, to, y, height, colour).
  */
 class Band {
-  constructor(parent, full, draw, onPoint) {
+  /* opts: height (pixels), view (the range it opens on), name (the
+   * canvas's data-band). */
+  constructor(parent, full, draw, onPoint, opts = {}) {
     this.full = full;
-    this.view = { lo: full.lo, hi: full.hi };
+    this.view = opts.view || { lo: full.lo, hi: full.hi };
     this.draw = draw;
-    this.canvas = el("canvas", { width: 800, height: 64 });
+    const height = opts.height || 64;
+    this.canvas = el("canvas", { width: 800, height, style: `height:${height}px`,
+                                 "data-band": opts.name || "" });
+    this.canvas.band = this;
     this.hover = el("div", { class: "hover" });
     parent.append(this.canvas, this.hover);
     let drag = null;
@@ -489,7 +511,7 @@ function column(d) {
     const m = d.mappingAt(va);
     return `${hex(va)}  ` + (m ? `${m.page} ${m.perms}${m.user ? " user" : ""} ` +
            `${m.memory}: ${hex(m.va)} +${sizeText(m.size)} -> PA ${hex(m.pa)}` : "not mapped");
-  });
+  }, { name: "virtual" });
   zoomButtons.append(el("button", { onclick: () => vband.setView(0, 2 ** 48) }, "all"));
   for (const a of d.areas)
     zoomButtons.append(el("button", {
@@ -515,27 +537,47 @@ function column(d) {
     col.append(tableDetails(d, s, s.root, 3, 0n));
   }
 
-  /* Physical memory. */
-  col.append(el("h3", {}, "Physical memory (RAM map; free blocks by order; slabs; tables)"));
-  const tables = spaces.flatMap((s) => [...s.tables.keys()]);
-  const end = d.ramEnd();
-  const pband = new Band(col, { lo: 0, hi: end > 0n ? Number(end) : 4096 }, (rect) => {
-    for (const r of d.regions.kernel) rect(Number(r.base), Number(r.base + r.size), 0, 20,
+  /* Physical memory: a row for each map, then what the allocators hold. */
+  col.append(el("h3", {}, "Physical memory (wheel zooms, drag pans)"));
+  const physButtons = el("div", { class: "buttons" });
+  col.append(physButtons);
+  const tables = spaces.flatMap((s) => [...s.tables.values()].map((t) => ({ t, space: s.name })));
+  const ram = d.ramSpan();
+  const pband = new Band(col, { lo: 0, hi: Math.max(4096, Number(d.mapEnd())) }, (rect) => {
+    for (const [map, y, h] of [["firmware", 0, 12], ["kernel", 14, 20]])
+      for (const r of d.regions[map]) rect(Number(r.base), Number(r.base + r.size), y, h,
                                            TYPE_COLORS[r.type] || "#ccc");
     for (const b of d.free) {
       const shade = 200 - Math.round((b.order / d.buddy.max_order) * 150);
-      rect(b.p, b.p + b.len, 22, 20, `rgb(${shade},${shade + 40},${shade})`);
+      rect(b.p, b.p + b.len, 36, 18, `rgb(${shade},${shade + 40},${shade})`);
     }
-    for (const s of d.slabs) rect(Number(s.pa), Number(s.pa) + 4096 * 2 ** s.order, 44, 10,
+    for (const s of d.slabs) rect(Number(s.pa), Number(s.pa) + 4096 * 2 ** s.order, 56, 12,
                                   "#e6c200");
-    for (const t of tables) rect(Number(t), Number(t) + 4096, 54, 10, "#c000c0");
+    for (const { t } of tables) rect(Number(t.pa), Number(t.pa) + 4096, 70, 12, "#c000c0");
   }, (p) => {
     const pa = BigInt(p);
-    const r = d.regions.kernel.find((x) => pa >= x.base && pa < x.base + x.size);
-    const b = d.free.find((x) => pa >= x.pa && pa < x.pa + (4096n << BigInt(x.order)));
-    return `PA ${hex(pa)}  ${r ? r.type : "not RAM"}` +
-           (b ? `, free block of order ${b.order} at ${hex(b.pa)} (${b.kind})` : "");
-  });
+    const within = (lo, size) => pa >= lo && pa < lo + size;
+    const parts = [`PA ${hex(pa)}`];
+    for (const map of ["firmware", "kernel"]) {
+      const r = d.regions[map].find((x) => within(x.base, x.size));
+      parts.push(`${map} map: ${r ? r.type : "hole"}`);
+    }
+    const b = d.free.find((x) => within(x.pa, 4096n << BigInt(x.order)));
+    if (b) parts.push(`free block of order ${b.order} at ${hex(b.pa)} (${b.kind})`);
+    const s = d.slabs.find((x) => within(x.pa, 4096n << BigInt(x.order)));
+    if (s) parts.push(`slab of ${s.objectSize}-byte objects at ${hex(s.pa)} ` +
+                      `(${s.free} of ${s.capacity} free)`);
+    const t = tables.find((x) => within(x.t.pa, 4096n));
+    if (t) parts.push(`page table (L${t.t.level}) of ${t.space}`);
+    return parts.join("; ");
+  }, { height: 82, view: { lo: Number(ram.lo), hi: Number(ram.hi) }, name: "physical" });
+  physButtons.append(
+    el("button", { onclick: () => pband.setView(0, pband.full.hi), "data-band-view": "all" }, "all"),
+    el("button", { onclick: () => pband.setView(Number(ram.lo), Number(ram.hi)),
+                   "data-band-view": "RAM" }, "RAM"));
+  col.append(el("div", { class: "rows" }, "rows: the firmware's memory map; the kernel's " +
+                "(normalised, its own reservations added); free blocks (darker: higher order); " +
+                "slabs; page tables. A gap in a map is a hole."));
   col.append(legend(Object.assign({}, TYPE_COLORS, { "free block": "rgb(125,165,125)",
                                                       "slab": "#e6c200", "table": "#c000c0" })));
   col.append(freeTable(d));
