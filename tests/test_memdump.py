@@ -90,11 +90,27 @@ def test_reader_names_a_garbled_line():
     (record("table", space="user", pa="0x9000", level=3, base="0x0", entries=[]), "before its space"),
     (record("table", space="kernel", pa="0x9000", level=3, base="0x0",
             entries=[[5, "0x1"], [4, "0x1"]]), "out of order"),
+    (record("table", space="kernel", pa="0x9000", level=4, base="0x0", entries=[]), "level 4"),
+    (record("mapping", space="kernel", va="0x0", size="0x1000", pa="0x0", page="4K",
+            perms="rwz", user=False, **{"global": False}, memory="normal"), "perms 'rwz'"),
+    (record("mapping", space="kernel", va="0x0", size="0x1000", pa="0x0", page="4K",
+            perms="rw-", user=False, **{"global": False}, memory="cached"), "memory 'cached'"),
 ])
 def test_reader_names_a_bad_record(bad, words):
     text = small_dump(extra=[bad])
     bad_line = text.splitlines().index(bad) + 1
     expect_error(text, bad_line, words)
+
+
+def test_reader_names_the_table_whose_entry_points_at_no_dumped_table():
+    """An entry of a table (a valid table entry to PA 0x2000, which no
+    table record holds) is an error naming the table record's line."""
+    text = small_dump()
+    (d,) = memdump.extract(text)
+    with pytest.raises(memdump.DumpError) as e:
+        memdump.mappings_from_tables(d, d.spaces["kernel"])
+    table_line = next(n for n, line in enumerate(text.splitlines(), 1) if '"t":"table"' in line)
+    assert e.value.line == table_line and "0x2000" in str(e.value), str(e.value)
 
 
 def test_reader_refuses_another_version():

@@ -46,6 +46,8 @@ SCHEMA = {
 ARCHES = ("x86_64", "aarch64")
 PAGE_NAMES = {0: "4K", 1: "2M", 2: "1G"}
 FREE_KINDS = ("listed", "cached", "lazy")
+PERMS = re.compile(r"[r-][w-][x-]$")
+MEMORY_TYPES = ("normal", "device")
 HEX = re.compile(r"0x[0-9a-f]+$")
 
 
@@ -65,6 +67,7 @@ class Space:
     table_pages: int
     mappings: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)  # pa -> table record
+    table_lines: dict = field(default_factory=dict)  # pa -> its record's line in the log
 
 
 @dataclass
@@ -187,11 +190,18 @@ def _add(d: Dump, rec: dict, line: int) -> None:
         if kind == "mapping":
             if rec["page"] not in PAGE_NAMES.values():
                 raise DumpError(line, f"page size {rec['page']!r}")
+            if not PERMS.match(rec["perms"]):
+                raise DumpError(line, f"perms {rec['perms']!r}, not r or -, w or -, x or -")
+            if rec["memory"] not in MEMORY_TYPES:
+                raise DumpError(line, f"memory {rec['memory']!r}, not one of {MEMORY_TYPES}")
             space.mappings.append(rec)
         else:
             if rec["pa"] in space.tables:
                 raise DumpError(line, f"table 0x{rec['pa']:x} twice")
+            if rec["level"] > 3:
+                raise DumpError(line, f"a table of level {rec['level']}; levels are 3 (the root) to 0")
             space.tables[rec["pa"]] = rec
+            space.table_lines[rec["pa"]] = line
     elif kind == "buddy":
         d.buddy = rec
     elif kind == "free":
@@ -308,23 +318,28 @@ def canonical(va: int) -> int:
 
 def leaves(d: Dump, space: Space):
     """(va, pa, level, perms, user, global, memory) of every leaf, read from
-    the space's tables alone; DumpError when a table an entry points at is
-    missing from the dump."""
+    the space's tables alone; DumpError, naming the line of the table that
+    points at it, when a table is missing from the dump."""
     enc = DECODERS[d.arch]
 
     def walk(pa, level, base):
-        table = space.tables.get(pa)
-        if table is None:
-            raise DumpError(0, f"space {space.name!r}: table 0x{pa:x} is pointed at but not dumped")
+        table = space.tables[pa]
         for i, e in table["entries"]:
             va = canonical(base + (i << (12 + 9 * level)))
             if not enc.is_valid(e):
                 continue
             if enc.is_table(e, level):
+                if enc.address(e) not in space.tables:
+                    raise DumpError(space.table_lines[pa],
+                                    f"space {space.name!r}: entry {i} points at table "
+                                    f"0x{enc.address(e):x}, which is not in the dump")
                 yield from walk(enc.address(e), level - 1, va)
             else:
                 yield (va, enc.address(e), level) + enc.leaf(e, level)
 
+    if space.root not in space.tables:
+        raise DumpError(d.line, f"space {space.name!r}: its root table 0x{space.root:x} "
+                                "is not in the dump")
     yield from walk(space.root, 3, 0)
 
 
