@@ -170,11 +170,12 @@ def test_tree_shows_every_entry_decoded(shown, page, arch):
                "return closed === 0;".replace("arguments[0]", repr(f"arch-{arch}")))
     shown_rows = b.script(
         "const out = {};"
-        "for (const t of document.getElementById(arguments[0]).querySelectorAll('details[data-table]')) {"
+        "const col = document.getElementById(arguments[0]);"
+        "for (const t of col.querySelectorAll('details[data-table]')) {"
         "  const rows = {};"
         "  for (const c of t.children) if (c.dataset.index !== undefined)"
-        "    rows[c.dataset.index] = c.tagName === 'DETAILS' ? c.querySelector('summary').textContent"
-        "                                                     : c.textContent;"
+        "    rows[c.dataset.index] ="
+        "      c.tagName === 'DETAILS' ? c.querySelector('summary').textContent : c.textContent;"
         "  out[t.dataset.space + ' ' + t.dataset.table] = rows;"
         "} return out;", f"arch-{arch}")
     for s in d.spaces.values():
@@ -307,7 +308,8 @@ def test_a_lone_wx_page_shows_red_over_its_neighbours(tmp_path):
         b.open(path.as_uri())
         b.wait_for("return document.body.dataset.ready")
         assert b.console() == []
-        assert b.script("return document.querySelector('[data-key=\"wx-kernel\"]').textContent") == "1"
+        wx = b.script("return document.querySelector('[data-key=\"wx-kernel\"]').textContent")
+        assert wx == "1", f"the page counts {wx} W+X mappings"
         pixels = b.script(
             "const c = document.querySelector('#arch-x86_64 canvas');"
             "[...document.querySelectorAll('#arch-x86_64 .buttons button')]"

@@ -199,7 +199,8 @@ def _add(d: Dump, rec: dict, line: int) -> None:
             if rec["pa"] in space.tables:
                 raise DumpError(line, f"table 0x{rec['pa']:x} twice")
             if rec["level"] > 3:
-                raise DumpError(line, f"a table of level {rec['level']}; levels are 3 (the root) to 0")
+                raise DumpError(line, f"a table of level {rec['level']}; "
+                                      "levels are 3 (the root) to 0")
             space.tables[rec["pa"]] = rec
             space.table_lines[rec["pa"]] = line
     elif kind == "buddy":

@@ -433,11 +433,13 @@ function walkText(d, va) {
     if (s.kind === "invalid") text += `not present: ${hex(va)} is not mapped`;
     else if (s.kind === "table") text += `table at PA ${hex(s.next)}`;
     else text += `${LEAF_SIZES[s.level]} page at PA ${hex(d.enc.address(s.entry))}: ` +
-                 (s.leaf.perms[1] === "w" ? "rw" : "ro") + (s.leaf.perms[2] === "x" ? " exec" : " nx") +
+                 (s.leaf.perms[1] === "w" ? "rw" : "ro") +
+                 (s.leaf.perms[2] === "x" ? " exec" : " nx") +
                  (s.leaf.user ? " user" : " kernel") + (s.leaf.global ? " global" : "") +
                  (s.leaf.memory === "device" ? " device" : "");
     lines.push(text);
-    if (s.kind !== "invalid") lines.push(`${" ".repeat(12)}bits: ${d.enc.bits(s.entry, s.level).join(" ")}`);
+    if (s.kind !== "invalid")
+      lines.push(`${" ".repeat(12)}bits: ${d.enc.bits(s.entry, s.level).join(" ")}`);
   }
   if (r.pa !== undefined) lines.push(`  ${hex(va)} -> PA ${hex(r.pa)}`);
   if (r.error) lines.push("  " + r.error);
@@ -504,7 +506,8 @@ function column(d) {
       for (const m of s.mappings)
         if (m.perms !== "rwx") rect(m.p, m.p + m.len, 16, 40, PERM_COLORS[m.perms] || "#999");
     for (const s of spaces)
-      for (const m of s.mappings) if (m.perms === "rwx") rect(m.p, m.p + m.len, 16, 40, WX_COLOR, 2);
+      for (const m of s.mappings)
+        if (m.perms === "rwx") rect(m.p, m.p + m.len, 16, 40, WX_COLOR, 2);
   }, (p, click) => {
     const va = canonical(BigInt(p));
     if (click) { walkOut.textContent = walkText(d, va); input.value = hex(va); return ""; }
@@ -572,7 +575,8 @@ function column(d) {
     return parts.join("; ");
   }, { height: 82, view: { lo: Number(ram.lo), hi: Number(ram.hi) }, name: "physical" });
   physButtons.append(
-    el("button", { onclick: () => pband.setView(0, pband.full.hi), "data-band-view": "all" }, "all"),
+    el("button", { onclick: () => pband.setView(0, pband.full.hi), "data-band-view": "all" },
+       "all"),
     el("button", { onclick: () => pband.setView(Number(ram.lo), Number(ram.hi)),
                    "data-band-view": "RAM" }, "RAM"));
   col.append(el("div", { class: "rows" }, "rows: the firmware's memory map; the kernel's " +
