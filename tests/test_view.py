@@ -156,6 +156,32 @@ def test_walk_box_walks_as_translate_does(shown, page, arch):
             f"{arch} 0x{va:x}: the page walked\n{text}\ntranslate printed\n" + "\n".join(printed)
 
 
+def test_side_by_side_states_the_differences(shown, page):
+    """Above the columns, for both arches: the same layout, each CPU's
+    1 GiB pages and WXN, the PMO's pages of each size, and the kernel's
+    first text page's leaf entry in each encoding, as `translate` read it."""
+    if len(page[1]) < 2:
+        pytest.skip("one arch under test: nothing side by side")
+    b = shown[0]
+    rows = b.script("const out = {};"
+                    "for (const tr of document.querySelectorAll('table.diff tr'))"
+                    "  out[tr.cells[0].textContent] ="
+                    "    [...tr.cells].slice(1).map((c) => c.textContent);"
+                    "return out;")
+    dumps = [page[1][a] for a in ARCHES]
+    assert rows[""] == list(ARCHES)
+    assert rows["virtual layout"] == ["the same", "the same"]
+    assert dumps[0].areas == dumps[1].areas
+    assert rows["1 GiB pages"] == [str(d.machine["has_1g_pages"]).lower() for d in dumps]
+    assert rows["WXN"] == [str(d.machine["wxn"]).lower() for d in dumps]
+    assert rows["PMO pages"] == [", ".join(f"{sum(x['pages_' + p.lower()] for x in d.pmo)} x {p}"
+                                           for p in ("1G", "2M", "4K")) for d in dumps]
+    for arch, shown_entry in zip(ARCHES, rows["kernel text, its leaf entry"]):
+        leaf = page[2][arch][KERNEL_TEXT][-2]   # translate's last level, before the PA line
+        entry = int(re.search(r"entry (0x[0-9a-f]+)", leaf).group(1), 16)
+        assert shown_entry.startswith(f"0x{KERNEL_TEXT:x}: entry 0x{entry:x} "), (arch, shown_entry)
+
+
 def test_tree_shows_every_entry_decoded(shown, page, arch):
     """Every table of every space is in the tree, and every valid entry,
     a table's as well as a leaf's, shows its raw value and its bits named
