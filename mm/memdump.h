@@ -8,7 +8,8 @@
 
 #include <mm/vm.h>
 
-#define MEMDUMP_VERSION 1
+/* 2: the pmo records (docs/memdump.md). */
+#define MEMDUMP_VERSION 2
 
 /* A user address space to dump, under a name unique in the dump. */
 struct memdump_space {

@@ -90,6 +90,11 @@ def test_reader_names_a_garbled_line():
     (record("table", space="user", pa="0x9000", level=3, base="0x0", entries=[]), "before its space"),
     (record("table", space="kernel", pa="0x9000", level=3, base="0x0",
             entries=[[5, "0x1"], [4, "0x1"]]), "out of order"),
+    (record("table", space="kernel", pa="0x9000", level=4, base="0x0", entries=[]), "level 4"),
+    (record("mapping", space="kernel", va="0x0", size="0x1000", pa="0x0", page="4K",
+            perms="rwz", user=False, **{"global": False}, memory="normal"), "perms 'rwz'"),
+    (record("mapping", space="kernel", va="0x0", size="0x1000", pa="0x0", page="4K",
+            perms="rw-", user=False, **{"global": False}, memory="cached"), "memory 'cached'"),
 ])
 def test_reader_names_a_bad_record(bad, words):
     text = small_dump(extra=[bad])
@@ -97,8 +102,31 @@ def test_reader_names_a_bad_record(bad, words):
     expect_error(text, bad_line, words)
 
 
+def test_reader_names_the_table_whose_entry_points_at_no_dumped_table():
+    """An entry of a table (a valid table entry to PA 0x2000, which no
+    table record holds) is an error naming the table record's line."""
+    text = small_dump()
+    (d,) = memdump.extract(text)
+    with pytest.raises(memdump.DumpError) as e:
+        memdump.mappings_from_tables(d, d.spaces["kernel"])
+    table_line = next(n for n, line in enumerate(text.splitlines(), 1) if '"t":"table"' in line)
+    assert e.value.line == table_line and "0x2000" in str(e.value), str(e.value)
+
+
 def test_reader_refuses_another_version():
-    expect_error(small_dump(version=2), 2, "version 2")
+    expect_error(small_dump(version=3), 2, "version 3")
+
+
+def test_reader_reads_the_pmo_runs():
+    run = record("pmo", va="0xffff800000100000", pa="0x100000", size="0xff00000",
+                 pages_4k=256, pages_2m=127, pages_1g=0)
+    (d,) = memdump.extract(small_dump(extra=[run], version=2))
+    assert d.pmo == [{"t": "pmo", "va": 0xFFFF800000100000, "pa": 0x100000, "size": 0xFF00000,
+                      "pages_4k": 256, "pages_2m": 127, "pages_1g": 0}]
+    bad = record("pmo", va="0xffff800000100000", pa="0x100000", size="0xff00000",
+                 pages_4k=256, pages_2m=127)
+    text = small_dump(extra=[bad], version=2)
+    expect_error(text, text.splitlines().index(bad) + 1, "without 'pages_1g'")
 
 
 def test_tool_reports_the_line_and_fails(tmp_path):
@@ -123,6 +151,7 @@ def test_decoders_read_what_each_arch_writes():
 # --- the kernel's dump, on each arch ---
 
 BUDDYINFO_RE = re.compile(r"Node 0, zone\s+Normal\s+((?:\d+\s+)+)")
+PMO_CENSUS_RE = re.compile(r"pages: (\d+) x 1 GiB, (\d+) x 2 MiB, (\d+) x 4 KiB")
 
 
 def dump_session(arch, boot):
@@ -131,16 +160,17 @@ def dump_session(arch, boot):
     background and dump again with the `hello` program's space loaded too,
     so the second dump holds the kernel's, the live process's and hello's
     spaces; then kill the process. Returns (result, buddyinfo's counts, the
-    first dump, the second)."""
+    first dump, the second, the `pmo` command's page counts (1 GiB, 2 MiB,
+    4 KiB))."""
     printed = []
 
     def session(console):
-        for line in ("buddyinfo", "memdump", "run forever &", "memdump hello"):
+        for line in ("buddyinfo", "memdump", "run forever &", "memdump hello", "pmo"):
             printed.append(console.monitor(line))
         pid = re.search(r"\[(\d+)\] forever", printed[2])
         printed.append(console.monitor(f"kill -9 {pid.group(1) if pid else 0}"))
         # It ends at its next tick in user mode, and the monitor may ask first.
-        printed[4:] = [console.monitor_until(
+        printed[5:] = [console.monitor_until(
             "ps", re.compile(r"137  killed: signal 9 from pid 0$", re.M))]
         console.command("poweroff")
 
@@ -148,14 +178,17 @@ def dump_session(arch, boot):
     harness.check(r, "ok")
     m = BUDDYINFO_RE.search(printed[0])
     assert m, r.report(f"buddyinfo printed {printed[0]!r}")
-    assert re.search(r"^\s+\d+\s+forever\s+137  killed: signal 9", printed[4], re.M), \
+    assert re.search(r"^\s+\d+\s+forever\s+137  killed: signal 9", printed[5], re.M), \
         r.report(f"the background process was not killed: {printed[2:]!r}")
     try:
         (kernel_only,) = memdump.extract(printed[1])
         (with_user,) = memdump.extract(printed[3])
     except memdump.DumpError as e:
         raise AssertionError(r.report(str(e))) from None
-    return r, [int(x) for x in m.group(1).split()], kernel_only, with_user
+    census = PMO_CENSUS_RE.search(printed[4])
+    assert census, r.report(f"pmo printed {printed[4]!r}")
+    return r, [int(x) for x in m.group(1).split()], kernel_only, with_user, \
+        tuple(int(x) for x in census.groups())
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +204,7 @@ def the_dump(arch, boot, dumped):
 
 
 def test_dumped_tables_hold_exactly_the_dumped_mappings(arch, boot, dumped):
-    r, _, _, d = the_dump(arch, boot, dumped)
+    r, _, _, d, _ = the_dump(arch, boot, dumped)
     assert d.arch == arch
     live = [name for name in d.spaces if re.fullmatch(r"forever \(pid \d+\)", name)]
     assert set(d.spaces) == {"kernel", "hello"} | set(live) and len(live) == 1, \
@@ -190,7 +223,7 @@ def test_dumped_tables_hold_exactly_the_dumped_mappings(arch, boot, dumped):
 
 
 def test_dumped_free_blocks_match_buddyinfo(arch, boot, dumped):
-    r, counts, d, later = the_dump(arch, boot, dumped)
+    r, counts, d, later, _ = the_dump(arch, boot, dumped)
     assert [d.free_blocks(o) for o in range(d.buddy["max_order"] + 1)] == counts, \
         r.report(f"dump's free blocks per order differ from buddyinfo's {counts}")
     assert not [b for b in d.free if b[2] == "cached"], "buddyinfo left pages in the cache"
@@ -204,7 +237,7 @@ def test_dumped_free_blocks_match_buddyinfo(arch, boot, dumped):
 
 
 def test_dumped_memory_does_not_overlap(arch, boot, dumped):
-    r, _, _, d = the_dump(arch, boot, dumped)
+    r, _, _, d, _ = the_dump(arch, boot, dumped)
     usable = [(x["base"], x["base"] + x["size"]) for x in d.regions["kernel"]
               if x["type"] == "usable"]
     free = sorted((pa, pa + (4096 << o)) for pa, o, _ in d.free)
@@ -218,3 +251,38 @@ def test_dumped_memory_does_not_overlap(arch, boot, dumped):
         for f0, f1 in free:
             assert hi <= f0 or f1 <= lo, f"{what} 0x{lo:x} lies in free block 0x{f0:x}"
     assert d.slabs, "no slab dumped, though the monitor has allocated objects by now"
+
+
+NOT_RAM = ("reserved", "bad RAM")  # mm/memmap.h's mem_type_is_ram
+
+
+def test_dumped_pmo_runs_are_the_pmos_mappings(arch, boot, dumped):
+    """The pmo records are the kernel's PMO mappings joined where they
+    continue each other, with the `pmo` command's page counts, and hold
+    every byte of RAM at PHYS_OFFSET + its PA."""
+    r, _, _, d, census = the_dump(arch, boot, dumped)
+    assert d.pmo, r.report("no pmo record in the dump")
+    phys_offset = d.machine["phys_offset"]
+    runs = []
+    for va, pa, level, *_ in memdump.leaves(d, d.spaces["kernel"]):
+        if not phys_offset <= va < phys_offset + (1 << 46):
+            continue
+        size = memdump.level_size(level)
+        last = runs[-1] if runs else None
+        if last and last["va"] + last["size"] == va and last["pa"] + last["size"] == pa:
+            last["size"] += size
+        else:
+            last = {"t": "pmo", "va": va, "pa": pa, "size": size,
+                    "pages_4k": 0, "pages_2m": 0, "pages_1g": 0}
+            runs.append(last)
+        last[f"pages_{('4k', '2m', '1g')[level]}"] += 1
+    assert d.pmo == runs, r.report(f"pmo records {d.pmo} differ from the tables' PMO {runs}")
+    for run in d.pmo:
+        assert run["va"] == phys_offset + run["pa"]
+    assert (sum(x["pages_1g"] for x in d.pmo), sum(x["pages_2m"] for x in d.pmo),
+            sum(x["pages_4k"] for x in d.pmo)) == census, r.report(f"`pmo` counted {census}")
+    for x in d.regions["kernel"]:
+        if x["type"] not in NOT_RAM:
+            lo, hi = x["base"] & ~0xFFF, (x["base"] + x["size"] + 0xFFF) & ~0xFFF
+            assert any(p["pa"] <= lo and hi <= p["pa"] + p["size"] for p in d.pmo), \
+                r.report(f"RAM {x} is in no PMO run")

@@ -9,6 +9,7 @@ beyond itself, show the dumps' own numbers, and walk an address exactly as
 `translate` does, from the walk box and from a click on the address band.
 A screenshot per arch is kept in build/test-logs/.
 """
+import json
 import os
 import re
 import sys
@@ -26,14 +27,10 @@ from test_labs import shared_tree  # noqa: E402
 ARCHES = ("x86_64", "aarch64")  # the page's column order
 KERNEL_TEXT = 0xFFFFFFFF80404000  # the kernel's first executable page (docs/memory-layout.md)
 WALKS = (KERNEL_TEXT, 0xFFFF800000123456, 0xFFFF800004123456, 0x400000, 0xFFFFC00000000000, 0x7F0000000000)
-ENTRY_RE = re.compile(r"entry\s+(0x[0-9a-f]+)")
 RESULT_RE = re.compile(r"(0x[0-9a-f]+) -> PA (0x[0-9a-f]+)")
-
-
-TRANSLATE_LEAF_RE = re.compile(r"page at PA 0x[0-9a-f]+: (rw|ro) (exec|nx) (user|kernel)"
-                               r"( global)?( device)?")
-PAGE_LEAF_RE = re.compile(r"page at PA 0x[0-9a-f]+: r([w-])([x-]) (user|kernel)( global)? "
-                          r"(normal|device)")
+# The lines of a walk as the monitor's `translate` prints them (mm/ptdump.c):
+# a line per level, then the PA it ends at.
+WALK_LINE_RE = re.compile(r"^  (L[0-3] \(|0x[0-9a-f]+ -> PA )")
 
 
 def need_browser():
@@ -44,20 +41,10 @@ def need_browser():
         pytest.skip(f"no browser to drive: {missing}; apt has no Chromium deb here")
 
 
-def translate_in(r, text):
-    """(the raw entries of a walk, the PA it ends at or None, the leaf's
-    attributes (write, exec, user, global, device) or None), from the
-    monitor's `translate` or the page's walk."""
-    pa = RESULT_RE.search(text)
-    leaf = None
-    m = TRANSLATE_LEAF_RE.search(text)
-    if m:
-        leaf = (m[1] == "rw", m[2] == "exec", m[3] == "user", bool(m[4]), bool(m[5]))
-    m = PAGE_LEAF_RE.search(text)
-    if m:
-        leaf = (m[1] == "w", m[2] == "x", m[3] == "user", bool(m[4]), m[5] == "device")
-    return ([int(x, 16) for x in ENTRY_RE.findall(text)], int(pa.group(2), 16) if pa else None,
-            leaf)
+def walk_lines(text):
+    """The walk's lines in a text: `translate`'s output, or the page's walk
+    without its header and the lines naming each entry's bits."""
+    return [line.rstrip("\r") for line in text.splitlines() if WALK_LINE_RE.match(line)]
 
 
 def dump_and_walk(arches):
@@ -76,7 +63,7 @@ def dump_and_walk(arches):
         r = harness.boot(arch, "", send=session, log_name=f"test_view-{arch}")
         harness.check(r, "ok")
         (dumps[arch],) = memdump.extract(printed[0])
-        walks[arch] = {va: translate_in(r, t) for va, t in zip(WALKS, printed[1:])}
+        walks[arch] = {va: walk_lines(t) for va, t in zip(WALKS, printed[1:])}
     return dumps, walks
 
 
@@ -144,20 +131,89 @@ def test_page_shows_the_dumps_numbers(shown, page, arch):
         assert cells.get(f"order:{o}") == str(d.free_blocks(o)), f"order {o}"
     assert cells.get("key:free_pages") == str(d.buddy["free_pages"])
     assert cells.get("key:slabs") == str(len(d.slabs))
+    assert cells.get("key:pmo-runs") == str(len(d.pmo)) and d.pmo
+    assert cells.get("key:pmo-pages") == ", ".join(
+        f"{sum(x['pages_' + p.lower()] for x in d.pmo)} x {p}" for p in ("1G", "2M", "4K"))
 
 def test_walk_box_walks_as_translate_does(shown, page, arch):
     b = shown[0]
-    for va, (entries, pa, leaf) in page[2][arch].items():
+    d = page[1][arch]
+    user = {va: pa for va, pa, *_ in memdump.leaves(d, d.spaces["hello"])}
+    for va, printed in page[2][arch].items():
         b.type(f"input[data-input={arch}]", f"0x{va:x}")
         b.click(f"button[data-go={arch}]")
         text = b.script(f"return document.querySelector('[data-walk={arch}]').textContent")
-        got = translate_in(None, text)
         if va < 1 << 47:
-            # translate walks the kernel's tables; the page walks hello's for user addresses.
-            assert got[1] is not None or va == 0x7F0000000000, text
+            # translate walks the kernel's tables; the page walks hello's for
+            # user addresses, and must end where hello's leaf says.
+            got = RESULT_RE.search(text)
+            want = user.get(va)
+            assert (int(got.group(2), 16) if got else None) == want, \
+                f"{arch} 0x{va:x}: the page walked\n{text}\nhello's tables map it to {want}"
             continue
-        assert got == (entries, pa, leaf), \
-            f"{arch} 0x{va:x}: the page walked\n{text}\ntranslate read {entries} -> {pa}, {leaf}"
+        assert printed, f"translate 0x{va:x} printed no walk"
+        assert walk_lines(text) == printed, \
+            f"{arch} 0x{va:x}: the page walked\n{text}\ntranslate printed\n" + "\n".join(printed)
+
+
+def test_side_by_side_states_the_differences(shown, page):
+    """Above the columns, for both arches: the same layout, each CPU's
+    1 GiB pages and WXN, the PMO's pages of each size, and the kernel's
+    first text page's leaf entry in each encoding, as `translate` read it."""
+    if len(page[1]) < 2:
+        pytest.skip("one arch under test: nothing side by side")
+    b = shown[0]
+    rows = b.script("const out = {};"
+                    "for (const tr of document.querySelectorAll('table.diff tr'))"
+                    "  out[tr.cells[0].textContent] ="
+                    "    [...tr.cells].slice(1).map((c) => c.textContent);"
+                    "return out;")
+    dumps = [page[1][a] for a in ARCHES]
+    assert rows[""] == list(ARCHES)
+    assert rows["virtual layout"] == ["the same", "the same"]
+    assert dumps[0].areas == dumps[1].areas
+    assert rows["1 GiB pages"] == [str(d.machine["has_1g_pages"]).lower() for d in dumps]
+    assert rows["WXN"] == [str(d.machine["wxn"]).lower() for d in dumps]
+    assert rows["PMO pages"] == [", ".join(f"{sum(x['pages_' + p.lower()] for x in d.pmo)} x {p}"
+                                           for p in ("1G", "2M", "4K")) for d in dumps]
+    for arch, shown_entry in zip(ARCHES, rows["kernel text, its leaf entry"]):
+        leaf = page[2][arch][KERNEL_TEXT][-2]   # translate's last level, before the PA line
+        entry = int(re.search(r"entry (0x[0-9a-f]+)", leaf).group(1), 16)
+        assert shown_entry.startswith(f"0x{KERNEL_TEXT:x}: entry 0x{entry:x} "), (arch, shown_entry)
+
+
+def test_tree_shows_every_entry_decoded(shown, page, arch):
+    """Every table of every space is in the tree, and every valid entry,
+    a table's as well as a leaf's, shows its raw value and its bits named
+    as tools/memdump.py decodes them."""
+    b = shown[0]
+    d = page[1][arch]
+    enc = memdump.DECODERS[arch]
+    # Open every table; each opens its children, which the next round opens.
+    b.wait_for("const col = document.getElementById(arguments[0]); let closed = 0;"
+               "for (const t of col.querySelectorAll('details[data-table]'))"
+               "  if (!t.open || !t.dataset.filled) { t.open = true; closed++; }"
+               "return closed === 0;".replace("arguments[0]", repr(f"arch-{arch}")))
+    shown_rows = b.script(
+        "const out = {};"
+        "const col = document.getElementById(arguments[0]);"
+        "for (const t of col.querySelectorAll('details[data-table]')) {"
+        "  const rows = {};"
+        "  for (const c of t.children) if (c.dataset.index !== undefined)"
+        "    rows[c.dataset.index] ="
+        "      c.tagName === 'DETAILS' ? c.querySelector('summary').textContent : c.textContent;"
+        "  out[t.dataset.space + ' ' + t.dataset.table] = rows;"
+        "} return out;", f"arch-{arch}")
+    for s in d.spaces.values():
+        for pa, table in s.tables.items():
+            rows = shown_rows.get(f"{s.name} 0x{pa:x}")
+            assert rows is not None, f"{s.name}'s table 0x{pa:x} is not in the tree"
+            assert sorted(map(int, rows)) == [i for i, _ in table["entries"]], (s.name, hex(pa))
+            for i, e in table["entries"]:
+                text = rows[str(i)]
+                bits = "[" + " ".join(enc.bits(e, table["level"])) + "]"
+                assert f"0x{e:016x}" in text and bits in text, \
+                    f"{s.name} table 0x{pa:x} entry {i} (0x{e:016x}, {bits}) shows {text!r}"
 
 
 def test_click_on_the_band_walks_that_address(shown, page, arch):
@@ -182,6 +238,114 @@ def test_click_on_the_band_walks_that_address(shown, page, arch):
         assert got is None and "not mapped" in text, text
     else:
         assert got and int(got.group(2), 16) == leaf[1] + va - leaf[0], text
+
+
+NOT_RAM = ("reserved", "bad RAM")  # mm/memmap.h's mem_type_is_ram
+
+
+def physical_hover(b, arch, pa=None, dx=0):
+    """What the physical band says under the pointer: at pa, zoomed to
+    16 KiB around it (less at the map's ends), or dx pixels from its
+    centre as it is."""
+    band = f"#arch-{arch} canvas[data-band=physical]"
+    if pa is not None:
+        lo, hi, width = b.script(
+            f"const c = document.querySelector('{band}'); c.band.setView({pa - 8192}, {pa + 8192});"
+            "return [c.band.view.lo, c.band.view.hi, c.clientWidth];")
+        dx = round((pa - lo) * width / (hi - lo)) - width // 2
+    b.move_to(band, dx, 0)
+    return b.script(f"return document.querySelector('{band}').nextElementSibling.textContent")
+
+
+def test_physical_band_opens_on_ram(shown, page, arch):
+    """Its RAM button (the view it opens with) spans the RAM, not the whole
+    map: x86_64's memory map ends with a reserved range at 1 TiB."""
+    b = shown[0]
+    d = page[1][arch]
+    ram = [(x["base"], x["base"] + x["size"]) for x in d.regions["kernel"]
+           if x["type"] not in NOT_RAM]
+    lo, hi = min(a for a, _ in ram), max(z for _, z in ram)
+    b.script(f"document.querySelector('#arch-{arch} [data-band-view=RAM]').click()")
+    width = b.script(f"return document.querySelector('#arch-{arch} canvas[data-band=physical]')"
+                     ".clientWidth")
+    pas = [int(re.match(r"PA (0x[0-9a-f]+)", physical_hover(b, arch, dx=dx)).group(1), 16)
+           for dx in (-width // 2 + 2, width // 2 - 2)]
+    slack = 4 * (hi - lo) // width
+    assert lo <= pas[0] <= lo + slack and hi - slack <= pas[1] <= hi, \
+        f"the band spans 0x{pas[0]:x}..0x{pas[1]:x}, the RAM 0x{lo:x}..0x{hi:x}"
+
+
+def test_physical_band_names_what_is_under_the_pointer(shown, page, arch):
+    """Both memory maps' types, holes, free blocks, slabs and page tables."""
+    b = shown[0]
+    d = page[1][arch]
+    space, table = next((s.name, t) for s in d.spaces.values() for t in s.tables.values())
+    text = physical_hover(b, arch, table["pa"] + 2048)
+    assert f"page table (L{table['level']}) of {space}" in text, text
+    slab = d.slabs[0]
+    text = physical_hover(b, arch, slab["pa"] + 2048)
+    assert f"slab of {slab['object_size']}-byte objects" in text, text
+    pa, order, kind = d.free[0]
+    text = physical_hover(b, arch, pa + 2048)
+    assert f"free block of order {order} at 0x{pa:x} ({kind})" in text, text
+    for x in d.regions["firmware"]:
+        if x["size"] >= 0x2000:
+            text = physical_hover(b, arch, x["base"] + x["size"] // 2)
+            assert f"firmware map: {x['type']}" in text, (x, text)
+    regions = sorted((x["base"], x["base"] + x["size"])
+                     for x in d.regions["kernel"] + d.regions["firmware"])
+    end = 0
+    for base, top in regions:
+        if base - end >= 0x4000:
+            break
+        end = max(end, top)
+    else:
+        raise AssertionError(f"no hole in {arch}'s memory maps to point at")
+    text = physical_hover(b, arch, (end + base) // 2)
+    assert "firmware map: hole; kernel map: hole" in text, (hex(end), hex(base), text)
+
+
+def test_a_lone_wx_page_shows_red_over_its_neighbours(tmp_path):
+    """A writable and executable 4 KiB page between 8 MiB of ordinary pages
+    on each side is red on the band zoomed out to the kernel image's 2 GiB,
+    where its pixel is shared with its neighbours (and counted)."""
+    need_browser()
+    image = 0xFFFFFFFF80000000
+    recs = [{"t": "machine", "arch": "x86_64", "cpu": "test", "page_size": 4096, "levels": 4,
+             "va_bits": 48, "phys_offset": "0xffff800000000000", "has_1g_pages": False,
+             "wxn": False},
+            {"t": "area", "name": "kernel image", "start": hex(image), "size": "0x80000000"},
+            {"t": "region", "map": "kernel", "base": "0x0", "size": "0x10000000", "type": "usable"},
+            {"t": "space", "name": "kernel", "root": "0x1000", "user": False, "table_pages": 1}]
+    for va, size, perms in ((image, 8 << 20, "rw-"), (image + (8 << 20), 4096, "rwx"),
+                            (image + (8 << 20) + 4096, (8 << 20) - 4096, "rw-")):
+        recs.append({"t": "mapping", "space": "kernel", "va": hex(va), "size": hex(size),
+                     "pa": hex(va - image), "page": "4K", "perms": perms, "user": False,
+                     "global": True, "memory": "normal"})
+    recs.append({"t": "buddy", "span_lo": "0x0", "span_hi": "0x10000000", "max_order": 10,
+                 "managed_pages": 65536, "free_pages": 0, "bitmap_bytes": 16384,
+                 "bitmap": {"tail": 0, "allocated_head": 65536, "free_head": 0, "unmanaged": 0}})
+    lines = [json.dumps(r) for r in recs]
+    (d,) = memdump.extract("\n".join(["=== duet memdump 1 begin ===", *lines,
+                                      f"=== duet memdump 1 end: {len(lines)} records ==="]))
+    path = tmp_path / "wx.html"
+    path.write_text(view.page([d], "a lone W+X page"))
+    with browser.Browser() as b:
+        b.open(path.as_uri())
+        b.wait_for("return document.body.dataset.ready")
+        assert b.console() == []
+        wx = b.script("return document.querySelector('[data-key=\"wx-kernel\"]').textContent")
+        assert wx == "1", f"the page counts {wx} W+X mappings"
+        pixels = b.script(
+            "const c = document.querySelector('#arch-x86_64 canvas');"
+            "[...document.querySelectorAll('#arch-x86_64 .buttons button')]"
+            "  .find((x) => x.textContent === 'kernel image').click();"
+            "const x = Math.floor(c.width * (8 * 2 ** 20) / 2 ** 31);"
+            "const px = c.getContext('2d').getImageData(Math.max(0, x - 3), 36, 7, 1).data;"
+            "return [x, Array.from(px)];")
+    x, rgba = pixels
+    colours = [tuple(rgba[i:i + 3]) for i in range(0, len(rgba), 4)]
+    assert (0xD0, 0, 0) in colours, f"no red pixel around x={x}: {colours}"
 
 
 def test_screenshot(shown, arch):

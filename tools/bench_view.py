@@ -50,6 +50,8 @@ def big_dump(ram_gib=64):
     ram = ram_gib * GIB
     for m in ("firmware", "kernel"):
         recs.append({"t": "region", "map": m, "base": "0x0", "size": hex(ram), "type": "usable"})
+    recs.append({"t": "pmo", "va": hex(PMO), "pa": "0x0", "size": hex(ram), "pages_4k": 0,
+                 "pages_2m": 0, "pages_1g": ram_gib})
     tables = 4 + REGION_PAGES // 512
     recs.append({"t": "space", "name": "kernel", "root": hex(ram - 4096), "user": False,
                  "table_pages": tables})
@@ -87,8 +89,8 @@ def big_dump(ram_gib=64):
     for k in range(0, len(blocks), 64):
         recs.append({"t": "free", "order": 10, "kind": "lazy", "blocks": blocks[k:k + 64]})
     lines = [json.dumps(r, separators=(",", ":")) for r in recs]
-    text = "\n".join(["=== duet memdump 1 begin ===", *lines,
-                      f"=== duet memdump 1 end: {len(lines)} records ==="])
+    text = "\n".join(["=== duet memdump 2 begin ===", *lines,
+                      f"=== duet memdump 2 end: {len(lines)} records ==="])
     return memdump.extract(text)[0]
 
 

@@ -146,6 +146,13 @@ class Browser:
                         {"type": "pointerDown", "button": 0},
                         {"type": "pointerUp", "button": 0}]}]})
 
+    def move_to(self, css: str, dx: int, dy: int):
+        """The mouse moved to dx, dy pixels from the element's centre."""
+        origin = {ELEMENT: self.find(css)[ELEMENT]}
+        self._s("POST", "/actions", {"actions": [{
+            "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+            "actions": [{"type": "pointerMove", "origin": origin, "x": dx, "y": dy}]}]})
+
     def console(self) -> list[dict]:
         """The browser console's messages since the last call."""
         return self._s("POST", "/se/log", {"type": "browser"})

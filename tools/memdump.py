@@ -19,7 +19,9 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-VERSION = 1
+VERSION = 2
+# Version 1 had no pmo records; its dumps read as well (with none).
+VERSIONS = (1, 2)
 BEGIN = re.compile(r"=== duet memdump (\d+) begin ===$")
 END = re.compile(r"=== duet memdump (\d+) end: (\d+) records ===$")
 
@@ -30,6 +32,8 @@ SCHEMA = {
                 "va_bits": "int", "phys_offset": "hex", "has_1g_pages": "bool", "wxn": "bool"},
     "area": {"name": "str", "start": "hex", "size": "hex"},
     "region": {"map": "str", "base": "hex", "size": "hex", "type": "str"},
+    "pmo": {"va": "hex", "pa": "hex", "size": "hex", "pages_4k": "int", "pages_2m": "int",
+            "pages_1g": "int"},
     "space": {"name": "str", "root": "hex", "user": "bool", "table_pages": "int"},
     "mapping": {"space": "str", "va": "hex", "size": "hex", "pa": "hex", "page": "str",
                 "perms": "str", "user": "bool", "global": "bool", "memory": "str"},
@@ -42,6 +46,8 @@ SCHEMA = {
 ARCHES = ("x86_64", "aarch64")
 PAGE_NAMES = {0: "4K", 1: "2M", 2: "1G"}
 FREE_KINDS = ("listed", "cached", "lazy")
+PERMS = re.compile(r"[r-][w-][x-]$")
+MEMORY_TYPES = ("normal", "device")
 HEX = re.compile(r"0x[0-9a-f]+$")
 
 
@@ -61,6 +67,7 @@ class Space:
     table_pages: int
     mappings: list = field(default_factory=list)
     tables: dict = field(default_factory=dict)  # pa -> table record
+    table_lines: dict = field(default_factory=dict)  # pa -> its record's line in the log
 
 
 @dataclass
@@ -70,6 +77,7 @@ class Dump:
     machine: dict = field(default_factory=dict)
     areas: list = field(default_factory=list)
     regions: dict = field(default_factory=lambda: {"firmware": [], "kernel": []})
+    pmo: list = field(default_factory=list)  # the PMO's runs
     spaces: dict = field(default_factory=dict)
     buddy: dict = field(default_factory=dict)
     free: list = field(default_factory=list)  # (pa, order, kind)
@@ -169,6 +177,8 @@ def _add(d: Dump, rec: dict, line: int) -> None:
         if rec["map"] not in d.regions:
             raise DumpError(line, f"unknown memory map {rec['map']!r}")
         d.regions[rec["map"]].append(rec)
+    elif kind == "pmo":
+        d.pmo.append(rec)
     elif kind == "space":
         if rec["name"] in d.spaces:
             raise DumpError(line, f"space {rec['name']!r} twice")
@@ -180,11 +190,19 @@ def _add(d: Dump, rec: dict, line: int) -> None:
         if kind == "mapping":
             if rec["page"] not in PAGE_NAMES.values():
                 raise DumpError(line, f"page size {rec['page']!r}")
+            if not PERMS.match(rec["perms"]):
+                raise DumpError(line, f"perms {rec['perms']!r}, not r or -, w or -, x or -")
+            if rec["memory"] not in MEMORY_TYPES:
+                raise DumpError(line, f"memory {rec['memory']!r}, not one of {MEMORY_TYPES}")
             space.mappings.append(rec)
         else:
             if rec["pa"] in space.tables:
                 raise DumpError(line, f"table 0x{rec['pa']:x} twice")
+            if rec["level"] > 3:
+                raise DumpError(line, f"a table of level {rec['level']}; "
+                                      "levels are 3 (the root) to 0")
             space.tables[rec["pa"]] = rec
+            space.table_lines[rec["pa"]] = line
     elif kind == "buddy":
         d.buddy = rec
     elif kind == "free":
@@ -204,8 +222,9 @@ def extract(text: str) -> list[Dump]:
         if m:
             if current is not None:
                 raise DumpError(n, f"a new dump begins before the one from line {current.line} ended")
-            if int(m.group(1)) != VERSION:
-                raise DumpError(n, f"dump version {m.group(1)}; this reader knows {VERSION}")
+            if int(m.group(1)) not in VERSIONS:
+                raise DumpError(n, f"dump version {m.group(1)}; this reader knows "
+                                   f"{', '.join(map(str, VERSIONS))}")
             current, count = Dump(n), 0
             continue
         if current is None:
@@ -300,23 +319,28 @@ def canonical(va: int) -> int:
 
 def leaves(d: Dump, space: Space):
     """(va, pa, level, perms, user, global, memory) of every leaf, read from
-    the space's tables alone; DumpError when a table an entry points at is
-    missing from the dump."""
+    the space's tables alone; DumpError, naming the line of the table that
+    points at it, when a table is missing from the dump."""
     enc = DECODERS[d.arch]
 
     def walk(pa, level, base):
-        table = space.tables.get(pa)
-        if table is None:
-            raise DumpError(0, f"space {space.name!r}: table 0x{pa:x} is pointed at but not dumped")
+        table = space.tables[pa]
         for i, e in table["entries"]:
             va = canonical(base + (i << (12 + 9 * level)))
             if not enc.is_valid(e):
                 continue
             if enc.is_table(e, level):
+                if enc.address(e) not in space.tables:
+                    raise DumpError(space.table_lines[pa],
+                                    f"space {space.name!r}: entry {i} points at table "
+                                    f"0x{enc.address(e):x}, which is not in the dump")
                 yield from walk(enc.address(e), level - 1, va)
             else:
                 yield (va, enc.address(e), level) + enc.leaf(e, level)
 
+    if space.root not in space.tables:
+        raise DumpError(d.line, f"space {space.name!r}: its root table 0x{space.root:x} "
+                                "is not in the dump")
     yield from walk(space.root, 3, 0)
 
 
@@ -340,6 +364,10 @@ def mappings_from_tables(d: Dump, space: Space) -> list[dict]:
 
 def summary(d: Dump) -> str:
     lines = [f"{d.arch} ({d.machine['cpu']}), dump at line {d.line}"]
+    if d.pmo:
+        lines.append(f"  pmo: {len(d.pmo)} runs, {sum(x['size'] for x in d.pmo) >> 20} MiB; pages: "
+                     + ", ".join(f"{sum(x['pages_' + p] for x in d.pmo)} x {p.upper()}"
+                                 for p in ("1g", "2m", "4k")))
     for name, s in d.spaces.items():
         lines.append(f"  space {name}: {len(s.mappings)} mappings, {len(s.tables)} tables")
     b = d.buddy

@@ -95,6 +95,7 @@ class Dump {
   constructor(data) {
     this.areas = [];
     this.regions = { firmware: [], kernel: [] };
+    this.pmo = [];
     this.spaces = {};
     this.free = [];
     this.slabs = [];
@@ -114,6 +115,10 @@ class Dump {
       case "area": this.areas.push({ name: r.name, start: H(r.start), size: H(r.size) }); break;
       case "region":
         this.regions[r.map].push({ base: H(r.base), size: H(r.size), type: r.type });
+        break;
+      case "pmo":
+        this.pmo.push({ va: H(r.va), pa: H(r.pa), size: H(r.size),
+                        pages: { "4K": r.pages_4k, "2M": r.pages_2m, "1G": r.pages_1g } });
         break;
       case "space":
         this.spaces[r.name] = { name: r.name, root: H(r.root), user: r.user,
@@ -196,10 +201,27 @@ class Dump {
     return lo < ms.length && ms[lo].p <= p ? ms[lo] : null;
   }
 
-  ramEnd() {
+  /* The end of the last range either memory map describes. */
+  mapEnd() {
     let end = 0n;
-    for (const r of this.regions.kernel) if (r.base + r.size > end) end = r.base + r.size;
+    for (const r of this.regions.firmware.concat(this.regions.kernel))
+      if (r.base + r.size > end) end = r.base + r.size;
     return end;
+  }
+
+  /* The lowest to the highest byte of RAM: the kernel map's ranges but
+   * reserved and bad ones (mm/memmap.h's mem_type_is_ram); the whole map
+   * when it has none. */
+  ramSpan() {
+    const ram = this.regions.kernel.filter((r) => r.type !== "reserved" && r.type !== "bad RAM");
+    if (!ram.length) return { lo: 0n, hi: this.mapEnd() || 4096n };
+    let lo = ram[0].base;
+    let hi = 0n;
+    for (const r of ram) {
+      if (r.base < lo) lo = r.base;
+      if (r.base + r.size > hi) hi = r.base + r.size;
+    }
+    return { lo, hi };
   }
 
   freeBlocks(order) {
@@ -227,7 +249,8 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
-const PERM_COLORS = { "r--": "#4a78c2", "rw-": "#3f9e4d", "r-x": "#e08a1e", "rwx": "#d00000",
+const WX_COLOR = "#d00000";
+const PERM_COLORS = { "r--": "#4a78c2", "rw-": "#3f9e4d", "r-x": "#e08a1e", "rwx": WX_COLOR,
                       "---": "#999" };
 /* mm/memmap.c's type names. */
 const TYPE_COLORS = { "usable": "#cfe8cf", "reserved": "#999", "kernel": "#e08a1e",
@@ -243,11 +266,16 @@ const AREA_COLORS = { "null guard": "#eee", "user": "#eef4ff", "pmo": "#f1fff0",
  * rect(from, to, y, height, colour).
  */
 class Band {
-  constructor(parent, full, draw, onPoint) {
+  /* opts: height (pixels), view (the range it opens on), name (the
+   * canvas's data-band). */
+  constructor(parent, full, draw, onPoint, opts = {}) {
     this.full = full;
-    this.view = { lo: full.lo, hi: full.hi };
+    this.view = opts.view || { lo: full.lo, hi: full.hi };
     this.draw = draw;
-    this.canvas = el("canvas", { width: 800, height: 64 });
+    const height = opts.height || 64;
+    this.canvas = el("canvas", { width: 800, height, style: `height:${height}px`,
+                                 "data-band": opts.name || "" });
+    this.canvas.band = this;
     this.hover = el("div", { class: "hover" });
     parent.append(this.canvas, this.hover);
     let drag = null;
@@ -312,10 +340,16 @@ class Band {
       if (pend) ctx.fillRect(pend.x0, pend.y, Math.max(1, pend.x1 - pend.x0), pend.h);
       pend = null;
     };
-    const rect = (a, b, y, h, color) => {
+    /* minWidth > 1: whole pixels, at least that many, for what must show
+     * however small (W+X). */
+    const rect = (a, b, y, h, color, minWidth = 1) => {
       if (b <= lo || a >= hi) return;
-      const x0 = Math.max(0, (a - lo) * scale);
-      const x1 = Math.min(w, (b - lo) * scale);
+      let x0 = Math.max(0, (a - lo) * scale);
+      let x1 = Math.min(w, (b - lo) * scale);
+      if (minWidth > 1) {
+        x0 = Math.min(Math.floor(x0), w - minWidth);
+        x1 = Math.max(Math.ceil(x1), x0 + minWidth);
+      }
       if (pend && pend.y === y && pend.color === color && x0 <= pend.x1 + 1) {
         pend.x1 = Math.max(pend.x1, x1);
         return;
@@ -331,6 +365,13 @@ class Band {
 
 /* --- one column: a dump ------------------------------------------------------------ */
 
+/* The PMO's leaves by size, as the `pmo` command counts them. */
+function pmoPages(d) {
+  if (!d.pmo.length) return "no pmo records (a version 1 dump)";
+  return ["1G", "2M", "4K"].map((p) => `${d.pmo.reduce((n, r) => n + r.pages[p], 0)} x ${p}`)
+    .join(", ");
+}
+
 function statsTable(d) {
   const t = el("table", { class: "stats" });
   const row = (k, v, key) => t.append(el("tr", {}, el("th", {}, k),
@@ -338,6 +379,8 @@ function statsTable(d) {
   row("CPU", d.machine.cpu, "cpu");
   row("1 GiB pages", d.machine.has_1g_pages ? "yes" : "no", "has_1g_pages");
   row("WXN", d.machine.wxn ? "yes" : "no", "wxn");
+  row("PMO runs", d.pmo.length, "pmo-runs");
+  row("PMO pages", pmoPages(d), "pmo-pages");
   for (const s of Object.values(d.spaces)) {
     row(`${s.name}: mappings`, s.mappings.length, `mappings-${s.name}`);
     const sizes = d.pageSizes(s);
@@ -377,32 +420,52 @@ function legend(colors) {
     el("span", {}, el("i", { style: `background:${c}` }), k)));
 }
 
+const LEAF_SIZES = ["4 KiB", "2 MiB", "1 GiB"];
+
+/* The walk of va as the monitor's `translate` prints it (mm/ptdump.c),
+ * line for line, each entry's bits named under it in the arch's encoding. */
 function walkText(d, va) {
   const r = d.walk(va);
   const lines = [`walk of ${hex(va)} in ${r.space ? r.space.name : "?"}'s tables:`];
   for (const s of r.steps) {
     let text = `  ${LEVEL_NAMES[s.level].padEnd(9)} index ${String(s.index).padStart(3)}  ` +
-               `entry ${hex(s.entry).padStart(18)}  `;
+               `entry 0x${s.entry.toString(16).padStart(16, "0")}  `;
     if (s.kind === "invalid") text += `not present: ${hex(va)} is not mapped`;
     else if (s.kind === "table") text += `table at PA ${hex(s.next)}`;
-    else text += `${PAGE_NAMES[s.level]} page at PA ${hex(d.enc.address(s.entry))}: ` +
-                 `${s.leaf.perms} ${s.leaf.user ? "user" : "kernel"}` +
-                 `${s.leaf.global ? " global" : ""} ${s.leaf.memory}`;
-    if (s.kind !== "invalid") text += `   [${d.enc.bits(s.entry, s.level).join(" ")}]`;
+    else text += `${LEAF_SIZES[s.level]} page at PA ${hex(d.enc.address(s.entry))}: ` +
+                 (s.leaf.perms[1] === "w" ? "rw" : "ro") +
+                 (s.leaf.perms[2] === "x" ? " exec" : " nx") +
+                 (s.leaf.user ? " user" : " kernel") + (s.leaf.global ? " global" : "") +
+                 (s.leaf.memory === "device" ? " device" : "");
     lines.push(text);
+    if (s.kind !== "invalid")
+      lines.push(`${" ".repeat(12)}bits: ${d.enc.bits(s.entry, s.level).join(" ")}`);
   }
   if (r.pa !== undefined) lines.push(`  ${hex(va)} -> PA ${hex(r.pa)}`);
   if (r.error) lines.push("  " + r.error);
   return lines.join("\n");
 }
 
-/* The page-table tree: each table's entries rendered when it is opened. */
-function tableDetails(d, space, pa, level, base) {
+const entryHex = (e) => "0x" + e.toString(16).padStart(16, "0");
+
+/* The page-table tree: each table's entries rendered when it is opened,
+ * every one (a table's too) with its raw value and its bits named. `from`
+ * is the entry that points at this table, [index, entry, its VA], or null
+ * for a root. */
+function tableDetails(d, space, pa, level, base, from) {
   const t = space.tables.get(pa);
-  const det = el("details", { "data-table": hex(pa) });
+  const det = el("details", { "data-table": hex(pa), "data-space": space.name });
   const n = t ? t.raw.length : 0;
-  det.append(el("summary", {}, `${LEVEL_NAMES[level]} table at PA ${hex(pa)}, maps from ` +
-                `${hex(canonical(base))}: ${n} valid entr${n === 1 ? "y" : "ies"}`));
+  const what = `${LEVEL_NAMES[level]} table at PA ${hex(pa)}: ` +
+               `${n} valid entr${n === 1 ? "y" : "ies"}`;
+  if (from) {
+    const [i, e, va] = from;
+    det.dataset.index = i;
+    det.append(el("summary", {}, `[${String(i).padStart(3)}] ${hex(va)}  ${entryHex(e)}  -> ` +
+                  `${what}  [${d.enc.bits(e, level + 1).join(" ")}]`));
+  } else {
+    det.append(el("summary", {}, `${what}, maps from ${hex(canonical(base))}`));
+  }
   det.addEventListener("toggle", () => {
     if (!det.open || det.dataset.filled) return;
     det.dataset.filled = "1";
@@ -410,12 +473,12 @@ function tableDetails(d, space, pa, level, base) {
     for (const [i, e] of Dump.entries(t)) {
       const va = canonical(base + (BigInt(i) << levelShift(level)));
       if (d.enc.isTable(e, level)) {
-        det.append(tableDetails(d, space, d.enc.address(e), level - 1, va));
+        det.append(tableDetails(d, space, d.enc.address(e), level - 1, va, [i, e, va]));
         continue;
       }
       const leaf = d.enc.leaf(e, level);
-      det.append(el("div", { class: "entry" },
-        `[${String(i).padStart(3)}] ${hex(va)}  ${hex(e).padStart(18)}  ${PAGE_NAMES[level]} ` +
+      det.append(el("div", { class: "entry", "data-index": i },
+        `[${String(i).padStart(3)}] ${hex(va)}  ${entryHex(e)}  ${PAGE_NAMES[level]} ` +
         `-> PA ${hex(d.enc.address(e))} ${leaf.perms} ${leaf.user ? "user" : "kernel"}` +
         `${leaf.global ? " global" : ""} ${leaf.memory}  [${d.enc.bits(e, level).join(" ")}]`,
         ...(leaf.perms === "rwx" ? [" ", el("span", { class: "wx" }, "W+X")] : [])));
@@ -438,15 +501,20 @@ function column(d) {
   const vband = new Band(col, { lo: 0, hi: 2 ** 48 }, (rect) => {
     for (const a of d.areas) rect(areaAt(a), areaAt(a) + Number(a.size), 0, 64,
                                   AREA_COLORS[a.name] || "#f4f4f4");
+    /* W+X last and at least 2 pixels wide, so no neighbour hides it. */
     for (const s of spaces)
-      for (const m of s.mappings) rect(m.p, m.p + m.len, 16, 40, PERM_COLORS[m.perms] || "#999");
+      for (const m of s.mappings)
+        if (m.perms !== "rwx") rect(m.p, m.p + m.len, 16, 40, PERM_COLORS[m.perms] || "#999");
+    for (const s of spaces)
+      for (const m of s.mappings)
+        if (m.perms === "rwx") rect(m.p, m.p + m.len, 16, 40, WX_COLOR, 2);
   }, (p, click) => {
     const va = canonical(BigInt(p));
     if (click) { walkOut.textContent = walkText(d, va); input.value = hex(va); return ""; }
     const m = d.mappingAt(va);
     return `${hex(va)}  ` + (m ? `${m.page} ${m.perms}${m.user ? " user" : ""} ` +
            `${m.memory}: ${hex(m.va)} +${sizeText(m.size)} -> PA ${hex(m.pa)}` : "not mapped");
-  });
+  }, { name: "virtual" });
   zoomButtons.append(el("button", { onclick: () => vband.setView(0, 2 ** 48) }, "all"));
   for (const a of d.areas)
     zoomButtons.append(el("button", {
@@ -472,27 +540,48 @@ function column(d) {
     col.append(tableDetails(d, s, s.root, 3, 0n));
   }
 
-  /* Physical memory. */
-  col.append(el("h3", {}, "Physical memory (RAM map; free blocks by order; slabs; tables)"));
-  const tables = spaces.flatMap((s) => [...s.tables.keys()]);
-  const end = d.ramEnd();
-  const pband = new Band(col, { lo: 0, hi: end > 0n ? Number(end) : 4096 }, (rect) => {
-    for (const r of d.regions.kernel) rect(Number(r.base), Number(r.base + r.size), 0, 20,
+  /* Physical memory: a row for each map, then what the allocators hold. */
+  col.append(el("h3", {}, "Physical memory (wheel zooms, drag pans)"));
+  const physButtons = el("div", { class: "buttons" });
+  col.append(physButtons);
+  const tables = spaces.flatMap((s) => [...s.tables.values()].map((t) => ({ t, space: s.name })));
+  const ram = d.ramSpan();
+  const pband = new Band(col, { lo: 0, hi: Math.max(4096, Number(d.mapEnd())) }, (rect) => {
+    for (const [map, y, h] of [["firmware", 0, 12], ["kernel", 14, 20]])
+      for (const r of d.regions[map]) rect(Number(r.base), Number(r.base + r.size), y, h,
                                            TYPE_COLORS[r.type] || "#ccc");
     for (const b of d.free) {
       const shade = 200 - Math.round((b.order / d.buddy.max_order) * 150);
-      rect(b.p, b.p + b.len, 22, 20, `rgb(${shade},${shade + 40},${shade})`);
+      rect(b.p, b.p + b.len, 36, 18, `rgb(${shade},${shade + 40},${shade})`);
     }
-    for (const s of d.slabs) rect(Number(s.pa), Number(s.pa) + 4096 * 2 ** s.order, 44, 10,
+    for (const s of d.slabs) rect(Number(s.pa), Number(s.pa) + 4096 * 2 ** s.order, 56, 12,
                                   "#e6c200");
-    for (const t of tables) rect(Number(t), Number(t) + 4096, 54, 10, "#c000c0");
+    for (const { t } of tables) rect(Number(t.pa), Number(t.pa) + 4096, 70, 12, "#c000c0");
   }, (p) => {
     const pa = BigInt(p);
-    const r = d.regions.kernel.find((x) => pa >= x.base && pa < x.base + x.size);
-    const b = d.free.find((x) => pa >= x.pa && pa < x.pa + (4096n << BigInt(x.order)));
-    return `PA ${hex(pa)}  ${r ? r.type : "not RAM"}` +
-           (b ? `, free block of order ${b.order} at ${hex(b.pa)} (${b.kind})` : "");
-  });
+    const within = (lo, size) => pa >= lo && pa < lo + size;
+    const parts = [`PA ${hex(pa)}`];
+    for (const map of ["firmware", "kernel"]) {
+      const r = d.regions[map].find((x) => within(x.base, x.size));
+      parts.push(`${map} map: ${r ? r.type : "hole"}`);
+    }
+    const b = d.free.find((x) => within(x.pa, 4096n << BigInt(x.order)));
+    if (b) parts.push(`free block of order ${b.order} at ${hex(b.pa)} (${b.kind})`);
+    const s = d.slabs.find((x) => within(x.pa, 4096n << BigInt(x.order)));
+    if (s) parts.push(`slab of ${s.objectSize}-byte objects at ${hex(s.pa)} ` +
+                      `(${s.free} of ${s.capacity} free)`);
+    const t = tables.find((x) => within(x.t.pa, 4096n));
+    if (t) parts.push(`page table (L${t.t.level}) of ${t.space}`);
+    return parts.join("; ");
+  }, { height: 82, view: { lo: Number(ram.lo), hi: Number(ram.hi) }, name: "physical" });
+  physButtons.append(
+    el("button", { onclick: () => pband.setView(0, pband.full.hi), "data-band-view": "all" },
+       "all"),
+    el("button", { onclick: () => pband.setView(Number(ram.lo), Number(ram.hi)),
+                   "data-band-view": "RAM" }, "RAM"));
+  col.append(el("div", { class: "rows" }, "rows: the firmware's memory map; the kernel's " +
+                "(normalised, its own reservations added); free blocks (darker: higher order); " +
+                "slabs; page tables. A gap in a map is a hole."));
   col.append(legend(Object.assign({}, TYPE_COLORS, { "free block": "rgb(125,165,125)",
                                                       "slab": "#e6c200", "table": "#c000c0" })));
   col.append(freeTable(d));
@@ -528,6 +617,7 @@ function differences(a, b) {
       layout(a) === layout(b) ? "the same" : layout(b));
   row("1 GiB pages", a.machine.has_1g_pages, b.machine.has_1g_pages);
   row("WXN", a.machine.wxn, b.machine.wxn);
+  row("PMO pages", pmoPages(a), pmoPages(b));
   for (const p of PAGE_NAMES)
     row(`kernel mapped with ${p} pages`, sizeText(a.pageSizes(a.spaces.kernel)[p]),
         sizeText(b.pageSizes(b.spaces.kernel)[p]));
