@@ -43,8 +43,10 @@ USER_FLAGS_FILE := $(USER_BUILD)/flags
 USER_FLAGS_NOW  := $(CC) $(filter-out -ffile-prefix-map=%,$(USER_CFLAGS)) $(LD) $(USER_LDFLAGS) \
                    $(OBJCOPY)
 ifneq ($(file <$(USER_FLAGS_FILE)),$(USER_FLAGS_NOW))
-  $(shell mkdir -p $(USER_BUILD))
-  $(file >$(USER_FLAGS_FILE),$(USER_FLAGS_NOW))
+  ifneq ($(call have,$(firstword $(CC))),)
+    $(shell mkdir -p $(USER_BUILD))
+    $(file >$(USER_FLAGS_FILE),$(USER_FLAGS_NOW))
+  endif
 endif
 
 # And a program added or removed regenerates the table.

@@ -34,6 +34,27 @@ def test_unknown_arch_is_rejected():
         "make ARCH=riscv created build/riscv"
 
 
+@pytest.mark.aarch64
+def test_a_moved_tree_or_a_missing_compiler_rebuilds_nothing(tmp_path):
+    """A copy of the tree elsewhere keeps its objects (-ffile-prefix-map
+    keeps the directory out of them, so it is not part of the flags' record),
+    and a make with a compiler that is not there changes no record: the next
+    make with the real one has nothing to compile."""
+    require_build("aarch64")
+    tree = tmp_path / "moved"
+    shutil.copytree(harness.REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    shutil.copytree(os.path.join(harness.REPO, "build", "aarch64"), tree / "build" / "aarch64")
+
+    def make(*args):
+        return subprocess.run(["make", "--no-print-directory", "ARCH=aarch64", *args], cwd=tree,
+                              env=harness.make_env(), capture_output=True, text=True,
+                              timeout=harness.scaled(120))
+    missing = make("CROSS_COMPILE=duet-missing-")
+    assert "duet-missing-gcc" in missing.stdout + missing.stderr
+    dry = make("-n", "all")
+    assert dry.returncode == 0 and " -c " not in dry.stdout, dry.stdout[-3000:]
+
+
 def producer(elf):
     """The compiler named in the ELF's DWARF (DW_AT_producer), or ''."""
     proc = subprocess.run(["readelf", "--debug-dump=info", elf], capture_output=True, text=True)
