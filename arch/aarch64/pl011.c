@@ -24,35 +24,24 @@ static void reg_write(u32 offset, u32 value)
 }
 
 /*
- * Bytes typed before the kernel started. With the FIFOs off (their reset
- * state) the UART holds one byte, the sender keeps the rest back, and
- * turning the FIFOs on empties the UART (QEMU flushes on any change of
- * LCR_H.FEN). So pl011_init() first takes what is held, and what comes
- * in while it does, and arch_console_getc() hands those out first.
- */
-#define EARLY_MAX 16
-static u8 early[EARLY_MAX];
-static unsigned early_len, early_pos;
-
-/* FIFOs on, keeping the held byte: a byte that lands between the last look
- * and the LCR_H write is still lost, but the window is one access wide. */
-static void fifo_on(void)
-{
-    if (reg_read(PL011_LCR_H) & PL011_LCR_H_FEN)
-        return;
-    while (early_len < EARLY_MAX && !(reg_read(PL011_FR) & PL011_FR_RXFE))
-        early[early_len++] = (u8)reg_read(PL011_DR);
-    reg_write(PL011_LCR_H, PL011_LCR_H_WLEN_8 | PL011_LCR_H_FEN);
-}
-
-/*
- * 8N1 at 115200 baud, FIFOs on, interrupts masked, in the order the TRM's
+ * 8N1 at 115200 baud, interrupts masked, in the order the TRM's
  * description of UARTCR gives for reprogramming: disable, let the byte
  * being sent finish, program, enable.
+ *
+ * The FIFOs stay as the firmware left them (off, QEMU's reset state), as
+ * x86_64's serial.c leaves the 16550's. A byte typed before the kernel
+ * started sits in the one-byte holding register while the sender keeps
+ * the rest back, and QEMU empties the UART on any change of LCR_H.FEN:
+ * turning the FIFOs on lost a byte typed between the last read and the
+ * write (a type-ahead test saw "hlp" for "help" on a loaded host). Off,
+ * nothing is lost under QEMU; on hardware a byte must be read within a
+ * character time (87 us at 115200 baud), which typing leaves far behind
+ * and a pasted burst may not.
  */
 void pl011_init(void)
 {
-    fifo_on();
+    u32 fifos = reg_read(PL011_LCR_H) & PL011_LCR_H_FEN;
+
     reg_write(PL011_CR, 0);
     while (reg_read(PL011_FR) & PL011_FR_BUSY)
         ;
@@ -60,7 +49,7 @@ void pl011_init(void)
     reg_write(PL011_ICR, 0x7ff);
     reg_write(PL011_IBRD, PL011_IBRD_115200);
     reg_write(PL011_FBRD, PL011_FBRD_115200);
-    reg_write(PL011_LCR_H, PL011_LCR_H_WLEN_8 | PL011_LCR_H_FEN);
+    reg_write(PL011_LCR_H, PL011_LCR_H_WLEN_8 | fifos);
     reg_write(PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
 }
 
@@ -73,8 +62,6 @@ void arch_console_putc(char c)
 
 int arch_console_getc(void)
 {
-    if (early_pos < early_len)
-        return early[early_pos++];
     if (reg_read(PL011_FR) & PL011_FR_RXFE)
         return -1;
     return (int)(reg_read(PL011_DR) & 0xff);
@@ -91,17 +78,18 @@ unsigned arch_console_line(void)
 }
 
 /*
- * RXIM alone would leave a byte short of the FIFO's trigger level (half
- * full by default) waiting; RTIM fires once bytes have sat for 32 bit
- * periods, so a single keystroke arrives (PL011 TRM 2.9, "Interrupts").
- * Both clear when the handler empties the FIFO. Bytes that arrived
- * before this (type-ahead during boot, early[] included) may have
- * raised their interrupt before pl011_init() cleared it, or not at all:
- * make the line pending so the handler drains them.
+ * With the FIFOs off RXIM fires for each byte; with them on (a firmware
+ * that turned them on) it would leave a byte short of the trigger level
+ * (half full by default) waiting, and RTIM fires once bytes have sat for
+ * 32 bit periods, so a single keystroke arrives (PL011 TRM 2.9,
+ * "Interrupts"). Both clear when the handler empties the UART. A byte
+ * that arrived before this (type-ahead during boot) may have raised its
+ * interrupt before pl011_init() cleared it: make the line pending so the
+ * handler drains it.
  */
 void arch_console_rx_interrupts(bool on)
 {
     reg_write(PL011_IMSC, on ? PL011_INT_RX | PL011_INT_RT : 0);
-    if (on && (early_pos < early_len || !(reg_read(PL011_FR) & PL011_FR_RXFE)))
+    if (on && !(reg_read(PL011_FR) & PL011_FR_RXFE))
         arch_irq_raise(arch_console_line());
 }
