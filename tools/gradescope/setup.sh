@@ -7,7 +7,9 @@
 # It installs what Duet needs with tools/deps.sh (the one package list,
 # Debian/Ubuntu apt-get), then builds both kernels once, so a broken
 # toolchain shows here, when the instructor uploads the zip, rather than
-# as zero points for every student.
+# as zero points for every student. The build stays in the image: each
+# submission's tree starts from it (tools/handout.py, seed_from_source)
+# and compiles only the student's files, where it built both kernels.
 #
 #   AUTOGRADER_ROOT   default /autograder (tests point it elsewhere)
 #   DUET_SETUP_BUILD  0: skip the trial build
@@ -25,6 +27,5 @@ if [ "${DUET_SETUP_BUILD:-1}" != 0 ]; then
     for arch in x86_64 aarch64; do
         make --no-print-directory -j"$(nproc)" ARCH="$arch" all
     done
-    make --no-print-directory clean >/dev/null
 fi
 echo "setup: Duet's autograder for lab $(cat gradescope-lab) is ready"
