@@ -409,6 +409,7 @@ long proc_fork(void)
         return err;
     }
     arch_user_frame_fork(child->thread->stack_top, thread_current()->stack_top);
+    arch_context_fork(&child->thread->context);
     return child->pid;
 }
 

@@ -4,7 +4,7 @@
  * says a call preserves, x19-x28 and the frame pointer x29, with the link
  * register x30, where arch_context_switch returns:
  *
- *     sp + 96   TPIDR_EL0  (new thread: 0)
+ *     sp + 96   TPIDR_EL0  (new thread: 0; a fork's child: its parent's)
  *     sp + 88   x30 (lr)   (for a new thread: thread_trampoline)
  *     sp + 80   x29 (fp)   (new thread: 0, so a backtrace stops here)
  *     sp + 72   x28
@@ -77,6 +77,16 @@ arch_context_init:
     str     x9, [x0]
     ret
     .size   arch_context_init, . - arch_context_init
+
+/* arch_context_fork(child): this thread's TPIDR_EL0 into the child's frame. */
+    .globl  arch_context_fork
+    .type   arch_context_fork, %function
+arch_context_fork:
+    ldr     x9, [x0]                    // child->sp: the frame arch_context_init made
+    mrs     x10, tpidr_el0
+    str     x10, [x9, #96]
+    ret
+    .size   arch_context_fork, . - arch_context_fork
 
 /*
  * arch_callee_saved_check(fn): bit n-19 for xn, n = 19..28; bit 10 for

@@ -52,3 +52,9 @@ void arch_user_frame_fork(uintptr_t child_top, uintptr_t parent_top)
     *child = *(const struct trap_frame *)(parent_top - ARCH_USER_FRAME_SIZE);
     child->rax = 0;
 }
+
+/* No user thread register to give: no program can set FS or GS's base
+ * (no arch_prctl, CR4.FSGSBASE off), so every process's stay 0. */
+void arch_context_fork(struct arch_context *child)
+{
+}

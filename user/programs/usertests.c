@@ -657,6 +657,47 @@ static void orphan_reparented(void)
     CHECK_EQ(ppid, 0);
 }
 
+#ifdef __aarch64__
+/* TPIDR_EL0, the thread register a program may write (its TLS pointer):
+ * fork's child starts with its parent's, as with every other register,
+ * and each keeps its own across switches. */
+#define TLS_PARENT 0x5eed0000cafe0001ul
+#define TLS_CHILD  0x5eed0000cafe0002ul
+
+static unsigned long read_tls(void)
+{
+    unsigned long v;
+
+    __asm__ volatile("mrs %0, tpidr_el0" : "=r"(v));
+    return v;
+}
+
+static void write_tls(unsigned long v)
+{
+    __asm__ volatile("msr tpidr_el0, %0" : : "r"(v));
+}
+
+static int tls_child(void)
+{
+    if (read_tls() != TLS_PARENT)
+        return 1;
+    write_tls(TLS_CHILD);
+    yield(); /* the parent runs meanwhile, with its own value */
+    return read_tls() == TLS_CHILD ? 0 : 2;
+}
+
+static void fork_keeps_tls(void)
+{
+    int status;
+
+    write_tls(TLS_PARENT);
+    long pid = spawn(tls_child);
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(status == 0);
+    CHECK(read_tls() == TLS_PARENT);
+}
+#endif
+
 /* --- the runner -------------------------------------------------------------- */
 
 struct test {
@@ -683,6 +724,9 @@ static const struct test tests[] = {
     { "bad_ptrs", bad_ptrs_efault },
     { "fork_bomb", fork_bomb },
     { "orphan", orphan_reparented },
+#ifdef __aarch64__
+    { "fork_keeps_tls", fork_keeps_tls },
+#endif
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
