@@ -67,7 +67,37 @@ $(HOST_BUILD)/bench_%: tests/bench/bench_%.c $(HOST_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $< tests/host/host_support.c -o $@
 
-bench: $(HOST_BUILD)/bench_buddy $(HOST_BUILD)/bench_vm
-	$(Q)$(HOST_BUILD)/bench_buddy
+# `make bench BUDDY_PEER=/path/to/buddy_alloc.h` also runs the buddy
+# allocator's streams against that single-header allocator (written for
+# spaskalev/buddy_alloc), in the same binary: tests/bench/buddy_peer.c maps
+# the benchmark's calls onto it. Every global symbol of the peer's object
+# but peer_* is made local, since its buddy_init would clash with Duet's.
+# The binary is rebuilt when the path or the header's checkout changes.
+ifneq ($(BUDDY_PEER),)
+BUDDY_PEER_ABS := $(abspath $(BUDDY_PEER))
+BUDDY_PEER_ID  := $(BUDDY_PEER_ABS)$(shell git -C $(dir $(BUDDY_PEER_ABS)) describe --tags --always \
+                    --dirty 2>/dev/null | sed 's/^/ at /')
+BENCH_BUDDY    := $(HOST_BUILD)/bench_buddy_peer
+BENCH_PEER_KEEP := $(foreach s,peer_boot peer_metadata_bytes peer_alloc peer_free,--keep-global-symbol=$(s))
+
+$(HOST_BUILD)/bench_peer.id: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BUDDY_PEER_ID)' | cmp -s - $@ || echo '$(BUDDY_PEER_ID)' > $@
+
+$(BENCH_BUDDY): tests/bench/bench_buddy.c tests/bench/buddy_peer.c tests/bench/buddy_peer.h \
+                $(HOST_DEPS) $(BUDDY_PEER_ABS) $(HOST_BUILD)/bench_peer.id
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) -std=gnu11 -O2 -g $(HOST_WARN) -isystem $(dir $(BUDDY_PEER_ABS)) \
+	    -DPEER_HEADER='"$(notdir $(BUDDY_PEER_ABS))"' -c tests/bench/buddy_peer.c -o $@.o
+	$(Q)objcopy $(BENCH_PEER_KEEP) $@.o
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_PEER -DPEER_NAME='"$(BUDDY_PEER_ID)"' $< \
+	    tests/host/host_support.c $@.o -o $@
+else
+BENCH_BUDDY    := $(HOST_BUILD)/bench_buddy
+endif
+
+bench: $(BENCH_BUDDY) $(HOST_BUILD)/bench_vm
+	$(Q)$(BENCH_BUDDY)
 	$(Q)$(HOST_BUILD)/bench_vm
-	$(Q)tools/bench_callgrind.sh $(HOST_BUILD)/bench_buddy
+	$(Q)tools/bench_callgrind.sh $(BENCH_BUDDY)
+	$(if $(BUDDY_PEER),$(Q)tools/bench_callgrind.sh $(BENCH_BUDDY) --peer)

@@ -5,13 +5,19 @@
 # difference in instructions over the difference in operations is the cost
 # of one operation, free of set-up. (d) is measured against a run that only
 # sets up, and (e) against (d), which it contains.
+#
+#   tools/bench_callgrind.sh BENCH [--peer]
+#
+# --peer counts the peer allocator's instructions instead (a BENCH built
+# with BUDDY_PEER=, see mk/host.mk).
 set -eu
 bench=$1
+peer=${2:-}
 n=${CALLGRIND_OPS:-100000}
 
 instructions() {    # scenario ops -> "instructions operations"
     out=$(mktemp)
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" --only "$1" --ops "$2" \
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" $peer --only "$1" --ops "$2" \
         >/dev/null 2>"$out"
     ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out")
     ops=$(sed -n 's/^ops \([0-9]*\)$/\1/p' "$out")
@@ -23,7 +29,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
     echo "callgrind: valgrind is not installed (make deps); skipping instruction counts"
     exit 0
 fi
-echo "buddy allocator, instructions per operation (callgrind, -O2)"
+echo "buddy allocator${peer:+: the peer}, instructions per operation (callgrind, -O2)"
 for s in a b c; do
     set -- $(instructions $s $n); ir1=$1 ops1=$2
     set -- $(instructions $s $((2 * n))); ir2=$1 ops2=$2
