@@ -124,6 +124,39 @@ def test_a_new_graded_tree_compiles_only_what_differs(tmp_path):
     handout.make_handout(4, str(tree), REPO, keep_build=True, seed_build=True)
     assert not differs("mm/vm.c") and os.stat(tree / "mm" / "vm.c").st_mtime >= before - 1
 
+@pytest.mark.x86_64
+def test_a_kept_graded_tree_takes_the_source_objects_its_content_allows(tmp_path):
+    """A kept tree written again (seed_build) takes the source's object for
+    each unit whose content and headers' content are the source's, however
+    new its own time stamps (after a header changes in the source, every
+    kept tree would compile everything again), and no other: a unit whose
+    header differs from the source's is left to make."""
+    harness.require_build("x86_64")
+    tree = tmp_path / "tree"
+    handout.make_handout(3, str(tree), REPO, keep_build=True, seed_build=True)
+    touched = tree / "include" / "duet" / "types.h"       # the same content, newer
+    touched.touch()
+    with open(tree / "mm" / "buddy.h", "a") as f:        # other content
+        f.write("/* changed here */\n")
+    handout.reuse_source_objects(REPO, str(tree))
+    dry = subprocess.run(["make", "-n", "--no-print-directory", "ARCH=x86_64", "all"], cwd=tree,
+                         env=harness.make_env(), capture_output=True, text=True,
+                         timeout=harness.scaled(60))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    compiled = {rel for rel in re.findall(r" -c (\S+) -o ", dry.stdout)
+                if not rel.startswith("build/")}               # generated, always made
+
+    def differs(rel):
+        with open(tree / rel, "rb") as a, open(os.path.join(REPO, rel), "rb") as b:
+            return a.read() != b.read()
+    includes_buddy_h = {handout.dependencies(str(d))[0]
+                        for d in (tree / "build" / "x86_64" / "obj").rglob("*.c.d")
+                        if "mm/buddy.h" in handout.dependencies(str(d))}
+    assert "lib/string.c" not in compiled and "kernel/timer.c" not in compiled, dry.stdout
+    assert "mm/kmalloc.c" in compiled and "mm/vm.c" in compiled, dry.stdout
+    assert {rel for rel in compiled if not differs(rel)} <= includes_buddy_h, dry.stdout
+
+
 # --- grading -----------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ import os
 import re
 import shutil
 import sys
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -232,6 +233,8 @@ def make_handout(lab, out, src=REPO, overrides=None, keep_build=False, seed_buil
         os.remove(os.path.join(out, rel))
     if fresh and seed_build:
         seed_from_source(src, out, files)
+    elif seed_build:
+        reuse_source_objects(src, out)
     return replaced
 
 
@@ -292,6 +295,73 @@ def _put(src_path, dst, data):
     if src_path:
         shutil.copymode(src_path, dst)
 
+
+
+def dependencies(d_file):
+    """The files a make dependency file (gcc -MMD) names for its object:
+    the unit first, then the headers."""
+    with open(d_file) as f:
+        rule = f.read().replace("\\\n", " ").split("\n", 1)[0]
+    _, _, deps = rule.partition(":")
+    return deps.split()
+
+
+def reuse_source_objects(src, out):
+    """In a kept tree, take the source's object for every unit whose own
+    content and whose every header's content are the source's, where the
+    source's object is up to date: it is what compiling it here would give
+    (the same flags: each build's flag record must match, or nothing is
+    taken). Time stamps cannot say so: a header changed in the source and
+    written here since is newer than every object here, and each kept tree
+    would compile everything again. The object taken is stamped now, newer
+    than the files it was built from. Units under build/ (generated) and
+    those that differ (the stubs, a student's files) are left to make."""
+    same = {}
+
+    def identical(rel):
+        if rel not in same:
+            try:
+                with open(os.path.join(src, rel), "rb") as a, open(os.path.join(out, rel), "rb") as b:
+                    same[rel] = a.read() == b.read()
+            except OSError:
+                same[rel] = False
+        return same[rel]
+
+    now = time.time()
+    for arch in SEED_BUILDS:
+        for sub in ("", "user"):
+            theirs = os.path.join(src, "build", arch, sub)
+            mine = os.path.join(out, "build", arch, sub)
+            if not identical(os.path.relpath(os.path.join(theirs, "flags"), src)):
+                continue
+            objs = os.path.join(theirs, "obj")
+            for dirpath, _, names in os.walk(objs):
+                for name in names:
+                    if not name.endswith(".d"):
+                        continue
+                    d_file = os.path.join(dirpath, name)    # x.c.d beside x.c.o
+                    obj = d_file[:-len(".d")] + ".o"
+                    if not os.path.isfile(obj):
+                        continue
+                    deps = dependencies(d_file)
+                    if not deps or deps[0].startswith("build/"):
+                        continue
+                    built = os.path.getmtime(obj)
+                    try:
+                        if any(os.path.getmtime(os.path.join(src, dep)) > built for dep in deps):
+                            continue        # not up to date in the source itself
+                    except OSError:
+                        continue
+                    if not all(identical(dep) for dep in deps):
+                        continue
+                    rel = os.path.relpath(obj, theirs)
+                    target = os.path.join(mine, rel)
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    for ext in ("", ".json"):
+                        if os.path.isfile(obj + ext):
+                            shutil.copyfile(obj + ext, target + ext)
+                            os.utime(target + ext, (now, now))
+                    shutil.copyfile(d_file, os.path.join(mine, os.path.relpath(d_file, theirs)))
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
