@@ -192,7 +192,9 @@ def make_handout(lab, out, src=REPO, overrides=None, keep_build=False, seed_buil
     and files no longer in the handout go; so make rebuilds only what
     differs from the last tree written there (tools/grade.py grades one
     submission after another in the same tree this way). seed_build: a
-    tree written afresh starts from `src`'s kernel builds (seed_from_source).
+    tree written afresh starts from `src`'s kernel builds (seed_from_source),
+    a kept one takes each of `src`'s objects its content allows
+    (reuse_source_objects).
     """
     catalog = load_catalog(src)
     labs = {int(k): v for k, v in catalog["labs"].items()}
