@@ -621,7 +621,8 @@ def read_submission(lab, submission):
 
 def prepare_submission(lab_no, lab, files, tree, fresh=False):
     """The lab-n handout in `tree`, with the student's checked files. A new
-    tree starts from this tree's kernel builds (handout.seed_from_source)."""
+    tree starts from this tree's kernel builds (handout.seed_from_source), a
+    kept one takes the objects its content allows (reuse_source_objects)."""
     if fresh:
         shutil.rmtree(tree, ignore_errors=True)
     handout.make_handout(lab_no, tree, REPO, overrides=files, keep_build=True, seed_build=True)
