@@ -308,6 +308,15 @@ def dependencies(d_file):
     return deps.split()
 
 
+def up_to_date(target, sources):
+    """Whether make would leave `target` alone: it exists and no source is newer."""
+    try:
+        built = os.path.getmtime(target)
+        return all(os.path.getmtime(path) <= built for path in sources)
+    except OSError:
+        return False
+
+
 def reuse_source_objects(src, out):
     """In a kept tree, take the source's object for every unit whose own
     content and whose every header's content are the source's, where the
@@ -348,22 +357,21 @@ def reuse_source_objects(src, out):
                     deps = dependencies(d_file)
                     if not deps or deps[0].startswith("build/"):
                         continue
-                    built = os.path.getmtime(obj)
-                    try:
-                        if any(os.path.getmtime(os.path.join(src, dep)) > built for dep in deps):
-                            continue        # not up to date in the source itself
-                    except OSError:
-                        continue
+                    target = os.path.join(mine, os.path.relpath(obj, theirs))
+                    if up_to_date(target, [os.path.join(out, dep) for dep in deps]
+                                  + [os.path.join(mine, "flags")]):
+                        continue            # make would keep it: so do we (no relink)
+                    if not up_to_date(obj, [os.path.join(src, dep) for dep in deps]):
+                        continue            # not up to date in the source itself
                     if not all(identical(dep) for dep in deps):
                         continue
-                    rel = os.path.relpath(obj, theirs)
-                    target = os.path.join(mine, rel)
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     for ext in ("", ".json"):
                         if os.path.isfile(obj + ext):
                             shutil.copyfile(obj + ext, target + ext)
                             os.utime(target + ext, (now, now))
                     shutil.copyfile(d_file, os.path.join(mine, os.path.relpath(d_file, theirs)))
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
