@@ -263,14 +263,19 @@ def seed_from_source(src, out, files):
         mine, theirs = os.path.join(out, rel), os.path.join(src, rel)
         if os.path.islink(mine) or not os.path.isfile(mine):
             continue
-        with open(mine, "rb") as a, open(theirs, "rb") as b:
-            if a.read() == b.read():
-                shutil.copystat(theirs, mine)
+        if same_content(mine, theirs):
+            shutil.copystat(theirs, mine)
     for arch in SEED_BUILDS:
         built = os.path.join(src, "build", arch)
         if os.path.isdir(built):
             shutil.copytree(built, os.path.join(out, "build", arch), symlinks=True,
                             ignore=shutil.ignore_patterns(*SEED_SKIP))
+
+
+def same_content(a, b):
+    """Whether files a and b hold the same bytes."""
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
 
 
 def _put(src_path, dst, data):
@@ -296,7 +301,6 @@ def _put(src_path, dst, data):
         f.write(data)
     if src_path:
         shutil.copymode(src_path, dst)
-
 
 
 def dependencies(d_file):
@@ -332,8 +336,7 @@ def reuse_source_objects(src, out):
     def identical(rel):
         if rel not in same:
             try:
-                with open(os.path.join(src, rel), "rb") as a, open(os.path.join(out, rel), "rb") as b:
-                    same[rel] = a.read() == b.read()
+                same[rel] = same_content(os.path.join(src, rel), os.path.join(out, rel))
             except OSError:
                 same[rel] = False
         return same[rel]
