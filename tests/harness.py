@@ -146,6 +146,18 @@ def require_build(arch, llvm=False):
     return b
 
 
+def copy_of_tree(dest, builds=(), skip_in_builds=()):
+    """A copy of this tree's sources at `dest` (no .git, build/ or
+    bytecode), with each of `builds` (e.g. "x86_64": build/x86_64, the
+    files named in skip_in_builds left out), built first."""
+    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    for arch in builds:
+        require_build(arch)
+        shutil.copytree(os.path.join(REPO, "build", arch), os.path.join(dest, "build", arch),
+                        ignore=shutil.ignore_patterns(*skip_in_builds))
+    return dest
+
+
 def selected_arches(config):
     """The arches chosen with pytest's --arch option, in order, without repeats."""
     return tuple(dict.fromkeys(config.getoption("arch") or ALL_ARCHES))

@@ -40,10 +40,7 @@ def test_a_moved_tree_or_a_missing_compiler_rebuilds_nothing(tmp_path):
     keeps the directory out of them, so it is not part of the flags' record),
     and a make with a compiler that is not there changes no record: the next
     make with the real one has nothing to compile."""
-    require_build("aarch64")
-    tree = tmp_path / "moved"
-    shutil.copytree(harness.REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
-    shutil.copytree(os.path.join(harness.REPO, "build", "aarch64"), tree / "build" / "aarch64")
+    tree = harness.copy_of_tree(tmp_path / "moved", builds=["aarch64"])
 
     def make(*args):
         return subprocess.run(["make", "--no-print-directory", "ARCH=aarch64", *args], cwd=tree,

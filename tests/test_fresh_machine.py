@@ -17,7 +17,6 @@ import pytest
 
 import harness
 
-REPO = harness.REPO
 COMPILERS = ("gcc", "cc", "c89", "c99", "gcc-12", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc-12",
              "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc-12")
 # What apt-get puts on PATH for each package name tools/deps.sh asks for.
@@ -74,11 +73,8 @@ def test_make_run_works_first_try_without_a_compiler(fresh_machine, tmp_path):
     of the suite), which every clean clone's `make test` does anyway."""
     path, log = fresh_machine
     assert shutil.which("gcc", path=path) is None
-    harness.require_build("x86_64")
-    tree = tmp_path / "duet"
-    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
-    shutil.copytree(os.path.join(REPO, "build", "x86_64"), tree / "build" / "x86_64",
-                    ignore=shutil.ignore_patterns("cc-include", "compile_commands.json", "run.cmd"))
+    tree = harness.copy_of_tree(tmp_path / "duet", builds=["x86_64"],
+                                skip_in_builds=("cc-include", "compile_commands.json", "run.cmd"))
     changed = tree / "boot" / "kmain.c"
     changed.touch()
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
@@ -100,8 +96,7 @@ def test_a_tool_gone_since_the_last_check_is_installed(fresh_machine, tmp_path):
     (here: a PATH without it, after a check that found it) is still noticed,
     and installed, before the Makefile asks the compiler anything."""
     path, log = fresh_machine
-    tree = tmp_path / "duet"
-    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    tree = harness.copy_of_tree(tmp_path / "duet")
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
     subprocess.run(["tools/deps.sh", "check-or-install"], cwd=tree, env=env, check=True,
                    stdin=subprocess.DEVNULL, capture_output=True, timeout=harness.scaled(120))
@@ -123,8 +118,7 @@ def test_a_package_added_to_the_list_is_installed(fresh_machine, tmp_path):
     on the next make (whose fake apt-get cannot install it: make stops),
     though every tool of the old list is where it was."""
     path, log = fresh_machine
-    tree = tmp_path / "duet"
-    shutil.copytree(REPO, tree, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    tree = harness.copy_of_tree(tmp_path / "duet")
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
     env["PATH"] = path + ":/usr/bin"        # the fake apt-get first, and the compilers
     subprocess.run(["tools/deps.sh", "check-or-install"], cwd=tree, env=env, check=True,
