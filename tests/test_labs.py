@@ -108,21 +108,16 @@ def test_a_new_graded_tree_compiles_only_what_differs(tmp_path):
     harness.require_build("x86_64")
     tree = tmp_path / "tree"
     handout.make_handout(3, str(tree), REPO, keep_build=True, seed_build=True)
-    dry = subprocess.run(["make", "-n", "--no-print-directory", "ARCH=x86_64", "all"], cwd=tree,
-                         env=harness.make_env(), capture_output=True, text=True,
-                         timeout=harness.scaled(60))
-    assert dry.returncode == 0, dry.stdout + dry.stderr
-    compiled = set(re.findall(r" -c (\S+) -o ", dry.stdout)) - {"build/x86_64/obj/ksyms-final.S"}
-
-    def differs(rel):
-        with open(tree / rel, "rb") as a, open(os.path.join(REPO, rel), "rb") as b:
-            return a.read() != b.read()
-    assert "mm/vm.c" in compiled, dry.stdout          # lab 3's stub
-    assert {rel for rel in compiled if not differs(rel)} == set(), dry.stdout
+    compiled, dry = units_make_would_compile(tree)
+    compiled -= {"build/x86_64/obj/ksyms-final.S"}
+    assert "mm/vm.c" in compiled, dry                 # lab 3's stub
+    assert {rel for rel in compiled if not differs_from_source(tree, rel)} == set(), dry
 
     before = time.time()
     handout.make_handout(4, str(tree), REPO, keep_build=True, seed_build=True)
-    assert not differs("mm/vm.c") and os.stat(tree / "mm" / "vm.c").st_mtime >= before - 1
+    assert not differs_from_source(tree, "mm/vm.c")
+    assert os.stat(tree / "mm" / "vm.c").st_mtime >= before - 1
+
 
 @pytest.mark.x86_64
 def test_a_kept_graded_tree_takes_the_source_objects_its_content_allows(tmp_path):
@@ -139,22 +134,28 @@ def test_a_kept_graded_tree_takes_the_source_objects_its_content_allows(tmp_path
     with open(tree / "mm" / "buddy.h", "a") as f:        # other content
         f.write("/* changed here */\n")
     handout.reuse_source_objects(REPO, str(tree))
-    dry = subprocess.run(["make", "-n", "--no-print-directory", "ARCH=x86_64", "all"], cwd=tree,
-                         env=harness.make_env(), capture_output=True, text=True,
-                         timeout=harness.scaled(60))
-    assert dry.returncode == 0, dry.stdout + dry.stderr
-    compiled = {rel for rel in re.findall(r" -c (\S+) -o ", dry.stdout)
-                if not rel.startswith("build/")}               # generated, always made
-
-    def differs(rel):
-        with open(tree / rel, "rb") as a, open(os.path.join(REPO, rel), "rb") as b:
-            return a.read() != b.read()
+    compiled, dry = units_make_would_compile(tree)
+    compiled = {rel for rel in compiled if not rel.startswith("build/")}  # generated, always made
     includes_buddy_h = {handout.dependencies(str(d))[0]
                         for d in (tree / "build" / "x86_64" / "obj").rglob("*.c.d")
                         if "mm/buddy.h" in handout.dependencies(str(d))}
-    assert "lib/string.c" not in compiled and "kernel/timer.c" not in compiled, dry.stdout
-    assert "mm/kmalloc.c" in compiled and "mm/vm.c" in compiled, dry.stdout
-    assert {rel for rel in compiled if not differs(rel)} <= includes_buddy_h, dry.stdout
+    assert "lib/string.c" not in compiled and "kernel/timer.c" not in compiled, dry
+    assert "mm/kmalloc.c" in compiled and "mm/vm.c" in compiled, dry
+    assert {rel for rel in compiled if not differs_from_source(tree, rel)} <= includes_buddy_h, dry
+
+
+def units_make_would_compile(tree, arch="x86_64"):
+    """({source compiled}, make's output) of `make -n ARCH=arch all` in tree."""
+    dry = subprocess.run(["make", "-n", "--no-print-directory", f"ARCH={arch}", "all"], cwd=tree,
+                         env=harness.make_env(), capture_output=True, text=True,
+                         timeout=harness.scaled(60))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    return set(re.findall(r" -c (\S+) -o ", dry.stdout)), dry.stdout
+
+
+def differs_from_source(tree, rel):
+    """Whether tree's rel holds other bytes than this tree's."""
+    return not handout.same_content(os.path.join(tree, rel), os.path.join(REPO, rel))
 
 
 # --- grading -----------------------------------------------------------------------
