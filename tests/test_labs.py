@@ -144,6 +144,21 @@ def test_a_kept_graded_tree_takes_the_source_objects_its_content_allows(tmp_path
     assert {rel for rel in compiled if not differs_from_source(tree, rel)} <= includes_buddy_h, dry
 
 
+@pytest.mark.x86_64
+def test_a_source_object_older_than_its_flags_is_not_taken(tmp_path):
+    """The source's object is taken only where make there would keep it:
+    one older than the source's flag record (flags changed, not rebuilt
+    yet) was built with other flags, and is left for make to compile."""
+    src = harness.copy_of_tree(tmp_path / "src", builds=["x86_64"])
+    tree = tmp_path / "tree"
+    handout.make_handout(3, str(tree), str(src), keep_build=True, seed_build=True)
+    (tree / "include" / "duet" / "types.h").touch()      # every object here out of date
+    (src / "build" / "x86_64" / "flags").touch()        # every object there out of date
+    handout.reuse_source_objects(str(src), str(tree))
+    compiled, dry = units_make_would_compile(tree)
+    assert "lib/string.c" in compiled, dry
+
+
 def units_make_would_compile(tree, arch="x86_64"):
     """({source compiled}, make's output) of `make -n ARCH=arch all` in tree."""
     dry = subprocess.run(["make", "-n", "--no-print-directory", f"ARCH={arch}", "all"], cwd=tree,

@@ -364,7 +364,8 @@ def reuse_source_objects(src, out):
                     if up_to_date(target, [os.path.join(out, dep) for dep in deps]
                                   + [os.path.join(mine, "flags")]):
                         continue            # make would keep it: so do we (no relink)
-                    if not up_to_date(obj, [os.path.join(src, dep) for dep in deps]):
+                    if not up_to_date(obj, [os.path.join(src, dep) for dep in deps]
+                                      + [os.path.join(theirs, "flags")]):
                         continue            # not up to date in the source itself
                     if not all(identical(dep) for dep in deps):
                         continue
