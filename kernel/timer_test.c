@@ -27,8 +27,8 @@ static bool have_tick(struct ktest *t)
  * with four test workers on two cores.) */
 #define STARVED_NS TIMER_PERIOD_NS
 
-/* A window is as long as its loop runs: past its end by more than this, a
- * deadline could fall in the overshoot and count. A loop's round takes
+/* A window is as long as its loop runs: past its end by this much or more,
+ * a deadline could fall in the overshoot and count. A loop's round takes
  * well under a microsecond; a host that stops QEMU at the end makes it
  * longer (CI once saw a window of five periods take one tick too many). */
 #define OVERSHOOT_NS (TIMER_PERIOD_NS / 100)
@@ -99,7 +99,7 @@ static bool best_ticks(struct ktest *t, u64 periods, u64 enough, u64 masked, u64
         if (starved)
             continue;
         judged++;
-        *most = n > *most ? n : *most;
+        *most = MAX(n, *most);
     }
     if (judged == 0) {
         ktest_skip(t, "the host stopped the guest in every window: the rate cannot be judged");
@@ -188,7 +188,7 @@ static void the_tick_wakes_a_waiting_cpu(struct ktest *t)
      * judge the period itself. */
     for (int i = 0; i < TRIES && shortest > 2 * TIMER_PERIOD_NS; i++) {
         u64 waited = wait_for_a_tick();
-        shortest = waited < shortest ? waited : shortest;
+        shortest = MIN(waited, shortest);
     }
     KEXPECT_LE(t, shortest, 2 * TIMER_PERIOD_NS);
 }
