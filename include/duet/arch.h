@@ -143,7 +143,6 @@ struct user_entry {
  * kstack_top, abandoning whatever the caller had on it (exec does so from
  * deep in a system call). Interrupts are let in while the program runs.
  */
-struct arch_context;
 __noreturn void arch_user_enter(uintptr_t kstack_top, const struct user_entry *e);
 /* Return to user mode with the frame at the top of the stack that ends at
  * kstack_top, as it is: a forked child's first return. */
@@ -152,6 +151,7 @@ __noreturn void arch_user_resume(uintptr_t kstack_top);
  * one ending at child_top, with the system call's result register 0
  * there: fork's child sees 0 where its parent sees the child's pid. */
 void arch_user_frame_fork(uintptr_t child_top, uintptr_t parent_top);
+struct arch_context;
 /* Give the thread `child`, just made by arch_context_init for a fork's
  * child, the running thread's user thread register as its own, as fork
  * gives it every other user register (AArch64 TPIDR_EL0, kept in the
