@@ -120,12 +120,11 @@ def test_cmdline_arrives(arch, boot):
     QEMU's -append on AArch64, a GRUB script variable on x86_64 (so quotes,
     backslashes and '$' must survive GRUB's quoting). The rest of the suite
     boots x86_64 directly, where -append carries it too."""
-    cmdline = CMDLINE
-    r = boot(arch, cmdline, boot_method="", send=harness.script((PROMPT, "poweroff\n")))
+    r = boot(arch, CMDLINE, boot_method="", send=harness.script((PROMPT, "poweroff\n")))
     harness.check(r, "ok")
     line = next((l for l in banner_lines(r) if l.startswith("  cmdline:")), None)
-    assert line == f"  cmdline: {cmdline}", \
-        r.report(f"the kernel saw {line!r}, expected '  cmdline: {cmdline}'")
+    assert line == f"  cmdline: {CMDLINE}", \
+        r.report(f"the kernel saw {line!r}, expected '  cmdline: {CMDLINE}'")
 
 
 # --- CPU models and entry levels ------------------------------------------------------
