@@ -13,7 +13,7 @@
 #   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
 #   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
 #   make grade-many LAB=n SUBMISSIONS=dir [GRADE_JOBS=n]  grade every submission under dir
-#   make mutants [LAB=n] [MUTANTS=a,b] [SAMPLE=k] [MUTANT_JOBS=n] [MIN_RATE=r] [MUTANT_TREES=dir]  the mutation suite
+#   make mutants [LAB=n] [MUTANTS=a,b] [SAMPLE=k] [MUTANT_JOBS=n] [MIN_RATE=r] [MUTANT_TREES=dir] [BASELINE=no]  the mutation suite
 
 .DEFAULT_GOAL := all
 # Every rule is written out here: make's built-in rules, which it tried on
@@ -318,7 +318,8 @@ mutants:
 	$(Q)python3 tools/mutants.py $(if $(LAB),--lab $(LAB)) \
 	    $(foreach a,$(TEST_ARCHS),--arch $(a)) $(if $(MUTANTS),--mutants $(MUTANTS)) \
 	    $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(MUTANT_JOBS),-j $(MUTANT_JOBS)) \
-	    $(if $(MIN_RATE),--min-rate $(MIN_RATE)) $(if $(MUTANT_TREES),--trees $(MUTANT_TREES))
+	    $(if $(MIN_RATE),--min-rate $(MIN_RATE)) $(if $(MUTANT_TREES),--trees $(MUTANT_TREES)) \
+	    $(if $(filter no,$(BASELINE)),--no-baseline)
 
 # --- static checks (tools/check.py, .clang-format, .clang-tidy) -------------
 # Only the files changed since the last run are checked again (the results

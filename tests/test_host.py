@@ -9,11 +9,12 @@ case becomes its own item, `test_host[memmap-merges_neighbours]`, plus a
 Each fuzz target (tests/fuzz/fuzz_*.c, clang's libFuzzer) runs a short
 budget from its seed inputs (tests/host/data/<name>/) and the corpus
 earlier runs grew in build/host/corpus/<name>/: FUZZ_TEST_RUNS inputs
-(default 50000, a quarter of what the 3 s budget before it ran), or
-FUZZ_TEST_SECONDS (default 1) if that comes first. A count first, as it
-does the same work on a busy machine as on an idle one; the seconds
-because an input's cost grows with the corpus (memmap's reached 4 s for
-50000). libFuzzer looks at its clock once a second, so 1 s means up to 2.
+(default 10000: a smoke test that the target builds, runs and survives
+its seeds and corpus; 50000 took 1-2 s a target), or FUZZ_TEST_SECONDS
+(default 1) if that comes first. A count first, as it does the same work
+on a busy machine as on an idle one; the seconds because an input's cost
+grows with the corpus (memmap's reached 4 s for 50000). libFuzzer looks
+at its clock once a second, so 1 s means up to 2.
 The long run is `make fuzz` (FUZZ_SECONDS, default 60 per target).
 """
 import glob
@@ -27,7 +28,7 @@ import harness
 import ktap
 
 HOST_BUILD = os.path.join(harness.REPO, "build", "host")
-FUZZ_RUNS = int(os.environ.get("FUZZ_TEST_RUNS", "50000"))
+FUZZ_RUNS = int(os.environ.get("FUZZ_TEST_RUNS", "10000"))
 FUZZ_SECONDS = int(os.environ.get("FUZZ_TEST_SECONDS", "1"))
 
 _built = {}
