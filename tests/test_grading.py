@@ -310,17 +310,20 @@ def test_run_autograder_calls_make_grade(tmp_path, writes_results):
 @pytest.mark.skipif(os.environ.get("DUET_LABS_ALL") != "1",
                     reason="a fresh tree's build (~20 s of two cores): DUET_LABS_ALL=1")
 def test_run_autograder_grades_for_real(tmp_path):
-    """The whole path on one arch: the zip, setup.sh's trial build (kept in
-    the image), run_autograder, `make grade` with the submission, whose
-    tree starts from the image's build and compiles only the student's
-    files; a solution's files score full marks."""
+    """The whole path on one arch: the zip, setup.sh's trial build of that
+    arch (kept in the image), run_autograder, `make grade` with the
+    submission, whose tree starts from the image's build and compiles only
+    the student's files; a solution's files score full marks."""
     unpack_autograder(4, str(tmp_path))
     sub = make_submission("gradescope", 4)
     shutil.copytree(sub, tmp_path / "submission")
     setup = subprocess.run(["sh", str(tmp_path / "source" / "setup.sh")], capture_output=True,
                            text=True, timeout=harness.scaled(600),
-                           env=dict(harness.make_env(), AUTOGRADER_ROOT=str(tmp_path)))
+                           env=dict(harness.make_env(), AUTOGRADER_ROOT=str(tmp_path),
+                                    DUET_ARCH="x86_64"))
     assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert not os.path.exists(tmp_path / "source" / "build" / "aarch64" / "duet.elf"), \
+        "setup.sh built an arch that DUET_ARCH left out"
     proc = subprocess.run(["sh", str(tmp_path / "source" / "run_autograder")],
                           capture_output=True, text=True, timeout=harness.scaled(600),
                           env=dict(harness.make_env(), AUTOGRADER_ROOT=str(tmp_path),

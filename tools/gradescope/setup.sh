@@ -13,6 +13,8 @@
 #
 #   AUTOGRADER_ROOT   default /autograder (tests point it elsewhere)
 #   DUET_SETUP_BUILD  0: skip the trial build
+#   DUET_ARCH         build that arch only, for an autograder that grades
+#                     one (run_autograder's DUET_ARCH); default: both
 set -eu
 ROOT=${AUTOGRADER_ROOT:-/autograder}
 cd "$ROOT/source"
@@ -24,7 +26,7 @@ chmod +x run_autograder
 tools/deps.sh install
 
 if [ "${DUET_SETUP_BUILD:-1}" != 0 ]; then
-    for arch in x86_64 aarch64; do
+    for arch in ${DUET_ARCH:-x86_64 aarch64}; do
         make --no-print-directory -j"$(nproc)" ARCH="$arch" all
     done
 fi
