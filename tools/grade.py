@@ -629,8 +629,10 @@ def prepare_submission(lab_no, lab, files, tree, fresh=False):
 
 
 def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, jobs=None,
-          collect=None):
-    """Grade; -> the exit status. `collect`, a list, receives the Outcomes."""
+          collect=None, view=True):
+    """Grade; -> the exit status. `collect`, a list, receives the Outcomes.
+    view=False leaves out a submission's view.html (tools/mutants.py: no
+    student reads a mutant's)."""
     start = time.monotonic()
     timeout_scale()
     catalog = handout.load_catalog(REPO)
@@ -685,7 +687,7 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
     # A submission's memory beside the reference's (tools/grade_view.py):
     # advice for the student, not part of the score.
     view_path, view_notes = None, []
-    if submission and not refusals:
+    if submission and not refusals and view:
         view_path, view_notes = grade_view.write(out, lab_no, tree, arches,
                                                  clock.limit(grade_view.TIMEOUT), clock.hung)
     # Every untrusted process has ended (each sandboxed run is waited for):

@@ -5,7 +5,8 @@ from the submission's tree and from the reference solution's for the same
 lab: the lab-n handout with this tree's solution of lab n (not the full
 solution, whose later labs change the memory too), kept in
 build/grade-reference/lab<n> and updated in place under a lock, so it is
-built once and shared by graders running at once. Each boots with `memdump poweroff` (from lab 5 on `memdump=hello poweroff`, with
+built once and shared by graders running at once; its dump is kept beside
+its kernel, so it boots once per kernel, not once per grade. Each boots with `memdump poweroff` (from lab 5 on `memdump=hello poweroff`, with
 a user program's space), and writes one viewer page (tools/view.py)
 with the two side by side per arch and what differs marked: the mappings
 one has and the other lacks, page sizes, table pages, free pages. A
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import fcntl
+import hashlib
 import os
+import pickle
 import subprocess
 
 import handout
@@ -74,10 +77,36 @@ def reference_dumps(lab: int, arches, timeout: float) -> dict:
             p = subprocess.run(["make", "--no-print-directory", f"ARCH={arch}", "all"], cwd=tree,
                                env=harness.make_env(), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, timeout=600)
-            found[arch] = (dump_of(arch, os.path.join(tree, "build", arch),
-                                   f"view-{arch}-reference", timeout, lab)
+            found[arch] = (reference_dump(arch, os.path.join(tree, "build", arch), timeout, lab)
                            if p.returncode == 0 else (None, "the reference solution did not build"))
     return found
+
+
+def reference_dump(arch: str, build: str, timeout: float, lab: int):
+    """dump_of the reference kernel in `build`, booted once per kernel: the
+    dump is kept beside it under a key of everything that decides it (the
+    kernel's bytes, the command line, how QEMU is started and how the dump
+    is read), so each later grade of the lab reads it instead of booting
+    the same kernel again. Called under the reference trees' lock."""
+    key = hashlib.sha256(repr((arch, cmdline(lab))).encode())
+    for path in (os.path.join(build, "duet.elf"), harness.__file__, memdump.__file__,
+                 os.path.join(harness.REPO, "tools", "qemu.py")):
+        with open(path, "rb") as f:
+            key.update(f.read())
+    kept = os.path.join(build, "reference-dump.pickle")
+    try:
+        with open(kept, "rb") as f:
+            saved_key, dump = pickle.load(f)
+        if saved_key == key.hexdigest():
+            return dump, ""
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        pass
+    dump, why = dump_of(arch, build, f"view-{arch}-reference", timeout, lab)
+    if dump is not None:
+        with open(kept + ".tmp", "wb") as f:
+            pickle.dump((key.hexdigest(), dump), f)
+        os.replace(kept + ".tmp", kept)
+    return dump, why
 
 
 def write(out: str, lab: int, tree: str, arches, timeout: float, submission_hung=False):
