@@ -112,6 +112,10 @@ def test_a_new_graded_tree_compiles_only_what_differs(tmp_path):
     compiled -= {"build/x86_64/obj/ksyms-final.S"}
     assert "mm/vm.c" in compiled, dry                 # lab 3's stub
     assert {rel for rel in compiled if not differs_from_source(tree, rel)} == set(), dry
+    # The host test binaries: those that read a file the handout changed.
+    built, dry = host_binaries_make_would_build(tree)
+    assert "test_pmo" in built and "test_memmap" not in built, dry
+    assert built == host_binaries_reading_changed_files(tree), dry
 
     before = time.time()
     handout.make_handout(4, str(tree), REPO, keep_build=True, seed_build=True)
@@ -142,6 +146,9 @@ def test_a_kept_graded_tree_takes_the_source_objects_its_content_allows(tmp_path
     assert "lib/string.c" not in compiled and "kernel/timer.c" not in compiled, dry
     assert "mm/kmalloc.c" in compiled and "mm/vm.c" in compiled, dry
     assert {rel for rel in compiled if not differs_from_source(tree, rel)} <= includes_buddy_h, dry
+    built, dry = host_binaries_make_would_build(tree)
+    assert "test_buddy" in built and "test_memmap" not in built, dry
+    assert built == host_binaries_reading_changed_files(tree), dry
 
 
 @pytest.mark.x86_64
@@ -166,6 +173,24 @@ def units_make_would_compile(tree, arch="x86_64"):
                          timeout=harness.scaled(60))
     assert dry.returncode == 0, dry.stdout + dry.stderr
     return set(re.findall(r" -c (\S+) -o ", dry.stdout)), dry.stdout
+
+
+def host_binaries_make_would_build(tree):
+    """({host test binary make would build}, make's output) of `make -n
+    host-tests` in tree."""
+    dry = subprocess.run(["make", "-n", "--no-print-directory", "host-tests"], cwd=tree,
+                         env=harness.make_env(), capture_output=True, text=True,
+                         timeout=harness.scaled(60))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    return set(re.findall(r" -o build/host/(test_\w+)", dry.stdout)), dry.stdout
+
+
+def host_binaries_reading_changed_files(tree):
+    """The host test binaries of this tree that read a file whose content
+    in `tree` is not this tree's (their compile's list of files, build/host/
+    <name>.d here)."""
+    return {name for name, d_file in handout.host_binaries(REPO)
+            if any(differs_from_source(tree, dep) for dep in handout.dependencies(d_file))}
 
 
 def differs_from_source(tree, rel):

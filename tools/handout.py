@@ -270,6 +270,26 @@ def seed_from_source(src, out, files):
         if os.path.isdir(built):
             shutil.copytree(built, os.path.join(out, "build", arch), symlinks=True,
                             ignore=shutil.ignore_patterns(*SEED_SKIP))
+    # The host test binaries too, with their time stamps: each depends only
+    # on the files it reads (mk/host.mk), so make rebuilds those the stubs
+    # or a student's files touch, and no other.
+    for name, _ in host_binaries(src):
+        os.makedirs(os.path.join(out, HOST_BUILD), exist_ok=True)
+        for f in (name, name + ".d"):
+            shutil.copy2(os.path.join(src, HOST_BUILD, f), os.path.join(out, HOST_BUILD, f))
+
+
+HOST_BUILD = os.path.join("build", "host")
+
+
+def host_binaries(tree):
+    """[(name, its .d file)] of the host test binaries built in `tree`."""
+    host = os.path.join(tree, HOST_BUILD)
+    if not os.path.isdir(host):
+        return []
+    return [(name[:-2], os.path.join(host, name)) for name in sorted(os.listdir(host))
+            if name.startswith("test_") and name.endswith(".d")
+            and os.path.isfile(os.path.join(host, name[:-2]))]
 
 
 def same_content(a, b):
@@ -304,12 +324,22 @@ def _put(src_path, dst, data):
 
 
 def dependencies(d_file):
-    """The files a make dependency file (gcc -MMD) names for its object:
-    the unit first, then the headers."""
+    """The files a make dependency file (gcc -MMD, or -MM -MP for the host
+    binaries' two sources) names for its target, its first rule's: the unit
+    first, then the headers; each rule for that target counts (the host
+    binaries' second source), the empty rules of -MP do not."""
     with open(d_file) as f:
-        rule = f.read().replace("\\\n", " ").split("\n", 1)[0]
-    _, _, deps = rule.partition(":")
-    return deps.split()
+        rules = f.read().replace("\\\n", " ").splitlines()
+    found, target = [], None
+    for rule in rules:
+        name, colon, deps = rule.partition(":")
+        if not colon:
+            continue
+        if target is None:
+            target = name.strip()
+        if name.strip() == target:
+            found += [os.path.normpath(dep) for dep in deps.split()]
+    return found
 
 
 def up_to_date(target, sources):
@@ -330,7 +360,8 @@ def reuse_source_objects(src, out):
     written here since is newer than every object here, and each kept tree
     would compile everything again. The object taken is stamped now, newer
     than the files it was built from. Units under build/ (generated) and
-    those that differ (the stubs, a student's files) are left to make."""
+    those that differ (the stubs, a student's files) are left to make. The
+    host test binaries are taken the same way, mk/host.mk as their flags."""
     same = {}
 
     def identical(rel):
@@ -375,6 +406,24 @@ def reuse_source_objects(src, out):
                             shutil.copyfile(obj + ext, target + ext)
                             os.utime(target + ext, (now, now))
                     shutil.copyfile(d_file, os.path.join(mine, os.path.relpath(d_file, theirs)))
+    # The host test binaries, the same way; their flags are in mk/host.mk.
+    if not identical("mk/host.mk"):
+        return
+    for name, d_file in host_binaries(src):
+        deps = dependencies(d_file) + ["mk/host.mk"]
+        target = os.path.join(out, HOST_BUILD, name)
+        if up_to_date(target, [os.path.join(out, dep) for dep in deps]):
+            continue
+        if not up_to_date(os.path.join(src, HOST_BUILD, name),
+                          [os.path.join(src, dep) for dep in deps]):
+            continue
+        if not all(identical(dep) for dep in deps):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(os.path.join(src, HOST_BUILD, name), target)
+        shutil.copymode(os.path.join(src, HOST_BUILD, name), target)
+        os.utime(target, (now, now))
+        shutil.copyfile(d_file, target + ".d")
 
 
 def main(argv=None):
