@@ -91,7 +91,6 @@ static struct {
     u64 free_pages;                               /* on the lists, in the cache, lazy */
     paddr_t cache[CACHE_PAGES];                   /* free single pages, last freed on top */
     unsigned ncached;
-    struct free_block *foreseen[CACHE_PAGES * BUDDY_MAX_ORDER]; /* a drain's (prefetch_merges) */
     u64 managed_pages;
     struct lazy_range {    /* free RAM not yet cut into blocks */
         paddr_t next, end; /* both aligned to the largest block */
@@ -434,22 +433,19 @@ static __noinline void free_to_lists(paddr_t pa, unsigned order)
  * touch, so that their misses overlap instead of following one another:
  * each merge unlinks a buddy (its node, then the nodes its links name) and
  * the last block is pushed (its own node). The merges are foreseen from the
- * bitmap as it is now, every level of them (at most BUDDY_MAX_ORDER a page,
- * so buddy.foreseen holds them all), and the buddies' links read while
- * they are still on their lists; a page of the batch that changes what a
- * later one merges with only makes a hint wrong. Hints never fault, so only
- * the reads of a buddy's links need the bitmap to be right about it.
- * Always inlined: GCC takes a function of its own that only reads memory
- * and prefetches for one without effects, and drops the call.
+ * bitmap as it is now, and the buddies' links read while they are still on
+ * their lists; a page of the batch that changes what a later one merges
+ * with only makes a hint wrong. Hints never fault, so only the reads of a
+ * buddy's links need the bitmap to be right about it.
  */
 static __always_inline void prefetch_merges(const paddr_t *pages, unsigned n)
 {
-    struct free_block **buddies = buddy.foreseen;
+    struct free_block *buddies[2 * CACHE_PAGES];
     unsigned nb = 0;
 
     for (unsigned i = 0; i < n; i++) {
         paddr_t pa = pages[i];
-        for (unsigned o = 0; o < BUDDY_MAX_ORDER; o++) {
+        for (unsigned o = 0; o < BUDDY_MAX_ORDER && nb < ARRAY_SIZE(buddies); o++) {
             paddr_t other = buddy_of(pa, o);
             if (!is_free_block(other, o))
                 break;
