@@ -429,39 +429,6 @@ static __noinline void free_to_lists(paddr_t pa, unsigned order)
 }
 
 /*
- * Start loading, all at once, the lines that freeing pages[0..n) will
- * touch, so that their misses overlap instead of following one another:
- * each merge unlinks a buddy (its node, then the nodes its links name) and
- * the last block is pushed (its own node). The merges are foreseen from the
- * bitmap as it is now, and the buddies' links read while they are still on
- * their lists; a page of the batch that changes what a later one merges
- * with only makes a hint wrong. Hints never fault, so only the reads of a
- * buddy's links need the bitmap to be right about it.
- */
-static __always_inline void prefetch_merges(const paddr_t *pages, unsigned n)
-{
-    struct free_block *buddies[2 * CACHE_PAGES];
-    unsigned nb = 0;
-
-    for (unsigned i = 0; i < n; i++) {
-        paddr_t pa = pages[i];
-        for (unsigned o = 0; o < BUDDY_MAX_ORDER && nb < ARRAY_SIZE(buddies); o++) {
-            paddr_t other = buddy_of(pa, o);
-            if (!is_free_block(other, o))
-                break;
-            buddies[nb] = block_at(other);
-            prefetch(buddies[nb++]);
-            pa = MIN(pa, other);
-        }
-        prefetch_for_write(block_at(pa));
-    }
-    for (unsigned i = 0; i < nb; i++) {
-        prefetch_for_write(buddies[i]->next);
-        prefetch_for_write(buddies[i]->prev);
-    }
-}
-
-/*
  * Give every cached page back to the lists, where it merges. All of them
  * leave the cache before the first is freed, marked as if allocated: so
  * every free order-0 head a merge meets is on a list, never a cached page.
@@ -474,7 +441,6 @@ static bool drain_cache(void)
     buddy.ncached = 0;
     for (unsigned i = 0; i < n; i++)
         set_state(buddy.cache[i], PAGE_ALLOC_HEAD);
-    prefetch_merges(buddy.cache, n);
     for (unsigned i = 0; i < n; i++)
         free_to_lists(buddy.cache[i], 0);
     return n > 0;

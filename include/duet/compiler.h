@@ -12,10 +12,6 @@
 #define __noinline      __attribute__((noinline))
 #define __returns_twice __attribute__((returns_twice))
 
-#ifndef __always_inline /* the host's <sys/cdefs.h> has the same */
-#define __always_inline inline __attribute__((always_inline))
-#endif
-
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -34,11 +30,5 @@
 #define READ_ONCE(x)     (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define barrier()        __asm__ volatile("" ::: "memory")
-
-/* Hints that the line holding p will be read, or written, soon: they never
- * fault, whatever p is, and the CPU may drop them (Intel SDM Vol. 2B,
- * PREFETCHh; Arm ARM C6.2, PRFM). */
-#define prefetch(p)           __builtin_prefetch((p), 0)
-#define prefetch_for_write(p) __builtin_prefetch((p), 1)
 
 #endif
