@@ -110,7 +110,7 @@ def test_hang_is_detected(arch, boot):
     """A kernel that waits forever (the monitor, with nobody typing) is
     killed at the timeout and reported as a hang, not as a pass. The
     prompt came first: what was stopped was a kernel waiting."""
-    r = boot(arch, "", timeout=1.5, send=lambda console: console.expect(PROMPT))
+    r = boot(arch, "", timeout=1.0, send=lambda console: console.expect(PROMPT))
     kind, why = harness.classify(r)
     assert kind == "hang", r.report(f"classified as {kind}: {why}")
     assert PROMPT in r.log and not r.interaction_error, r.report("the prompt never came")
