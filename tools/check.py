@@ -455,7 +455,9 @@ def main(argv=None):
                 if name == "format":
                     done = [step_format(args.full)]
                 elif name == "cppcheck":
-                    done = [step_cppcheck(a, args.full) for a in ARCHES]
+                    # One cppcheck keeps about one core busy, -j or not.
+                    with concurrent.futures.ThreadPoolExecutor(len(ARCHES)) as pool:
+                        done = list(pool.map(lambda a: step_cppcheck(a, args.full), ARCHES))
                 else:
                     done = steps_tidy(args.full, cmds)
                 for step in done:
