@@ -331,12 +331,14 @@ def boot_method(lab, arch):
     return method if method in harness.ARCHES[arch]["boots"] else "direct"
 
 
-def grade_ktests(tree, arch, tests, log_dir, clock, method="direct"):
-    """Run the lab's in-kernel suites on `arch` (already built); -> [Outcome].
+def grade_ktests(tree, arch, tests, log_dir, clock, method="direct", log_prefix=None):
+    """Run the tests' in-kernel suites on `arch` (already built); -> [Outcome].
 
     Each boot runs the framework's self-test, then the suites still to run,
-    with a nonce of its own; its console is checked against the suites and
-    cases this (the instructor's) tree declares."""
+    each once (tests of several labs may grade one suite), with a nonce of
+    its own; its console is checked against the suites and cases this (the
+    instructor's) tree declares. Boot logs: <log_prefix><n>.log."""
+    log_prefix = log_prefix or f"{arch}-boot"
     declared = ktap_check.kernel_suites(REPO, arch)
     unknown = [t["suite"] for t in tests if t["suite"] not in declared]
     if unknown:
@@ -345,13 +347,15 @@ def grade_ktests(tree, arch, tests, log_dir, clock, method="direct"):
     results, left, boots = {}, list(tests), 0
     while left:
         boots += 1
-        plan = [ktap_check.SELFTEST_SUITE] + [t["suite"] for t in left]
+        # Each suite once, however many tests (of several labs) grade it.
+        suites = list(dict.fromkeys(t["suite"] for t in left))
+        plan = [ktap_check.SELFTEST_SUITE] + suites
         nonce = secrets.token_hex(8)
         try:
             r = harness.boot(arch, f"ktest={','.join(plan)} ktest.nonce={nonce}",
                              build=os.path.join(tree, "build", arch),
                              timeout=clock.limit(BOOT_TIMEOUT),
-                             log_name=f"{arch}-boot{boots}", boot_method=method)
+                             log_name=f"{log_prefix}{boots}", boot_method=method)
         except Exception as e:     # QEMU missing, ...
             why = f"could not boot QEMU for {arch}: {e}"
             if isinstance(e, FileNotFoundError):
@@ -373,33 +377,35 @@ def grade_ktests(tree, arch, tests, log_dir, clock, method="direct"):
             break
         ran = {res.name: res for res in v.results[1:]}
         done = 0
-        for t in left:
-            res = ran.get(t["suite"])
+        for suite in suites:
+            res = ran.get(suite)
             if res is None:
                 break
             done += 1
-            tally = Tally()
-            seen = tally.add_suite(res, t.get("exclude_cases", {}), t.get("cases"),
-                                   t.get("unearned_cases", {}))
-            score = tally.score(t["points"])
+            for t in (t for t in left if t["suite"] == suite):
+                tally = Tally()
+                seen = tally.add_suite(res, t.get("exclude_cases", {}), t.get("cases"),
+                                       t.get("unearned_cases", {}))
+                score = tally.score(t["points"])
+                if not res.complete:
+                    results[id(t)] = Outcome(t, arch, score, passing=tally.passing, why=(
+                        f"the kernel stopped in this suite after {seen} of {tally.total} graded "
+                        f"cases ({kind}: {reason}); {tally.passed} passed; console: {log}\n"
+                        + "\n".join(tally.failures) + "\n" + console_tail(r)))
+                elif tally.total == 0:
+                    results[id(t)] = failed(t, arch, "the suite has no graded case here "
+                                            "(every one skipped or excluded)")
+                else:
+                    results[id(t)] = Outcome(t, arch, score, tally.report(), tally.passing)
             if not res.complete:
-                results[id(t)] = Outcome(t, arch, score, passing=tally.passing, why=(
-                    f"the kernel stopped in this suite after {seen} of {tally.total} graded "
-                    f"cases ({kind}: {reason}); {tally.passed} passed; console: {log}\n"
-                    + "\n".join(tally.failures) + "\n" + console_tail(r)))
                 break
-            if tally.total == 0:
-                results[id(t)] = failed(t, arch, "the suite has no graded case here "
-                                        "(every one skipped or excluded)")
-            else:
-                results[id(t)] = Outcome(t, arch, score, tally.report(), tally.passing)
         if done == 0:       # nothing started: the kernel never reached the lab's tests
             why = (f"the kernel did not reach the tests ({kind}: {reason}); "
                    f"console: {log}\n" + console_tail(r))
             for t in left:
                 results[id(t)] = failed(t, arch, why)
             break
-        left = left[done:]
+        left = [t for t in left if t["suite"] not in suites[:done]]
     return [results[id(t)] for t in tests]
 
 
@@ -632,18 +638,27 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
           collect=None, view=True):
     """Grade; -> the exit status. `collect`, a list, receives the Outcomes.
     view=False leaves out a submission's view.html (tools/mutants.py: no
-    student reads a mutant's)."""
+    student reads a mutant's). lab_no may be a list of labs, graded in this
+    tree (no submission) at once: each lab's results in OUT/lab<n>/."""
     start = time.monotonic()
     timeout_scale()
     catalog = handout.load_catalog(REPO)
-    lab = catalog["labs"].get(str(lab_no))
-    if lab is None:
-        raise GradeError(f"no lab {lab_no} in labs/catalog.json (labs: "
-                         f"{', '.join(sorted(catalog['labs'], key=int))})")
-    for t in lab["tests"]:
-        if t.get("kind") not in KINDS:
-            raise GradeError(f"labs/catalog.json: lab {lab_no}, test {t.get('name')!r}: kind "
-                             f"{t.get('kind')!r} is not one of {', '.join(KINDS)}")
+    lab_nos = [lab_no] if isinstance(lab_no, int) else list(dict.fromkeys(lab_no))
+    labs = {}
+    for n in lab_nos:
+        labs[n] = catalog["labs"].get(str(n))
+        if labs[n] is None:
+            raise GradeError(f"no lab {n} in labs/catalog.json (labs: "
+                             f"{', '.join(sorted(catalog['labs'], key=int))})")
+        for t in labs[n]["tests"]:
+            if t.get("kind") not in KINDS:
+                raise GradeError(f"labs/catalog.json: lab {n}, test {t.get('name')!r}: kind "
+                                 f"{t.get('kind')!r} is not one of {', '.join(KINDS)}")
+    if len(labs) > 1 and submission:
+        raise GradeError("a submission is graded for one lab: "
+                         f"{', '.join(map(str, lab_nos))} are several")
+    lab_no = lab_nos[0]
+    lab = labs[lab_no]
     out = os.path.abspath(out or os.path.join(REPO, "build", "grade"))
     os.makedirs(out, exist_ok=True)
     log_dir = os.path.join(out, "logs")
@@ -671,8 +686,8 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
             prepare_submission(lab_no, lab, files, tree, fresh)
     else:
         tree = REPO
-    print(f"grade: lab {lab_no} ({lab['title']}) on {', '.join(arches)}"
-          + (f", submission {submission}" if submission else ""))
+    print("grade: " + "; ".join(f"lab {n} ({labs[n]['title']})" for n in labs)
+          + f" on {', '.join(arches)}" + (f", submission {submission}" if submission else ""))
     for n in notes:
         print(f"grade: note: {n}")
 
@@ -682,8 +697,10 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
                "submission_check.py, docs/instructors.md):\n" + "\n".join(map(str, refusals)))
         outcomes = [failed(t, a, why) for a in arches for t in tests_for(lab, a)]
     else:
-        outcomes = forfeit(run_tests(lab, arches, tree, out, log_dir, jobs or build_jobs(arches),
-                                     clock))
+        outcomes = forfeit(run_tests(list(labs.values()), arches, tree, out, log_dir,
+                                     jobs or build_jobs(arches), clock))
+    if len(labs) > 1:
+        return report_labs(labs, arches, outcomes, out, notes, start, collect)
     # A submission's memory beside the reference's (tools/grade_view.py):
     # advice for the student, not part of the score.
     view_path, view_notes = None, []
@@ -707,13 +724,38 @@ def grade(lab_no, arches, submission=None, out=None, tree=None, fresh=False, job
     return 0 if score == total else 1
 
 
-def run_tests(lab, arches, tree, out, log_dir, jobs, clock):
-    """Build, then run every test of the lab on each arch; -> [Outcome] in
-    the catalogue's order."""
+def report_labs(labs, arches, outcomes, out, notes, start, collect):
+    """The report of several labs graded at once: each lab's table and
+    score, its results in OUT/lab<n>/ as a grade of that lab alone writes
+    them; -> 0 when every lab scored full marks."""
+    seconds = time.monotonic() - start
+    lab_of = {id(t): n for n, lab in labs.items() for t in lab["tests"]}
+    scores = []
+    for n, lab in labs.items():
+        mine = [o for o in outcomes if lab_of[id(o.test)] == n]
+        lab_out = os.path.join(out, f"lab{n}")
+        os.makedirs(lab_out, exist_ok=True)
+        print(f"\nlab {n} ({lab['title']}):\n")
+        print_table(mine, arches)
+        score, most = write_outputs(lab_out, n, mine, notes, seconds)
+        print(f"Score, lab {n}: {fmt(score)}/{most}   ({os.path.relpath(lab_out)}/results.json)")
+        scores.append(score == most)
+    if collect is not None:
+        collect += outcomes
+    print(f"\n{sum(scores)} of {len(labs)} labs at full marks   ({seconds:.1f} s; logs: "
+          f"{os.path.relpath(os.path.join(out, 'logs'))}/)")
+    return 0 if all(scores) else 1
+
+
+def run_tests(labs, arches, tree, out, log_dir, jobs, clock):
+    """Build, then run every test of the labs (one or several, each a
+    catalogue entry) on each arch; -> [Outcome] in the catalogue's order.
+    Several labs share the boots (one per arch and boot method) and the
+    host tests' runs."""
     built, ran = {}, {}
 
     def run_arch(arch):
-        mine = tests_for(lab, arch)
+        mine = [t for lab in labs for t in tests_for(lab, arch)]
         booted = [t for t in mine if t["kind"] in ("ktest", "pytest")]
         if not booted:
             return []
@@ -721,12 +763,18 @@ def run_tests(lab, arches, tree, out, log_dir, jobs, clock):
         if not ok:
             why = f"the {arch} kernel did not build (`make ARCH={arch}`):\n" + trim_middle(output)
             return [failed(t, arch, why) for t in booted]
+        methods = {}        # boot method -> its labs' ktests
+        for lab in labs:
+            methods.setdefault(boot_method(lab, arch), []).extend(
+                t for t in tests_for(lab, arch) if t["kind"] == "ktest")
+        runs = [(ts, lambda ts, m=m: grade_ktests(
+                    tree, arch, ts, log_dir, clock, m,
+                    f"{arch}-boot" if len(methods) == 1 else f"{arch}-{m}-boot"))
+                for m, ts in methods.items()]
+        runs.append(([t for t in mine if t["kind"] == "pytest"],
+                     lambda ts: grade_pytest(tree, arch, ts, out, log_dir, clock)))
         found = []
-        for kind, run in (("ktest", lambda ts: grade_ktests(tree, arch, ts, log_dir, clock,
-                                                               boot_method(lab, arch))),
-                          ("pytest", lambda ts: grade_pytest(tree, arch, ts, out, log_dir,
-                                                             clock))):
-            ts = [t for t in mine if t["kind"] == kind]
+        for ts, run in runs:
             try:
                 found += run(ts) if ts else []
             except (GradeError, ktap_check.CatalogueError) as e:
@@ -741,7 +789,7 @@ def run_tests(lab, arches, tree, out, log_dir, jobs, clock):
         futures = {a: pool.submit(run_arch, a) for a in arches}
         host = {}
         for a in arches:
-            ts = [t for t in tests_for(lab, a) if t["kind"] == "host"]
+            ts = [t for lab in labs for t in tests_for(lab, a) if t["kind"] == "host"]
             try:
                 host[a] = grade_host(tree, a, ts, built, ran, clock, jobs)
             except ktap_check.CatalogueError as e:
@@ -749,9 +797,10 @@ def run_tests(lab, arches, tree, out, log_dir, jobs, clock):
             except Exception:
                 host[a] = [failed(t, a, "grader error:\n" + traceback.format_exc()) for t in ts]
         outcomes = []
-        for a in arches:
-            found = {id(o.test): o for o in futures[a].result() + host[a]}
-            outcomes += [found[id(t)] for t in tests_for(lab, a)]
+        for lab in labs:
+            for a in arches:
+                found = {id(o.test): o for o in futures[a].result() + host[a]}
+                outcomes += [found[id(t)] for t in tests_for(lab, a)]
     return outcomes
 
 
@@ -785,7 +834,9 @@ def free_cases(lab_no, arches, out, jobs=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("lab", type=int)
+    ap.add_argument("lab", type=int, nargs="+",
+                    help="the lab; several, without --submission, are graded at once in "
+                         "this tree (each lab's results in OUT/lab<n>/)")
     ap.add_argument("--arch", action="append", choices=ARCHES)
     ap.add_argument("--submission", help="a student's tree or files (only the lab's "
                                          "student_files are taken)")
@@ -802,9 +853,11 @@ def main(argv=None):
     arches = tuple(dict.fromkeys(args.arch or ARCHES))
     try:
         if args.free_cases:
-            return free_cases(args.lab, arches, args.out, args.jobs)
-        return grade(args.lab, arches, args.submission, args.out, args.tree, args.fresh,
-                     args.jobs)
+            if len(args.lab) > 1:
+                raise GradeError("--free-cases takes one lab")
+            return free_cases(args.lab[0], arches, args.out, args.jobs)
+        return grade(args.lab[0] if len(args.lab) == 1 else args.lab, arches, args.submission,
+                     args.out, args.tree, args.fresh, args.jobs)
     except (GradeError, handout.MarkerError) as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
