@@ -43,14 +43,14 @@ def grade(tree, lab, out, *args):
 
 
 def grade_labs(tree, labs, out):
-    """tools/grade.py of `tree` grading several labs at once -> (exit
-    status, {lab: its results.json}, console)."""
+    """tools/grade.py of `tree` grading one or several labs at once ->
+    (exit status, {lab: its results.json}, console)."""
     proc = subprocess.run([sys.executable, "tools/grade.py", *map(str, labs), "--out", out],
                           cwd=tree, env=harness.make_env(), capture_output=True, text=True,
                           timeout=harness.scaled(300))
     results = {}
-    for lab in labs:
-        with open(os.path.join(out, f"lab{lab}", "results.json")) as f:
+    for lab in labs:        # one lab alone: OUT/results.json, as ever
+        with open(os.path.join(out, f"lab{lab}" if len(labs) > 1 else "", "results.json")) as f:
             results[lab] = json.load(f)
     return proc.returncode, results, proc.stdout + proc.stderr
 
