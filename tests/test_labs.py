@@ -12,6 +12,7 @@ the mutation suite (labs/mutants), realistic mistakes that must lose points.
 """
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -312,12 +313,14 @@ def check_handout(lab, tree):
 # not compile is not a mutant but a submission the grader must still score.
 # Every test that grades a submission with --tree (these, the hostile
 # submissions, the grader's memory view, grade_many, the mutation runner)
-# takes one of the shared trees (build/labs-test/trees/slot<k>/worker0:
-# one per xdist worker and at least two, each held by one test at a time),
-# whichever lab or arch it grades. A tree switched to another lab's
-# handout rebuilds only the files that differ (about 2 s); a tree of its
-# own would cost a whole build on a fresh clone and after each change to a
-# header.
+# takes one of the shared trees, each kept for one lab (build/labs-test/
+# trees/lab<n>-<k>/worker0, one test at a time in each; the mutation
+# runner, which switches labs itself, mixed-<k>). A test then finds its
+# lab's handout built and rebuilds only what its submission changes. A
+# tree switched to another lab's handout rebuilt that lab's stubs and the
+# host tests that read them (1-5 s, more or less from run to run as the
+# tests' order paired them); a tree of its own per test would cost a whole
+# build on a fresh clone and after each change to a header.
 
 
 SHARED_TREES = os.path.join(WORK, "trees")
@@ -325,28 +328,17 @@ SHARED_TREES = os.path.join(WORK, "trees")
 
 @contextlib.contextmanager
 def shared_tree(lab=None):
-    """A graded tree kept between tests, for one test at a time: a free one
-    (one per xdist worker, so none waits, and at least two), the one that
-    last held the handout of `lab` if it is free (fewer switches).
-    grade_many and tools/mutants.py take its parent as --trees (they name
-    their single worker's tree worker0)."""
+    """A graded tree kept between tests for `lab`, for one test at a time:
+    the first free one of that lab's, or a new one (so at most one per
+    xdist worker). grade_many and tools/mutants.py take its parent as
+    --trees (they name their single worker's tree worker0)."""
     os.makedirs(SHARED_TREES, exist_ok=True)
-    slots = [os.path.join(SHARED_TREES, f"slot{k}")
-             for k in range(max(2, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))))]
-
-    def held_lab(slot):
-        try:
-            with open(os.path.join(slot, "worker0", handout.CLASSROOM_LAB_FILE)) as f:
-                return f.read().strip()
-        except OSError:
-            return None
-
-    slots.sort(key=lambda slot: held_lab(slot) != str(lab))     # that lab's first
-    for k, slot in enumerate(slots + slots[:1]):
+    for k in itertools.count():
+        slot = os.path.join(SHARED_TREES, f"lab{lab}-{k}" if lab else f"mixed-{k}")
         os.makedirs(slot, exist_ok=True)
         lock = open(slot + ".lock", "w")
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | (0 if k == len(slots) else fcntl.LOCK_NB))
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.close()
             continue
