@@ -11,7 +11,8 @@
 #   make view [ARCH=..] [MEM=256M] [LOG=file]    the memory viewer: build/view/index.html
 #   make deps                                   install the Debian packages Duet needs
 #   make check [FULL=1] / make format           static checks (clang-format, cppcheck, clang-tidy) of what changed / format the C files
-#   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md)
+#   make handout LAB=n [OUT=dir] / make grade LAB=n [ARCH=..] [SUBMISSION=dir]  labs (docs/instructors.md;
+#                                               LAB="1 2 3" grades several labs of this tree at once)
 #   make grade-many LAB=n SUBMISSIONS=dir [GRADE_JOBS=n]  grade every submission under dir
 #   make mutants [LAB=n] [MUTANTS=a,b] [SAMPLE=k] [MUTANT_JOBS=n] [MIN_RATE=r] [MUTANT_TREES=dir] [BASELINE=no]  the mutation suite
 
@@ -352,6 +353,6 @@ clean:
 	rm -rf build compile_commands.json
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/{/^#/p}' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(OBJS:.o=.d)
