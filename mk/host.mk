@@ -23,12 +23,14 @@ HOST_DEPS     := $(wildcard mm/*.[ch] arch/*/*.[ch] arch/*/include/arch/*.h incl
 # a binary is rebuilt only when a file it reads changed: a graded tree
 # takes this tree's binaries for everything a handout's stubs do not touch
 # (tools/handout.py). The data files in tests/host/data are read at run time.
-host_deps = $(1) $(HOST_INCLUDES) -DDUET_HOST=1 -MM -MP -MT $@ $< tests/host/host_support.c > $@.d
+# The preprocessor runs with the compile's own flags, so it finds what the
+# compile finds.
+host_deps = $(1) -MM -MP -MT $@ $< tests/host/host_support.c > $@.d
 
 $(HOST_BUILD)/test_%: tests/host/test_%.c tests/host/host_support.c mk/host.mk
 	$(call say,HOSTCC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(call host_deps,$(HOST_CC))
+	$(Q)$(call host_deps,$(HOST_CC) $(HOST_CFLAGS))
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< tests/host/host_support.c -o $@
 
 -include $(wildcard $(HOST_BUILD)/test_*.d $(HOST_BUILD)/fuzz_*.d)
@@ -46,7 +48,7 @@ FUZZ_TARGETS  := $(patsubst tests/fuzz/%.c,$(HOST_BUILD)/%,$(wildcard tests/fuzz
 $(HOST_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/host/host_support.c mk/host.mk
 	$(call say,FUZZCC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(call host_deps,$(FUZZ_CC))
+	$(Q)$(call host_deps,$(FUZZ_CC) $(FUZZ_CFLAGS))
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $< tests/host/host_support.c -o $@
 
 fuzz-build: $(FUZZ_TARGETS)

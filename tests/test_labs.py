@@ -180,23 +180,26 @@ def test_a_source_object_older_than_its_flags_is_not_taken(tmp_path):
     assert "lib/string.c" in compiled, dry
 
 
-def units_make_would_compile(tree, arch="x86_64"):
-    """({source compiled}, make's output) of `make -n ARCH=arch all` in tree."""
-    dry = subprocess.run(["make", "-n", "--no-print-directory", f"ARCH={arch}", "all"], cwd=tree,
+def make_would_run(tree, *goals):
+    """What `make -n goals` in tree prints."""
+    dry = subprocess.run(["make", "-n", "--no-print-directory", *goals], cwd=tree,
                          env=harness.make_env(), capture_output=True, text=True,
                          timeout=harness.scaled(60))
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    return set(re.findall(r" -c (\S+) -o ", dry.stdout)), dry.stdout
+    return dry.stdout
+
+
+def units_make_would_compile(tree, arch="x86_64"):
+    """({source compiled}, make's output) of `make -n ARCH=arch all` in tree."""
+    dry = make_would_run(tree, f"ARCH={arch}", "all")
+    return set(re.findall(r" -c (\S+) -o ", dry)), dry
 
 
 def host_binaries_make_would_build(tree):
     """({host test binary make would build}, make's output) of `make -n
     host-tests` in tree."""
-    dry = subprocess.run(["make", "-n", "--no-print-directory", "host-tests"], cwd=tree,
-                         env=harness.make_env(), capture_output=True, text=True,
-                         timeout=harness.scaled(60))
-    assert dry.returncode == 0, dry.stdout + dry.stderr
-    return set(re.findall(r" -o build/host/(test_\w+)", dry.stdout)), dry.stdout
+    dry = make_would_run(tree, "host-tests")
+    return set(re.findall(r" -o build/host/(test_\w+)", dry)), dry
 
 
 def host_binaries_reading_changed_files(tree):

@@ -796,12 +796,8 @@ def run_tests(labs, arches, tree, out, log_dir, jobs, clock):
                 host[a] = [failed(t, a, f"the catalogue is wrong: {e}") for t in ts]
             except Exception:
                 host[a] = [failed(t, a, "grader error:\n" + traceback.format_exc()) for t in ts]
-        outcomes = []
-        for lab in labs:
-            for a in arches:
-                found = {id(o.test): o for o in futures[a].result() + host[a]}
-                outcomes += [found[id(t)] for t in tests_for(lab, a)]
-    return outcomes
+        found = {a: {id(o.test): o for o in futures[a].result() + host[a]} for a in arches}
+    return [found[a][id(t)] for lab in labs for a in arches for t in tests_for(lab, a)]
 
 
 def free_cases(lab_no, arches, out, jobs=None):

@@ -373,57 +373,43 @@ def reuse_source_objects(src, out):
         return same[rel]
 
     now = time.time()
+
+    def take(product, deps, beside=()):
+        """src's `product` (and the files `beside` it) into out, where make
+        in out would build it again, src's is up to date against the same
+        files (`deps`, the flags' record among them), and each of them has
+        src's content there. Paths relative to the trees."""
+        if up_to_date(os.path.join(out, product), [os.path.join(out, d) for d in deps]):
+            return                          # make would keep it: so do we (no relink)
+        if not up_to_date(os.path.join(src, product), [os.path.join(src, d) for d in deps]):
+            return                          # not up to date in the source itself
+        if not all(identical(d) for d in deps):
+            return
+        os.makedirs(os.path.dirname(os.path.join(out, product)), exist_ok=True)
+        for rel in (product,) + tuple(beside):
+            if os.path.isfile(os.path.join(src, rel)):
+                shutil.copy(os.path.join(src, rel), os.path.join(out, rel))
+                os.utime(os.path.join(out, rel), (now, now))
+
     for arch in SEED_BUILDS:
         for sub in ("", "user"):
-            theirs = os.path.join(src, "build", arch, sub)
-            mine = os.path.join(out, "build", arch, sub)
-            if not identical(os.path.relpath(os.path.join(theirs, "flags"), src)):
+            build = os.path.join("build", arch, sub)
+            flags = os.path.join(build, "flags")
+            if not identical(flags):
                 continue
-            objs = os.path.join(theirs, "obj")
-            for dirpath, _, names in os.walk(objs):
+            for dirpath, _, names in os.walk(os.path.join(src, build, "obj")):
                 for name in names:
                     if not name.endswith(".d"):
                         continue
-                    d_file = os.path.join(dirpath, name)    # x.c.d beside x.c.o
-                    obj = d_file[:-len(".d")] + ".o"
-                    if not os.path.isfile(obj):
-                        continue
-                    deps = dependencies(d_file)
-                    if not deps or deps[0].startswith("build/"):
-                        continue
-                    target = os.path.join(mine, os.path.relpath(obj, theirs))
-                    if up_to_date(target, [os.path.join(out, dep) for dep in deps]
-                                  + [os.path.join(mine, "flags")]):
-                        continue            # make would keep it: so do we (no relink)
-                    if not up_to_date(obj, [os.path.join(src, dep) for dep in deps]
-                                      + [os.path.join(theirs, "flags")]):
-                        continue            # not up to date in the source itself
-                    if not all(identical(dep) for dep in deps):
-                        continue
-                    os.makedirs(os.path.dirname(target), exist_ok=True)
-                    for ext in ("", ".json"):
-                        if os.path.isfile(obj + ext):
-                            shutil.copyfile(obj + ext, target + ext)
-                            os.utime(target + ext, (now, now))
-                    shutil.copyfile(d_file, os.path.join(mine, os.path.relpath(d_file, theirs)))
+                    d_file = os.path.relpath(os.path.join(dirpath, name), src)  # x.c.d
+                    obj = d_file[:-len(".d")] + ".o"                           # beside x.c.o
+                    deps = dependencies(os.path.join(src, d_file))
+                    if deps and not deps[0].startswith("build/"):
+                        take(obj, deps + [flags], beside=(obj + ".json", d_file))
     # The host test binaries, the same way; their flags are in mk/host.mk.
-    if not identical("mk/host.mk"):
-        return
     for name, d_file in host_binaries(src):
-        deps = dependencies(d_file) + ["mk/host.mk"]
-        target = os.path.join(out, HOST_BUILD, name)
-        if up_to_date(target, [os.path.join(out, dep) for dep in deps]):
-            continue
-        if not up_to_date(os.path.join(src, HOST_BUILD, name),
-                          [os.path.join(src, dep) for dep in deps]):
-            continue
-        if not all(identical(dep) for dep in deps):
-            continue
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(os.path.join(src, HOST_BUILD, name), target)
-        shutil.copymode(os.path.join(src, HOST_BUILD, name), target)
-        os.utime(target, (now, now))
-        shutil.copyfile(d_file, target + ".d")
+        binary = os.path.join(HOST_BUILD, name)
+        take(binary, dependencies(d_file) + ["mk/host.mk"], beside=(binary + ".d",))
 
 
 def main(argv=None):
