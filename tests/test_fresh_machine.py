@@ -84,7 +84,8 @@ def tree_for_make(dest, builds=(), skip_in_builds=()):
         {"docs", "labs", "tests"} if os.path.samefile(d, harness.REPO) else set()))
     for arch in builds:
         harness.require_build(arch)
-        shutil.copytree(os.path.join(harness.REPO, "build", arch), os.path.join(dest, "build", arch),
+        shutil.copytree(os.path.join(harness.REPO, "build", arch),
+                        os.path.join(dest, "build", arch),
                         ignore=shutil.ignore_patterns(*skip_in_builds))
     return dest
 
