@@ -126,11 +126,13 @@ def test_make_run_works_first_try_without_a_compiler(tmp_path):
 def test_a_tool_gone_since_the_last_check_is_installed(tmp_path):
     """tools/deps.sh remembers a full check, and make trusts that record
     without starting a process; but a compiler that is no longer on PATH
-    (here: a PATH without it, after a check that found it) is still noticed,
-    and installed, before the Makefile asks the compiler anything."""
+    (here: the same PATH without /usr/bin, where the check found it, and
+    every other tool where it was) is still noticed, and installed, before
+    the Makefile asks the compiler anything."""
     tree = tree_for_make(tmp_path / "duet")
     path, log = fresh_machine(tmp_path)
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
+    env["PATH"] = path + ":/usr/bin"
     subprocess.run(["tools/deps.sh", "check-or-install"], cwd=tree, env=env, check=True,
                    stdin=subprocess.DEVNULL, capture_output=True, timeout=harness.scaled(120))
     assert "cmd=gcc=" in (tree / "build" / "deps.ok").read_text()
