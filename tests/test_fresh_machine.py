@@ -8,6 +8,7 @@ machine out of this one: a PATH with every command of /usr/bin but the C
 compilers, and an apt-get that "installs" a compiler by putting the real
 one on that PATH, as the real apt-get would.
 """
+import hashlib
 import os
 import shutil
 import subprocess
@@ -35,20 +36,32 @@ done
 """
 
 
-def usr_bin_without_compilers(tmp_path):
+def usr_bin_without_compilers():
     """A directory of symlinks to every command of /usr/bin and /usr/sbin
-    but the C compilers and apt-get. Made once per run (in `tmp_path` when
-    harness.once_per_run has no run directory) and shared by the tests,
-    which never change it: it is 1,600 new files, a second of CPU here."""
+    but the C compilers and apt-get, shared by the tests, which never change
+    it. It is 1,600 new files, a second of CPU here, so it is kept from run
+    to run in build/test-fresh-machine, named after the commands it holds:
+    one installed or removed since makes a new one."""
     def make():
-        run_dir = os.environ.get(harness.RUN_DIR_ENV)
-        farm = tempfile.mkdtemp(prefix="usr-bin-without-compilers-",
-                                dir=run_dir if run_dir and os.path.isdir(run_dir) else tmp_path)
-        for top in ("/usr/bin", "/usr/sbin"):
-            for name in os.listdir(top):
-                if name not in COMPILERS + ("apt-get",) and not os.path.lexists(
-                        os.path.join(farm, name)):
-                    os.symlink(os.path.join(top, name), os.path.join(farm, name))
+        commands = {}
+        for top in ("/usr/sbin", "/usr/bin"):       # /usr/bin's first on PATH
+            commands.update((name, os.path.join(top, name)) for name in os.listdir(top)
+                            if name not in COMPILERS + ("apt-get",))
+        kept = os.path.join(harness.REPO, "build", "test-fresh-machine")
+        farm = os.path.join(kept, hashlib.sha256(repr(sorted(commands.items())).encode())
+                            .hexdigest()[:16])
+        if not os.path.isdir(farm):
+            os.makedirs(kept, exist_ok=True)
+            new = tempfile.mkdtemp(prefix="new-", dir=kept)
+            for name, target in commands.items():
+                os.symlink(target, os.path.join(new, name))
+            try:
+                os.rename(new, farm)
+            except OSError:                 # another run made it first
+                shutil.rmtree(new)
+            for old in os.listdir(kept):
+                if not old.startswith("new-") and old != os.path.basename(farm):
+                    shutil.rmtree(os.path.join(kept, old))
         return farm
     return harness.once_per_run(("usr-bin-without-compilers",), make)
 
@@ -72,7 +85,7 @@ def fresh_machine(tmp_path):
         sudo = bin_dir / "sudo"
         sudo.write_text('#!/bin/sh\nexec "$@"\n')
         sudo.chmod(0o755)
-    return f"{bin_dir}:{usr_bin_without_compilers(tmp_path)}", log
+    return f"{bin_dir}:{usr_bin_without_compilers()}", log
 
 
 def tree_for_make(dest, builds=(), skip_in_builds=()):
