@@ -28,7 +28,7 @@ SELF=tools/deps.sh
 # processes as it can: commands are looked up on PATH by this shell (a
 # $(command -v) would be one process per tool), globs are expanded by it,
 # and the Python modules are located in one Python run, without importing
-# them (importing pytest alone takes a fifth of a second).
+# them (importing pytest alone takes a tenth of a second or more).
 
 # on_path NAME: where=the first PATH entry's NAME that is an executable
 # file, as `command -v` finds it, or "".
