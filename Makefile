@@ -245,11 +245,13 @@ debug: all
 # --- tests -----------------------------------------------------------------
 # Without ARCH on the command line, `make test` covers both machines.
 TEST_ARCHS := $(if $(filter command line,$(origin ARCH)),$(ARCH),$(VALID_ARCHS))
-PYTEST = $(shell tools/find-pytest.sh)
+# Found when first used, and once: only `make test` pays for it.
+PYTEST = $(eval PYTEST := $(shell tools/find-pytest.sh))$(PYTEST)
 # Both cores: pytest-xdist spreads the tests over JOBS workers (make deps
 # installs it; without it the tests run one after another).
 JOBS ?= $(shell nproc)
-PYTEST_JOBS = $(shell $(firstword $(PYTEST)) -c 'import xdist' 2>/dev/null && echo '-n $(JOBS)')
+PYTEST_JOBS = $(shell $(firstword $(PYTEST)) -c 'import importlib.util, sys; sys.exit(not importlib.util.find_spec("xdist"))' \
+                2>/dev/null && echo '-n $(JOBS)')
 PYTEST_ARGS ?=
 
 # The builds use every core too (-j JOBS): from a clean clone they are a

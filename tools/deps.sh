@@ -24,12 +24,30 @@ STAMP=build/deps.ok
 KEY=build/deps.key
 SELF=tools/deps.sh
 
+# A check runs on every make of a fresh machine, so it starts as few
+# processes as it can: commands are looked up on PATH by this shell (a
+# $(command -v) would be one process per tool), globs are expanded by it,
+# and the Python modules are located in one Python run, without importing
+# them (importing pytest alone takes a tenth of a second or more).
+
+# on_path NAME: where=the first PATH entry's NAME that is an executable
+# file, as `command -v` finds it, or "".
+on_path() {
+    where=""
+    set -f; old_ifs=$IFS; IFS=:
+    for dir in $PATH; do
+        if [ -f "${dir:-.}/$1" ] && [ -x "${dir:-.}/$1" ]; then where=${dir:-.}/$1; break; fi
+    done
+    IFS=$old_ifs; set +f
+}
+
 if [ "${1:-install}" = check-or-install ] && [ -f "$STAMP" ] && cmp -s "$SELF" "$KEY"; then
     ok=1
     while IFS= read -r line; do
         case $line in
         cmd=*) name=${line#cmd=}; name=${name%%=*}
-               [ "$(command -v "$name" 2>/dev/null)" = "${line#cmd="$name"=}" ] || { ok=0; break; } ;;
+               on_path "$name"
+               [ "$where" = "${line#cmd="$name"=}" ] || { ok=0; break; } ;;
         *)     [ -e "${line#path=}" ] || { ok=0; break; } ;;
         esac
     done < "$STAMP"
@@ -39,33 +57,31 @@ fi
 missing=""
 wanted=""
 found=""
-need() {    # need KIND WHAT PACKAGE
-    where=""
-    case $1 in
-    cmd)  where=$(command -v "$2" 2>/dev/null) || where="" ;;
-    file) where=$(ls -d $2 2>/dev/null | head -n 1) || where="" ;;   # $2 may be a glob
-    py)   py=$(tools/find-pytest.sh 2>/dev/null | cut -d' ' -f1)
-          if [ -n "$py" ] && [ "$py" != false ]; then
-              where=$("$py" -c "import $2, os; print(os.path.dirname($2.__file__))" 2>/dev/null) \
-                  || where=""
-          fi ;;
-    esac
-    if [ -n "$where" ]; then
-        if [ "$1" = cmd ]; then where="cmd=$2=$where"; else where="path=$where"; fi
-        found="$found
-$where"
+list=missing    # where note puts a package that is not there
+pymods=""
+note() {    # note PACKAGE WHERE: a stamp line (cmd=... or path=...), "" when missing
+    if [ -n "$2" ]; then
+        found="${found:+$found
+}$2"
+    elif [ $list = wanted ]; then
+        wanted="$wanted $1"
     else
-        missing="$missing $3"
+        case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac
     fi
 }
-
+need() {    # need KIND WHAT PACKAGE
+    case $1 in
+    cmd)  on_path "$2"; note "$3" "${where:+cmd=$2=$where}" ;;
+    file) where=""
+          for f in $2; do [ -e "$f" ] && where=$f; break; done   # $2 may be a glob: its first match
+          note "$3" "${where:+path=$where}" ;;
+    py)   pymods="$pymods $2=$3" ;;     # located all at once, after the list
+    esac
+}
 want() {    # want KIND WHAT PACKAGE: as need, but only where apt has the package
-    before=$missing
+    list=wanted
     need "$@"
-    if [ "$missing" != "$before" ]; then
-        missing=$before
-        wanted="$wanted $3"
-    fi
+    list=missing
 }
 
 need cmd  qemu-system-x86_64        qemu-system-x86
@@ -98,6 +114,25 @@ want cmd  chromedriver              chromium-driver
 need py   pytest                    python3-pytest
 need py   xdist                     python3-pytest-xdist
 
+# The py modules, located by the Python that runs pytest in one run: a
+# line each, path=ITS DIRECTORY, or the package when it is not there.
+located=""
+if py=$(tools/find-pytest.sh 2>/dev/null); then
+    located=$("${py%" -m pytest"}" -c 'import importlib.util, os, sys
+for arg in sys.argv[1:]:
+    module, package = arg.split("=")
+    spec = importlib.util.find_spec(module)
+    print("path=" + os.path.dirname(spec.origin) if spec and spec.origin else package)' \
+        $pymods 2>/dev/null) || located=""
+fi
+[ -n "$located" ] || located=$(for m in $pymods; do echo "${m#*=}"; done)
+set -f; old_ifs=$IFS; IFS='
+'
+for line in $located; do
+    case $line in path=*) note "" "$line" ;; *) note "$line" "" ;; esac
+done
+IFS=$old_ifs; set +f
+
 # After an install, a wanted package still missing is one apt does not
 # have here: the check passes without it.
 if [ -n "${DUET_DEPS_INSTALLED:-}" ] && [ -n "$wanted" ]; then
@@ -105,10 +140,10 @@ if [ -n "${DUET_DEPS_INSTALLED:-}" ] && [ -n "$wanted" ]; then
     wanted=""
 fi
 
-missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
-if [ -z "${missing# }" ] && [ -z "$wanted" ]; then
-    mkdir -p build
-    printf '%s\n' "$found" | sed '/^$/d' > "$STAMP"
+missing=${missing# }
+if [ -z "$missing" ] && [ -z "$wanted" ]; then
+    [ -d build ] || mkdir build
+    printf '%s\n' "$found" > "$STAMP"
     cp "$SELF" "$KEY"
     [ "${1:-install}" = install ] && echo "deps: everything Duet needs is installed"
     exit 0
