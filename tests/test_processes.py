@@ -34,6 +34,20 @@ def sh_output(console, line):
     return console.text[start:console.cursor]
 
 
+def sh_output_until(console, line, text, seconds=10.0, pause=0.05):
+    """Type `line` at the shell, again every `pause` seconds, until what it
+    printed holds `text` or `seconds` (scaled) have passed; -> all it
+    printed. For a job's end, which the shell reports before the first
+    prompt after it: the test asks until the report comes, not once after
+    a guess at how long the job takes."""
+    deadline = time.monotonic() + harness.scaled(seconds)
+    out = sh_output(console, line)
+    while text not in out and time.monotonic() < deadline:
+        time.sleep(pause)
+        out += sh_output(console, line)
+    return out
+
+
 CLOCK_AFTER = 1.0       # seconds of the host's clock between the first prompt and the clock's reads
 
 
@@ -162,8 +176,8 @@ def test_shell_background_jobs_ps_and_kill(arch, boot):
         said["after_kill"] = sh_output(console, "echo next")
         sh(console, "sleep 100 &")
         said["sleep_pid"] = int(console.expect(re.compile(r"^\[(\d+)\]\n", re.M))[1:-2])
-        time.sleep(0.5)
-        said["after_sleep"] = sh_output(console, "echo later")
+        said["after_sleep"] = sh_output_until(console, "echo later",
+                                              f"[{said['sleep_pid']}] done status")
         said["usertests"] = sh_output(console, "usertests getppid orphan")
         sh(console, "sleep 100000 &")
         said["left_pid"] = int(console.expect(re.compile(r"^\[(\d+)\]\n", re.M))[1:-2])
@@ -208,8 +222,7 @@ def test_shell_ctrl_c_ends_the_foreground_job_only(arch, boot):
         said["ps"] = sh_output(console, "ps")
         # Reported before the prompt after the kill or the next one: when it has ended.
         said["killed"] = sh_output(console, f"kill -2 {said['bg']}")
-        time.sleep(0.2)
-        said["killed"] += sh_output(console, "echo x")
+        said["killed"] += sh_output_until(console, "echo x", f"[{said['bg']}] done status")
         sh(console, "exit")
 
     r, said = shell_session(arch, boot, steps)
