@@ -171,29 +171,27 @@ static void wait_no_children(void)
     CHECK_EQ(status, 12345);                          /* and nothing written */
 }
 
-/* Long enough that the parent's next calls come first even on a loaded host. */
-static int sleep_500ms_exit_5(void)
-{
-    msleep(500);
-    return 5;
-}
-
 static int exit_2(void)
 {
     return 2;
 }
 
 /* WNOHANG answers 0 while the child runs; waitpid(pid) waits for that child
- * even when another ended first; a child is reaped only once. */
+ * even when another ended first; a child is reaped only once. The slow
+ * child would sleep 10 s: it runs until the parent kills it, after its
+ * WNOHANG and once the fast one has ended (it ran while the parent slept),
+ * so no timing decides the order. */
 static void waitpid_nohang(void)
 {
     int status = -1;
-    long slow = spawn(sleep_500ms_exit_5);
+    long slow = spawn(sleep_10s);
     long fast = spawn(exit_2);
 
     CHECK_EQ(waitpid(slow, &status, WNOHANG), 0);
+    msleep(10);
+    CHECK_EQ(kill(slow, SIGTERM), 0);
     CHECK_EQ(waitpid(slow, &status, 0), slow);
-    CHECK_EQ(status, 5);
+    CHECK_EQ(status, 128 + SIGTERM);
     CHECK_EQ(waitpid(slow, &status, WNOHANG), -ECHILD);
     CHECK_EQ(wait(&status), fast);
     CHECK_EQ(status, 2);
