@@ -511,18 +511,19 @@ static void exec_missing(void)
     CHECK_EQ(status_of(spawn(exec_status_42)), 42);
 }
 
-/* nanosleep sleeps at least what it was asked, by the kernel's clock. */
-static void sleep_100ms(void)
+/* nanosleep sleeps at least what it was asked, by the kernel's clock: 30 ms,
+ * three of its 10 ms ticks, so that a sleep cut short by a tick shows. */
+static void sleep_30ms(void)
 {
     struct timespec bad_nsec = { .tv_sec = 0, .tv_nsec = 1000000000 };
     struct timespec negative = { .tv_sec = -1, .tv_nsec = 0 };
     struct timespec zero = { 0, 0 };
     long start = uptime(), slept;
 
-    CHECK_EQ(msleep(100), 0);
+    CHECK_EQ(msleep(30), 0);
     slept = uptime() - start;
-    if (slept < 100 * NS_PER_MS)
-        fail(__LINE__, "msleep(100) slept %ld us", slept / 1000);
+    if (slept < 30 * NS_PER_MS)
+        fail(__LINE__, "msleep(30) slept %ld us", slept / 1000);
     CHECK_EQ(nanosleep(&bad_nsec, NULL), -EINVAL);
     CHECK_EQ(nanosleep(&negative, NULL), -EINVAL);
     CHECK_EQ(nanosleep(&zero, NULL), 0);
@@ -718,7 +719,7 @@ static const struct test tests[] = {
     { "stack_grow", stack_grows_in_child },
     { "kill_sleeping", kill_sleeping },
     { "exec_missing", exec_missing },
-    { "sleep_100ms", sleep_100ms },
+    { "sleep_30ms", sleep_30ms },
     { "bad_ptrs", bad_ptrs_efault },
     { "fork_bomb", fork_bomb },
     { "orphan", orphan_reparented },
