@@ -272,11 +272,12 @@ class Console:
         printed = self.text[start:self.cursor]
         return printed.split("\n", 1)[1] if "\n" in printed else ""
 
-    def monitor_until(self, line, pattern, tries=20, pause=0.05):
+    def monitor_until(self, line, pattern, tries=100, pause=0.01):
         """Run `line` again, `pause` seconds apart, until what it printed
         matches the compiled regex `pattern` or `tries` runs have been made;
         return the last output (the caller asserts on it). For a state the
-        kernel reaches a tick later, such as a killed process being reaped."""
+        kernel reaches a tick later, such as a killed process being reaped:
+        asked again a tick (10 ms) later, for a second at least."""
         for _ in range(tries):
             printed = self.monitor(line)
             if pattern.search(printed):
