@@ -30,6 +30,7 @@ import hashlib
 import os
 import pickle
 import re
+import select
 import shlex
 import shutil
 import subprocess
@@ -271,11 +272,12 @@ class Console:
         printed = self.text[start:self.cursor]
         return printed.split("\n", 1)[1] if "\n" in printed else ""
 
-    def monitor_until(self, line, pattern, tries=20, pause=0.05):
+    def monitor_until(self, line, pattern, tries=100, pause=0.01):
         """Run `line` again, `pause` seconds apart, until what it printed
         matches the compiled regex `pattern` or `tries` runs have been made;
         return the last output (the caller asserts on it). For a state the
-        kernel reaches a tick later, such as a killed process being reaped."""
+        kernel reaches a tick later, such as a killed process being reaped:
+        asked again a tick (10 ms) later, for a second at least."""
         for _ in range(tries):
             printed = self.monitor(line)
             if pattern.search(printed):
@@ -382,6 +384,26 @@ def _pump(stream, sink):
         sink(b"")
 
 
+def _exited_by(proc, deadline):
+    """Wait until `proc` exits or time.monotonic() reaches `deadline`;
+    -> whether it exited (then it is reaped). Woken by the exit itself,
+    through a pidfd: Popen.wait(timeout) polls, every 50 ms once it has
+    waited a while, so every boot would end up to 50 ms late."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):       # not Linux 5.3+: Popen's polling
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+    finally:
+        os.close(fd)
+    return proc.poll() is not None
+
+
 def boot(arch, cmdline="", mem="256M", cpu="", machine="", gic=0, smp=1, build="",
          timeout=DEFAULT_TIMEOUT, send=None, log_name=None, boot_method="direct"):
     """Boot Duet once under QEMU and return a BootResult; never raises for a
@@ -446,10 +468,7 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", gic=0, smp=1, build="
             except BaseException as e:      # the script's own assert: report after cleanup
                 pending_exc = e
         if not timed_out and pending_exc is None:
-            try:
-                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            timed_out = not _exited_by(proc, deadline)
         if proc.poll() is None:
             proc.kill()
         proc.wait()

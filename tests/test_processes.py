@@ -34,31 +34,83 @@ def sh_output(console, line):
     return console.text[start:console.cursor]
 
 
-def run_usertests(console, args=""):
-    """`run usertests [args]` in the monitor; its output up to the status line."""
-    console.command(f"run usertests {args}".rstrip())
-    start = console.cursor
-    console.expect(re.compile(r"run: usertests exited with status \d+\n"), timeout=240)
-    return console.text[start:console.cursor]
+def sh_output_until(console, line, text, seconds=10.0, pause=0.05):
+    """Type `line` at the shell, again every `pause` seconds, until what it
+    printed holds `text` or `seconds` (scaled) have passed; -> all it
+    printed. For a job's end, which the shell reports before the first
+    prompt after it: the test asks until the report comes, not once after
+    a guess at how long the job takes."""
+    deadline = time.monotonic() + harness.scaled(seconds)
+    out = sh_output(console, line)
+    while text not in out and time.monotonic() < deadline:
+        time.sleep(pause)
+        out += sh_output(console, line)
+    return out
 
 
-def test_usertests_pass(arch, boot):
-    """Every test of usertests says ok and the program exits 0. Each test is
-    a function the program runs in a child of its own, so a crash or a hang
-    names the test; the assertion lists those that failed."""
+CLOCK_AFTER = 1.0       # seconds of the host's clock between the first prompt and the clock's reads
+
+
+def run_usertests_session(arch):
+    """Boot, `run usertests`, then read the clock around `run clock` at
+    least CLOCK_AFTER seconds after the first prompt (usertests fill that
+    time; a fast run sleeps what is left), then power off;
+    -> (BootResult, {name: what it printed})."""
     said = {}
 
     def session(console):
-        said["out"] = run_usertests(console)
+        console.command("run usertests")
+        prompted = time.monotonic()
+        start = console.cursor
+        console.expect(re.compile(r"run: usertests exited with status \d+\n"), timeout=240)
+        said["usertests"] = console.text[start:console.cursor]
+        time.sleep(max(0.0, prompted + CLOCK_AFTER - time.monotonic()))
+        for key, line in (("before", "uptime"), ("clock", "run clock"), ("after", "uptime")):
+            said[key] = console.monitor(line)
         console.command("poweroff")
 
-    r = boot(arch, "", send=session, timeout=300)
-    out = said.get("out", "")
+    r = harness.boot(arch, "", send=session, timeout=300, log_name=f"session.{arch}.usertests")
+    return r, said
+
+
+@pytest.fixture
+def usertests_session(arch):
+    """(BootResult, said) of this arch's usertests session, shared by the
+    tests that read it (harness.once_per_run), not yet checked."""
+    harness.require_build(arch)
+    return harness.once_per_run(("usertests-session", arch), lambda: run_usertests_session(arch))
+
+
+def test_usertests_pass(arch, usertests_session):
+    """Every test of usertests says ok and the program exits 0. Each test is
+    a function the program runs in a child of its own, so a crash or a hang
+    names the test; the assertion lists those that failed."""
+    r, said = usertests_session
+    out = said.get("usertests", "")
     failed = re.findall(r"^usertests: (\w+): FAILED: (.*)$", out, re.M)
     assert not failed, r.report("usertests failed: " + "; ".join(f"{n}: {why}" for n, why in failed))
     assert re.search(r"^usertests: all \d+ passed$", out, re.M), r.report("usertests did not finish")
     assert "run: usertests exited with status 0" in out, r.report(out[-500:])
     harness.check(r, "ok")
+
+
+def test_the_uptime_system_call_reads_the_kernels_clock(arch, usertests_session):
+    """`clock` reads the clock through the uptime system call: what it
+    prints lies between what the monitor's `uptime` says before and after
+    the run, and it exits 0 (its two readings did not go back). At least
+    a second of the host's clock (CLOCK_AFTER) comes first, so that a
+    clock read at the wrong rate or from the wrong zero falls outside: the
+    usertests session's, whose programs fill that second."""
+    r, said = usertests_session
+    harness.check(r, "ok")
+    texts = [said.get(key, "") for key in ("before", "clock", "after")]
+    patterns = (r"^up (\d+\.\d{6}) s$", r"^clock: (\d+\.\d{6}) s$", r"^up (\d+\.\d{6}) s$")
+    before, program, after = (re.search(p, text, re.M) for p, text in zip(patterns, texts))
+    assert before and program and after, r.report(f"unexpected output: {texts!r}")
+    assert "run: clock exited with status 0" in texts[1], r.report(texts[1])
+    assert float(before.group(1)) <= float(program.group(1)) <= float(after.group(1)), \
+        r.report(f"the program's clock {program.group(1)} is not between the monitor's "
+                 f"{before.group(1)} and {after.group(1)}")
 
 
 def shell_session(arch, boot, steps, cmdline=""):
@@ -124,8 +176,8 @@ def test_shell_background_jobs_ps_and_kill(arch, boot):
         said["after_kill"] = sh_output(console, "echo next")
         sh(console, "sleep 100 &")
         said["sleep_pid"] = int(console.expect(re.compile(r"^\[(\d+)\]\n", re.M))[1:-2])
-        time.sleep(0.5)
-        said["after_sleep"] = sh_output(console, "echo later")
+        said["after_sleep"] = sh_output_until(console, "echo later",
+                                              f"[{said['sleep_pid']}] done status")
         said["usertests"] = sh_output(console, "usertests getppid orphan")
         sh(console, "sleep 100000 &")
         said["left_pid"] = int(console.expect(re.compile(r"^\[(\d+)\]\n", re.M))[1:-2])
@@ -170,8 +222,7 @@ def test_shell_ctrl_c_ends_the_foreground_job_only(arch, boot):
         said["ps"] = sh_output(console, "ps")
         # Reported before the prompt after the kill or the next one: when it has ended.
         said["killed"] = sh_output(console, f"kill -2 {said['bg']}")
-        time.sleep(0.2)
-        said["killed"] += sh_output(console, "echo x")
+        said["killed"] += sh_output_until(console, "echo x", f"[{said['bg']}] done status")
         sh(console, "exit")
 
     r, said = shell_session(arch, boot, steps)

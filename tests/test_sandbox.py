@@ -5,13 +5,14 @@ the grader with output, spin. Each attempt must fail or be stopped, and the
 grader must learn why. No QEMU; tests/test_hostile.py grades whole hostile
 submissions."""
 import dataclasses
+import fcntl
 import os
 import shutil
 import socket
 import stat
 import subprocess
 import sys
-import time
+import threading
 
 import pytest
 
@@ -77,15 +78,20 @@ def alive(scratch):
 
 
 def test_nothing_outlives_the_run(escape, scratch, box_mode):
-    """A daemon (double fork, new session) dies with the run: the file it
-    keeps writing stops growing once run() returns."""
+    """A daemon (double fork, new session) dies with the run: the lock it
+    holds on its file for its life comes free (waited for: the end of
+    every process that holds it), and the file, which it wrote every
+    50 ms, did not grow after run() returned."""
     beat = os.path.join(scratch, "heartbeat")
     r = run(escape, scratch, "daemon", beat)
     assert r.returncode == 0 and "daemon started" in r.output, r
-    size = os.path.getsize(beat) if os.path.exists(beat) else 0
-    time.sleep(0.5)
-    after = os.path.getsize(beat) if os.path.exists(beat) else 0
-    assert after == size, "the daemon outlived the run"
+    size = os.path.getsize(beat)
+    with open(beat, "rb") as f:
+        locker = threading.Thread(target=fcntl.flock, args=(f, fcntl.LOCK_EX), daemon=True)
+        locker.start()
+        locker.join(harness.scaled(10))
+        assert not locker.is_alive(), "the daemon outlived the run: its lock is still held"
+    assert os.path.getsize(beat) == size, "the daemon wrote after the run had ended"
     assert alive(scratch) == []
 
 

@@ -145,32 +145,6 @@ def test_flags_a_program_sets_do_not_reach_the_kernel(arch, boot, cpu):
     harness.require(r, "hello, world\n", "hello did not run after them")
 
 
-def test_the_uptime_system_call_reads_the_kernels_clock(arch, boot):
-    """`clock` reads the clock through the uptime system call: what it
-    prints lies between what the monitor's `uptime` says before and after
-    the run, and it exits 0 (its two readings did not go back). A second
-    of the host's first, so that a clock read at the wrong rate or from
-    the wrong zero falls outside."""
-    said = []
-
-    def session(console):
-        console.monitor("help")
-        time.sleep(1.0)
-        for line in ("uptime", "run clock", "uptime"):
-            said.append(console.monitor(line))
-        console.command("poweroff")
-
-    r = boot(arch, "", send=session)
-    harness.check(r, "ok")
-    patterns = (r"^up (\d+\.\d{6}) s$", r"^clock: (\d+\.\d{6}) s$", r"^up (\d+\.\d{6}) s$")
-    before, program, after = (re.search(p, text, re.M) for p, text in zip(patterns, said))
-    assert before and program and after, r.report(f"unexpected output: {said!r}")
-    assert "run: clock exited with status 0" in said[1], r.report(said[1])
-    assert float(before.group(1)) <= float(program.group(1)) <= float(after.group(1)), \
-        r.report(f"the program's clock {program.group(1)} is not between the monitor's "
-                 f"{before.group(1)} and {after.group(1)}")
-
-
 def test_interrupts_come_while_a_program_runs(arch, boot):
     """`spin` computes in user mode for 300 ms: the tick interrupts it there
     (x86_64 through TSS.rsp0, AArch64 from EL0) and returns to it with its

@@ -4,7 +4,8 @@
  * tools/sandbox.py's sandbox and checks that each attempt fails or is
  * stopped. Built by the test with the host's cc, never part of Duet.
  *
- *   daemon FILE   leave a process behind that writes FILE every 50 ms
+ *   daemon FILE   leave a process behind that locks FILE and writes it every
+ *                 50 ms ("daemon started" once it has written)
  *   write FILE    write FILE ("wrote" or "refused")
  *   read FILE     read FILE ("read" or "refused")
  *   connect       connect to 127.0.0.1:PORT ("connected" or "refused")
@@ -19,7 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int attempt(char **argv)
@@ -30,19 +34,32 @@ static int attempt(char **argv)
         if (fork() == 0) {
             setsid();
             if (fork() == 0) {
+                /* Its lock on FILE lasts as long as it does: the test
+                 * waits for the lock, which is the daemon's end. */
+                int fd = open(argv[2], O_WRONLY | O_APPEND | O_CREAT, 0644);
+
+                if (fd >= 0)
+                    flock(fd, LOCK_EX);
                 for (;;) {
-                    FILE *f = fopen(argv[2], "a");
-                    if (f) {
-                        fputs("the daemon is alive\n", f);
-                        fclose(f);
-                    }
+                    if (fd < 0 || write(fd, "the daemon is alive\n", 20) != 20)
+                        _exit(1);
                     usleep(50000);
                 }
             }
             _exit(0);
         }
-        printf("daemon started\n");
-        return 0;
+        /* Started once its first line is written, under its lock. */
+        for (int i = 0; i < 5000; i++) {
+            struct stat st;
+
+            if (stat(argv[2], &st) == 0 && st.st_size > 0) {
+                printf("daemon started\n");
+                return 0;
+            }
+            usleep(1000);
+        }
+        printf("the daemon did not start\n");
+        return 1;
     }
     if (!strcmp(what, "write")) {
         FILE *f = fopen(argv[2], "a");

@@ -171,29 +171,27 @@ static void wait_no_children(void)
     CHECK_EQ(status, 12345);                          /* and nothing written */
 }
 
-/* Long enough that the parent's next calls come first even on a loaded host. */
-static int sleep_500ms_exit_5(void)
-{
-    msleep(500);
-    return 5;
-}
-
 static int exit_2(void)
 {
     return 2;
 }
 
 /* WNOHANG answers 0 while the child runs; waitpid(pid) waits for that child
- * even when another ended first; a child is reaped only once. */
+ * even when another ended first; a child is reaped only once. The slow
+ * child would sleep 10 s: it runs until the parent kills it, after its
+ * WNOHANG and once the fast one has ended (it ran while the parent slept),
+ * so no timing decides the order. */
 static void waitpid_nohang(void)
 {
     int status = -1;
-    long slow = spawn(sleep_500ms_exit_5);
+    long slow = spawn(sleep_10s);
     long fast = spawn(exit_2);
 
     CHECK_EQ(waitpid(slow, &status, WNOHANG), 0);
+    msleep(10);
+    CHECK_EQ(kill(slow, SIGTERM), 0);
     CHECK_EQ(waitpid(slow, &status, 0), slow);
-    CHECK_EQ(status, 5);
+    CHECK_EQ(status, 128 + SIGTERM);
     CHECK_EQ(waitpid(slow, &status, WNOHANG), -ECHILD);
     CHECK_EQ(wait(&status), fast);
     CHECK_EQ(status, 2);
@@ -513,18 +511,19 @@ static void exec_missing(void)
     CHECK_EQ(status_of(spawn(exec_status_42)), 42);
 }
 
-/* nanosleep sleeps at least what it was asked, by the kernel's clock. */
-static void sleep_100ms(void)
+/* nanosleep sleeps at least what it was asked, by the kernel's clock: 30 ms,
+ * three of its 10 ms ticks, so that a sleep cut short by a tick shows. */
+static void sleep_30ms(void)
 {
     struct timespec bad_nsec = { .tv_sec = 0, .tv_nsec = 1000000000 };
     struct timespec negative = { .tv_sec = -1, .tv_nsec = 0 };
     struct timespec zero = { 0, 0 };
     long start = uptime(), slept;
 
-    CHECK_EQ(msleep(100), 0);
+    CHECK_EQ(msleep(30), 0);
     slept = uptime() - start;
-    if (slept < 100 * NS_PER_MS)
-        fail(__LINE__, "msleep(100) slept %ld us", slept / 1000);
+    if (slept < 30 * NS_PER_MS)
+        fail(__LINE__, "msleep(30) slept %ld us", slept / 1000);
     CHECK_EQ(nanosleep(&bad_nsec, NULL), -EINVAL);
     CHECK_EQ(nanosleep(&negative, NULL), -EINVAL);
     CHECK_EQ(nanosleep(&zero, NULL), 0);
@@ -720,7 +719,7 @@ static const struct test tests[] = {
     { "stack_grow", stack_grows_in_child },
     { "kill_sleeping", kill_sleeping },
     { "exec_missing", exec_missing },
-    { "sleep_100ms", sleep_100ms },
+    { "sleep_30ms", sleep_30ms },
     { "bad_ptrs", bad_ptrs_efault },
     { "fork_bomb", fork_bomb },
     { "orphan", orphan_reparented },
@@ -730,7 +729,33 @@ static const struct test tests[] = {
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
-/* Run one test in a child; true if it passed. */
+static int sleep_test_max(void)
+{
+    msleep(TEST_MAX_MS);
+    return 0;
+}
+
+/*
+ * The status of the test child pid, or -1 if it was still running after
+ * TEST_MAX_MS (it is killed and reaped). A watchdog child sleeps that
+ * long, and the runner waits for whichever of the two ends first: woken
+ * by the test's end itself, where polling it every few milliseconds left
+ * the machine idle until the next poll after each test.
+ */
+static int test_status(long pid)
+{
+    long dog = spawn(sleep_test_max);
+    int status = -1;
+    long first = waitpid(-1, &status, 0);
+
+    if (first != pid && first != dog)
+        fail(__LINE__, "waitpid(-1) returned %ld", first);
+    kill(first == pid ? dog : pid, SIGKILL);
+    waitpid(first == pid ? dog : pid, NULL, 0);
+    return first == pid ? status : -1;
+}
+
+/* Run one test in a child; true if it passed. The runner has no other children. */
 static bool run_test(const struct test *t)
 {
     long pid;
@@ -746,7 +771,7 @@ static bool run_test(const struct test *t)
         printf("usertests: %s: FAILED: fork returned %ld\n", t->name, pid);
         return false;
     }
-    status = status_within(pid, TEST_MAX_MS);
+    status = test_status(pid);
     if (status == 0)
         printf("usertests: %s: ok\n", t->name);
     else if (status == -1)
