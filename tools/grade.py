@@ -433,11 +433,6 @@ def run_host_binary(tree, target, clock):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def host_target(test, arch):
-    """The make target of a host test's binary."""
-    return f"build/host/test_{test['binary'].format(arch=arch)}"
-
-
 def grade_host(tree, arch, tests, built, ran, clock, jobs=1):
     """Run the lab's host-test binaries for `arch`; -> [Outcome]. `built`
     and `ran` keep each binary's build and run for the other arch (most
@@ -445,7 +440,7 @@ def grade_host(tree, arch, tests, built, ran, clock, jobs=1):
     out = []
     for t in tests:
         binary = t["binary"].format(arch=arch)
-        target = host_target(t, arch)
+        target = f"build/host/test_{binary}"
         if target not in built:
             built[target] = make(tree, f"-j{jobs}", target)
         ok, output = built[target]
@@ -792,19 +787,6 @@ def run_tests(labs, arches, tree, out, log_dir, jobs, clock):
     # build and run here (one make at a time for build/host).
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(arches)) as pool:
         futures = {a: pool.submit(run_arch, a) for a in arches}
-        # Every host binary in one make, built side by side; when one fails
-        # to build (or the catalogue names it wrongly), grade_host builds
-        # each alone for its own message.
-        try:
-            targets = list(dict.fromkeys(
-                host_target(t, a) for a in arches for lab in labs for t in tests_for(lab, a)
-                if t["kind"] == "host"))
-        except (KeyError, IndexError, ValueError):
-            targets = []
-        if len(targets) > 1:
-            ok, output = make(tree, "-k", f"-j{jobs}", *targets)
-            if ok:
-                built.update((target, (ok, output)) for target in targets)
         host = {}
         for a in arches:
             ts = [t for lab in labs for t in tests_for(lab, a) if t["kind"] == "host"]
