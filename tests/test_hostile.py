@@ -263,11 +263,11 @@ def test_a_hang_costs_one_timeout():
         ("mm/buddy.c", "    for (unsigned o = 0; o <= BUDDY_MAX_ORDER; o++) {\n",
          "    for (volatile unsigned spin = 0;; spin++)\n        ;\n")])
     # A boot's 30 s become 1.5, a host test's 20 become 1, AFTER_HANG 0.5.
-    # The second host run starts after the first hung: cut at AFTER_HANG, it
-    # shows 0.5 s (the grader prints tenths, and times a run from its start
-    # to its timeout: a loaded machine's overhead is how late a woken
-    # thread runs, a few ms; up to 0.2 s still shows 0.7), where its own
-    # timeout shows 1.0 at least.
+    # The second host run starts after a run hung (the first host run, or
+    # the boot when the host build is slower): cut at AFTER_HANG, it shows
+    # 0.5 s (the grader prints tenths, and times a run from its start to its
+    # timeout: a loaded machine adds how late a woken thread runs, a few ms;
+    # up to 0.2 s still shows 0.7), where its own timeout shows 1.0 at least.
     scale = 0.05
     with shared_tree(2) as tree:
         status, results, console, _ = grade(2, "x86_64", sub, tree,
