@@ -453,7 +453,7 @@ def grade_host(tree, arch, tests, built, ran, clock, jobs=1):
         res, nonce = ran[target]
         if res.timed_out or res.stopped:
             out.append(failed(t, arch, f"{target} " + (
-                res.stopped or f"hung (stopped after {res.seconds:.0f} s)") + "\n"
+                res.stopped or f"hung (stopped after {res.seconds:.1f} s)") + "\n"
                 + trim(res.output, 1500)))
             continue
         if res.output_bytes > 2 * HOST_LIMITS.keep_output:

@@ -34,6 +34,7 @@ untrusted code as the grading user (for a machine that is itself thrown
 away after one submission; the grader says so in its results).
 """
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -83,7 +84,7 @@ class Result:
     output_bytes: int                   # how much it printed in all
     timed_out: bool
     stopped: str                        # why the watchdog stopped it, or ""
-    seconds: float
+    seconds: float                      # from its start to its end, or to its timeout
 
 
 def _run_quiet(argv):
@@ -250,22 +251,45 @@ class Sandbox:
     def run(self, argv, cwd, timeout, env=None):
         """Run to the end or to `timeout` seconds; -> Result. Never raises for
         what the program does."""
-        start = time.monotonic()
         proc, dog = self.start(argv, cwd, env=env)
+        start = time.monotonic()
         out = OutputKeeper(self.limits)
         reader = threading.Thread(target=out.pump, args=(proc.stdout, dog), daemon=True)
         reader.start()
-        timed_out = False
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        timed_out = not wait_for(proc, timeout)
+        seconds = time.monotonic() - start
         dog.finish()
         reader.join(timeout=5)
         proc.stdout.close()
         stopped = dog.reason or out.stopped
         return Result(None if (timed_out or stopped) else proc.returncode, out.text(),
-                      out.total, timed_out and not stopped, stopped, time.monotonic() - start)
+                      out.total, timed_out and not stopped, stopped, seconds)
+
+
+def wait_for(proc, timeout):
+    """Wait until `proc` ends or `timeout` seconds pass; -> True when it
+    ended (not reaped: proc.wait() does that). Woken by the kernel when the
+    process exits (a pidfd): Popen.wait(timeout) polls instead, noticing an
+    end up to 50 ms late."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):       # Linux before 5.3, or it is already reaped
+        try:
+            proc.wait(timeout=timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        deadline = time.monotonic() + timeout
+        while True:
+            if poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+    finally:
+        os.close(fd)
 
 
 class OutputKeeper:
@@ -326,24 +350,54 @@ def _children():
     return kids
 
 
+def _task_children(pid):
+    """pid's children, from its threads' /proc/<pid>/task/<tid>/children
+    (the kernel's own lists: no scan of every process on the machine);
+    None when this kernel has no such file (CONFIG_PROC_CHILDREN)."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []           # it has ended
+    kids = []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids += map(int, f.read().split())
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue    # the thread has ended
+            return None
+        except OSError:
+            pass
+    return kids
+
+
 def _descendants(pid):
-    kids, found, todo = _children(), [], [pid]
+    """pid and every process below it, the ones it reaps included."""
+    found, todo, kids = [], [pid], None
     while todo:
         p = todo.pop()
         found.append(p)
-        todo += kids.get(p, [])
+        mine = _task_children(p) if kids is None else kids.get(p, [])
+        if mine is None:    # no children files: one scan of every process instead
+            kids = _children()
+            mine = kids.get(p, [])
+        todo += mine
     return found
 
 
-def _status_field(pid, field):
+def _status_fields(pid, fields):
+    """{field: its number} from /proc/<pid>/status (0 when gone or absent)."""
+    found = dict.fromkeys(fields, 0)
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
+                name, _, value = line.partition(":")
+                if name in found:
+                    found[name] = int(value.split()[0])
+    except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return found
 
 
 def _uid_processes(uid):
@@ -392,9 +446,10 @@ class Watchdog:
 
     def _watch(self):
         while not self._done.wait(POLL_SECONDS):
-            pids = _descendants(self.proc.pid)
-            rss = sum(_status_field(p, "VmRSS") for p in pids) * 1024
-            threads = sum(_status_field(p, "Threads") for p in pids)
+            status = [_status_fields(p, ("VmRSS", "Threads"))
+                      for p in _descendants(self.proc.pid)]
+            rss = sum(s["VmRSS"] for s in status) * 1024
+            threads = sum(s["Threads"] for s in status)
             if rss > self.limits.memory_bytes:
                 self.reason = (f"its processes held {rss >> 20} MiB of memory, more than the "
                                f"{self.limits.memory_bytes >> 20} MiB allowed, and were stopped")
