@@ -30,7 +30,6 @@ import hashlib
 import os
 import pickle
 import re
-import select
 import shlex
 import shutil
 import subprocess
@@ -384,26 +383,6 @@ def _pump(stream, sink):
         sink(b"")
 
 
-def _exited_by(proc, deadline):
-    """Wait until `proc` exits or time.monotonic() reaches `deadline`;
-    -> whether it exited (then it is reaped). Woken by the exit itself,
-    through a pidfd: Popen.wait(timeout) polls, every 50 ms once it has
-    waited a while, so every boot would end up to 50 ms late."""
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):       # not Linux 5.3+: Popen's polling
-        try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            return True
-        except subprocess.TimeoutExpired:
-            return False
-    try:
-        select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-    finally:
-        os.close(fd)
-    return proc.poll() is not None
-
-
 def boot(arch, cmdline="", mem="256M", cpu="", machine="", gic=0, smp=1, build="",
          timeout=DEFAULT_TIMEOUT, send=None, log_name=None, boot_method="direct"):
     """Boot Duet once under QEMU and return a BootResult; never raises for a
@@ -468,7 +447,9 @@ def boot(arch, cmdline="", mem="256M", cpu="", machine="", gic=0, smp=1, build="
             except BaseException as e:      # the script's own assert: report after cleanup
                 pending_exc = e
         if not timed_out and pending_exc is None:
-            timed_out = not _exited_by(proc, deadline)
+            # Woken by the exit itself (sandbox.wait_for: a pidfd), not
+            # Popen.wait's polls, which end every boot up to 50 ms late.
+            timed_out = not sandbox.wait_for(proc, max(0.0, deadline - time.monotonic()))
         if proc.poll() is None:
             proc.kill()
         proc.wait()
