@@ -17,6 +17,7 @@ needed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -30,6 +31,9 @@ import urllib.request
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C element reference key
 # Debian's /usr/bin/chromium is a shell wrapper; ChromeDriver wants the binary.
 CHROMIUM_BINARIES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--no-first-run", "--disable-extensions", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 
 
 class BrowserError(RuntimeError):
@@ -75,10 +79,7 @@ class Browser:
                 self.close()
                 raise BrowserError("chromedriver did not start")
             time.sleep(0.05)
-        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-extensions", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", f"--user-data-dir={self.profile}",
-                f"--window-size={width},{height}"]
+        args = [*ARGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}"]
         caps = {"browserName": "chrome",
                 "goog:chromeOptions": {"binary": chromium_binary(), "args": args},
                 "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}}
@@ -168,6 +169,22 @@ class Browser:
                     msg["params"].get("documentURL") == page:
                 urls.append(msg["params"]["request"]["url"])
         return urls
+
+    @contextlib.contextmanager
+    def tab(self, url: str):
+        """url open in a new tab, the current one while in the block; then
+        that tab is closed and the one current before is current again,
+        as it was (one browser serves several pages: a launch costs more
+        than a page)."""
+        before = self._s("GET", "/window")
+        handle = self._s("POST", "/window/new", {"type": "tab"})["handle"]
+        self._s("POST", "/window", {"handle": handle})
+        try:
+            self.open(url)
+            yield self
+        finally:
+            self._s("DELETE", "/window")
+            self._s("POST", "/window", {"handle": before})
 
     def screenshot(self, path: str):
         with open(path, "wb") as f:
