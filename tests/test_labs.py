@@ -330,14 +330,16 @@ SHARED_TREES = os.path.join(WORK, "trees")
 
 
 @contextlib.contextmanager
-def shared_tree(lab=None):
+def shared_tree(lab=None, only=""):
     """A graded tree kept between tests for `lab`, for one test at a time:
     the first free one of that lab's, or a new one (so at most one per
     xdist worker). grade_many and tools/mutants.py take its parent as
-    --trees (they name their single worker's tree worker0)."""
+    --trees (they name their single worker's tree worker0). `only` names
+    trees kept for one submission, which each run then finds built as
+    it left them."""
     os.makedirs(SHARED_TREES, exist_ok=True)
     for k in itertools.count():
-        slot = os.path.join(SHARED_TREES, f"lab{lab}-{k}" if lab else f"mixed-{k}")
+        slot = os.path.join(SHARED_TREES, f"lab{lab}{only}-{k}" if lab else f"mixed-{k}")
         os.makedirs(slot, exist_ok=True)
         lock = open(slot + ".lock", "w")
         try:

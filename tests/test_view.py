@@ -413,7 +413,9 @@ def graded_view(tmp_path, name, files):
         (sub / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(os.path.join(harness.REPO, rel), sub / rel)
     out = tmp_path / f"grade-{name}"
-    with shared_tree(3) as tree:
+    # A tree kept for this submission: the handout's and the solution's
+    # grades in one tree rebuilt lab 3's files and what reads them each time.
+    with shared_tree(3, f"-{name}") as tree:
         p = subprocess.run([sys.executable, "tools/grade.py", "3", "--arch", "x86_64",
                             "--submission", str(sub), "--out", str(out), "--tree", tree],
                            cwd=harness.REPO, env=harness.make_env(), capture_output=True,
