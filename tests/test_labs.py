@@ -318,12 +318,14 @@ def check_handout(lab, tree):
 # submissions, the grader's memory view, grade_many, the mutation runner)
 # takes one of the shared trees, each kept for one lab (build/labs-test/
 # trees/lab<n>-<k>/worker0, one test at a time in each; the mutation
-# runner, which switches labs itself, mixed-<k>). A test then finds its
-# lab's handout built and rebuilds only what its submission changes. A
-# tree switched to another lab's handout rebuilt that lab's stubs and the
-# host tests that read them (1-5 s, more or less from run to run as the
-# tests' order paired them); a tree of its own per test would cost a whole
-# build on a fresh clone and after each change to a header.
+# runner, which switches labs itself, mixed-<k>; the memory view's two,
+# lab3-solution-<k> and lab3-handout-<k>, one submission each). A test
+# then finds its lab's handout built and rebuilds only what its
+# submission changes. A tree switched to another lab's handout rebuilt
+# that lab's stubs and the host tests that read them (1-5 s, more or less
+# from run to run as the tests' order paired them); a tree of its own per
+# test would cost a whole build on a fresh clone and after each change to
+# a header.
 
 
 SHARED_TREES = os.path.join(WORK, "trees")
