@@ -4,7 +4,8 @@
 The viewer's tests (tests/test_view.py) and its benchmark (`make
 bench-view`) drive a real headless Chromium with it: open a page, run a
 script in it, click, type, read the browser's console and every network
-request it made, take a screenshot. It speaks the W3C WebDriver protocol
+request it made, take a screenshot, open another page in a tab of its
+own. It speaks the W3C WebDriver protocol
 (https://www.w3.org/TR/webdriver2/) over HTTP with the standard library,
 so nothing beyond the two Debian packages (chromium, chromium-driver) is
 needed.
@@ -31,9 +32,6 @@ import urllib.request
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C element reference key
 # Debian's /usr/bin/chromium is a shell wrapper; ChromeDriver wants the binary.
 CHROMIUM_BINARIES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--no-first-run", "--disable-extensions", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 
 class BrowserError(RuntimeError):
@@ -79,7 +77,10 @@ class Browser:
                 self.close()
                 raise BrowserError("chromedriver did not start")
             time.sleep(0.05)
-        args = [*ARGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}"]
+        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}"]
         caps = {"browserName": "chrome",
                 "goog:chromeOptions": {"binary": chromium_binary(), "args": args},
                 "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}}
