@@ -30,6 +30,7 @@ import urllib.error
 import urllib.request
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C element reference key
+ENTER = "\ue007"  # the Enter key, in text to type (WebDriver's keys table)
 # Debian's /usr/bin/chromium is a shell wrapper; ChromeDriver wants the binary.
 CHROMIUM_BINARIES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 
