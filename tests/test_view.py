@@ -50,9 +50,10 @@ def walk_lines(text):
 
 
 def dump_and_walk(arches):
-    """({arch: the dump}, {arch: {va: translate's walk}}), a boot per arch."""
-    dumps, walks = {}, {}
-    for arch in arches:
+    """({arch: the dump}, {arch: {va: translate's walk}}), a boot per arch,
+    the arches at once."""
+
+    def one(arch):
         harness.require_build(arch)
         printed = []
 
@@ -64,9 +65,12 @@ def dump_and_walk(arches):
 
         r = harness.boot(arch, "", send=session, log_name=f"test_view-{arch}")
         harness.check(r, "ok")
-        (dumps[arch],) = memdump.extract(printed[0])
-        walks[arch] = {va: walk_lines(t) for va, t in zip(WALKS, printed[1:])}
-    return dumps, walks
+        (dump,) = memdump.extract(printed[0])
+        return dump, {va: walk_lines(t) for va, t in zip(WALKS, printed[1:])}
+
+    with concurrent.futures.ThreadPoolExecutor(len(arches)) as pool:
+        found = dict(zip(arches, pool.map(one, arches)))
+    return {a: d for a, (d, _) in found.items()}, {a: w for a, (_, w) in found.items()}
 
 
 def launch():
