@@ -318,26 +318,30 @@ def check_handout(lab, tree):
 # submissions, the grader's memory view, grade_many, the mutation runner)
 # takes one of the shared trees, each kept for one lab (build/labs-test/
 # trees/lab<n>-<k>/worker0, one test at a time in each; the mutation
-# runner, which switches labs itself, mixed-<k>). A test then finds its
-# lab's handout built and rebuilds only what its submission changes. A
-# tree switched to another lab's handout rebuilt that lab's stubs and the
-# host tests that read them (1-5 s, more or less from run to run as the
-# tests' order paired them); a tree of its own per test would cost a whole
-# build on a fresh clone and after each change to a header.
+# runner, which switches labs itself, mixed-<k>; the memory view's two,
+# lab3-solution-<k> and lab3-handout-<k>, one submission each). A test
+# then finds its lab's handout built and rebuilds only what its
+# submission changes. A tree switched to another lab's handout rebuilt
+# that lab's stubs and the host tests that read them (1-5 s, more or less
+# from run to run as the tests' order paired them); a tree of its own per
+# test would cost a whole build on a fresh clone and after each change to
+# a header.
 
 
 SHARED_TREES = os.path.join(WORK, "trees")
 
 
 @contextlib.contextmanager
-def shared_tree(lab=None):
+def shared_tree(lab=None, only=""):
     """A graded tree kept between tests for `lab`, for one test at a time:
     the first free one of that lab's, or a new one (so at most one per
     xdist worker). grade_many and tools/mutants.py take its parent as
-    --trees (they name their single worker's tree worker0)."""
+    --trees (they name their single worker's tree worker0). `only` names
+    trees kept for one submission, which each run then finds built as
+    it left them."""
     os.makedirs(SHARED_TREES, exist_ok=True)
     for k in itertools.count():
-        slot = os.path.join(SHARED_TREES, f"lab{lab}-{k}" if lab else f"mixed-{k}")
+        slot = os.path.join(SHARED_TREES, f"lab{lab}{only}-{k}" if lab else f"mixed-{k}")
         os.makedirs(slot, exist_ok=True)
         lock = open(slot + ".lock", "w")
         try:

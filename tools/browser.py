@@ -4,7 +4,8 @@
 The viewer's tests (tests/test_view.py) and its benchmark (`make
 bench-view`) drive a real headless Chromium with it: open a page, run a
 script in it, click, type, read the browser's console and every network
-request it made, take a screenshot. It speaks the W3C WebDriver protocol
+request it made, take a screenshot, open another page in a tab of its
+own. It speaks the W3C WebDriver protocol
 (https://www.w3.org/TR/webdriver2/) over HTTP with the standard library,
 so nothing beyond the two Debian packages (chromium, chromium-driver) is
 needed.
@@ -17,6 +18,7 @@ needed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -28,6 +30,7 @@ import urllib.error
 import urllib.request
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C element reference key
+ENTER = "\ue007"  # the Enter key, in text to type (WebDriver's keys table)
 # Debian's /usr/bin/chromium is a shell wrapper; ChromeDriver wants the binary.
 CHROMIUM_BINARIES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 
@@ -168,6 +171,22 @@ class Browser:
                     msg["params"].get("documentURL") == page:
                 urls.append(msg["params"]["request"]["url"])
         return urls
+
+    @contextlib.contextmanager
+    def tab(self, url: str):
+        """url open in a new tab, the current one while in the block; then
+        that tab is closed and the one current before is current again,
+        as it was (one browser serves several pages: a launch costs more
+        than a page)."""
+        before = self._s("GET", "/window")
+        handle = self._s("POST", "/window/new", {"type": "tab"})["handle"]
+        self._s("POST", "/window", {"handle": handle})
+        try:
+            self.open(url)
+            yield self
+        finally:
+            self._s("DELETE", "/window")
+            self._s("POST", "/window", {"handle": before})
 
     def screenshot(self, path: str):
         with open(path, "wb") as f:
