@@ -52,6 +52,45 @@ static void copy_and_fill(struct ktest *t)
     KEXPECT_EQ(t, buf[4], 'o');
 }
 
+/*
+ * memset and memcpy move words once aligned (lib/string.c): at every
+ * offset of the destination and the source within a word, and every
+ * length up to past three rounds of the four-word loop, exactly the bytes
+ * asked for change, to exactly the right values. A word written past
+ * either end, or a tail or head left out, shows here.
+ */
+#define MEM_SPAN  112 /* 3 * 32-byte rounds + the longest head and tail */
+#define MEM_GUARD 16
+
+static void fill_and_copy_at_every_alignment(struct ktest *t)
+{
+    static u8 dst[MEM_GUARD + 8 + MEM_SPAN + MEM_GUARD] __attribute__((aligned(8)));
+    static u8 src[8 + MEM_SPAN] __attribute__((aligned(8)));
+    unsigned wrong = 0;
+
+    for (unsigned i = 0; i < sizeof(src); i++)
+        src[i] = (u8)(i * 7 + 1);
+    for (unsigned da = 0; da < 8; da++) {
+        u8 *d = dst + MEM_GUARD + da;
+        for (unsigned n = 0; n <= MEM_SPAN; n++) {
+            for (unsigned i = 0; i < sizeof(dst); i++)
+                dst[i] = 0xa5;
+            wrong += memset(d, 0x3c, n) != d;
+            for (unsigned i = 0; i < sizeof(dst); i++)
+                wrong += dst[i] != (&dst[i] >= d && &dst[i] < d + n ? 0x3c : 0xa5);
+            for (unsigned sa = 0; sa < 8; sa++) {
+                for (unsigned i = 0; i < sizeof(dst); i++)
+                    dst[i] = 0xa5;
+                wrong += memcpy(d, src + sa, n) != d;
+                for (unsigned i = 0; i < sizeof(dst); i++)
+                    wrong += dst[i] !=
+                             (&dst[i] >= d && &dst[i] < d + n ? src[sa + (&dst[i] - d)] : 0xa5);
+            }
+        }
+    }
+    KEXPECT_EQ(t, wrong, 0U);
+}
+
 static void memmove_overlaps(struct ktest *t)
 {
     char fwd[] = "0123456789";
@@ -99,6 +138,7 @@ static const struct ktest_case string_cases[] = {
     KTEST_CASE(compare),
     KTEST_CASE(search),
     KTEST_CASE(copy_and_fill),
+    KTEST_CASE(fill_and_copy_at_every_alignment),
     KTEST_CASE(memmove_overlaps),
     KTEST_CASE(strlcpy_truncates),
     KTEST_CASE(parse_numbers),

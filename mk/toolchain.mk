@@ -29,7 +29,7 @@ else
   NM      := $(CROSS_COMPILE)nm
   OBJCOPY := $(CROSS_COMPILE)objcopy
   TOOLCHAIN := gnu
-  # GCC would otherwise turn the byte loops in lib/string.c into calls to
+  # GCC would otherwise turn the loops in lib/string.c into calls to
   # memset/memcpy, that is, into themselves.
   TOOLCHAIN_CFLAGS := -fno-tree-loop-distribute-patterns
 endif
