@@ -117,8 +117,8 @@ def start_collection_work(config):
     test_ktest.py boots `ktest=all` on each arch: work done once per run
     (harness.once_per_run), but in turn, one worker doing it while the
     other waits for it. Started here instead, in two threads of the run's
-    own process, before the workers start: the host tests on one core and
-    the boots on the other, while the workers start up. A worker that asks
+    own process, before the workers start: the host tests (side by side)
+    and the boots, while the workers start up. A worker that asks
     first still computes it itself, under the same lock. -> [Thread]."""
     def covers(name):
         target = os.path.join(harness.REPO, "tests", name)

@@ -17,6 +17,7 @@ grows with the corpus (memmap's reached 4 s for 50000). libFuzzer looks
 at its clock once a second, so 1 s means up to 2.
 The long run is `make fuzz` (FUZZ_SECONDS, default 60 per target).
 """
+import concurrent.futures
 import glob
 import os
 import subprocess
@@ -67,14 +68,22 @@ def host_cases():
 
 def run_host_binaries():
     ok, output = build_host()
-    cases = []
-    for name, binary in host_binaries("test_"):
-        if not ok:
-            cases.append(HostCase(binary, name, problem="the host build failed:\n" + output))
-            continue
-        proc = subprocess.run([binary], capture_output=True, text=True, timeout=harness.scaled(300),
+    binaries = host_binaries("test_")
+    if not ok:
+        return [HostCase(binary, name, problem="the host build failed:\n" + output)
+                for name, binary in binaries]
+
+    def run(binary):
+        return subprocess.run([binary], capture_output=True, text=True,
+                              timeout=harness.scaled(300),
                               env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
                                        UBSAN_OPTIONS="print_stacktrace=1"))
+
+    # Side by side, one a core: the workers wait for this list to collect.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        procs = list(pool.map(run, [binary for _, binary in binaries]))
+    cases = []
+    for (name, binary), proc in zip(binaries, procs):
         doc = ktap.parse(proc.stdout)
         cases += [HostCase(binary, name, path[1:], res, proc) for path, res in doc.leaves()]
         cases.append(HostCase(binary, name, proc=proc))
