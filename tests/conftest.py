@@ -118,7 +118,7 @@ def start_collection_work(config):
     (harness.once_per_run), but in turn, one worker doing it while the
     other waits for it. Started here instead, in two threads of the run's
     own process, before the workers start: the host tests (side by side)
-    and the boots, while the workers start up. A worker that asks
+    and each arch's boot, while the workers start up. A worker that asks
     first still computes it itself, under the same lock. -> [Thread]."""
     def covers(name):
         target = os.path.join(harness.REPO, "tests", name)
@@ -135,8 +135,7 @@ def start_collection_work(config):
         jobs.append(test_host.host_cases)
     if covers("test_ktest.py"):
         import test_ktest
-        arches = selected_arches(config)
-        jobs.append(lambda: [test_ktest.kernel_cases(a) for a in arches])
+        jobs += [lambda a=a: test_ktest.kernel_cases(a) for a in selected_arches(config)]
     threads = []
     for job in jobs:
         t = threading.Thread(target=quietly, args=(job,), daemon=True)
