@@ -62,28 +62,34 @@ static long spawn(int (*fn)(void))
     return pid;
 }
 
+static long watchdog_ms; /* how long sleep_watchdog sleeps, set before the fork */
+
+static int sleep_watchdog(void)
+{
+    msleep(watchdog_ms);
+    return 0;
+}
+
 /*
  * The status of child pid, waiting at most ms milliseconds: -1 if it was
  * still running then (it is killed and reaped, so nothing is left behind).
+ * A watchdog child sleeps ms, and the caller, which has no other child,
+ * waits for whichever of the two ends first: woken by pid's end itself,
+ * where polling it every few milliseconds left the machine idle until the
+ * next poll.
  */
 static int status_within(long pid, long ms)
 {
-    long deadline = uptime() + ms * NS_PER_MS;
+    watchdog_ms = ms;
+    long dog = spawn(sleep_watchdog);
     int status = -1;
+    long first = waitpid(-1, &status, 0);
 
-    for (;;) {
-        long got = waitpid(pid, &status, WNOHANG);
-        if (got == pid)
-            return status;
-        if (got < 0)
-            fail(__LINE__, "waitpid(%ld) returned %ld", pid, got);
-        if (uptime() > deadline)
-            break;
-        msleep(5);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
+    if (first != pid && first != dog)
+        fail(__LINE__, "waitpid(-1) returned %ld", first);
+    kill(first == pid ? dog : pid, SIGKILL);
+    waitpid(first == pid ? dog : pid, NULL, 0);
+    return first == pid ? status : -1;
 }
 
 static int status_of(long pid)
@@ -729,32 +735,6 @@ static const struct test tests[] = {
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
-static int sleep_test_max(void)
-{
-    msleep(TEST_MAX_MS);
-    return 0;
-}
-
-/*
- * The status of the test child pid, or -1 if it was still running after
- * TEST_MAX_MS (it is killed and reaped). A watchdog child sleeps that
- * long, and the runner waits for whichever of the two ends first: woken
- * by the test's end itself, where polling it every few milliseconds left
- * the machine idle until the next poll after each test.
- */
-static int test_status(long pid)
-{
-    long dog = spawn(sleep_test_max);
-    int status = -1;
-    long first = waitpid(-1, &status, 0);
-
-    if (first != pid && first != dog)
-        fail(__LINE__, "waitpid(-1) returned %ld", first);
-    kill(first == pid ? dog : pid, SIGKILL);
-    waitpid(first == pid ? dog : pid, NULL, 0);
-    return first == pid ? status : -1;
-}
-
 /* Run one test in a child; true if it passed. The runner has no other children. */
 static bool run_test(const struct test *t)
 {
@@ -771,7 +751,7 @@ static bool run_test(const struct test *t)
         printf("usertests: %s: FAILED: fork returned %ld\n", t->name, pid);
         return false;
     }
-    status = test_status(pid);
+    status = status_within(pid, TEST_MAX_MS);
     if (status == 0)
         printf("usertests: %s: ok\n", t->name);
     else if (status == -1)
