@@ -146,11 +146,14 @@ def require_build(arch, llvm=False):
     return b
 
 
-def copy_of_tree(dest, builds=(), skip_in_builds=()):
+def copy_of_tree(dest, builds=(), skip_in_builds=(), leave_out=()):
     """A copy of this tree's sources at `dest` (no .git, build/ or
-    bytecode), with each of `builds` (e.g. "x86_64": build/x86_64, the
-    files named in skip_in_builds left out), built first."""
-    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(".git", "build", "*.pyc"))
+    bytecode, nor the top-level directories named in leave_out), with each
+    of `builds` (e.g. "x86_64": build/x86_64, the files named in
+    skip_in_builds left out), built first."""
+    always = shutil.ignore_patterns(".git", "build", "*.pyc")
+    shutil.copytree(REPO, dest, ignore=lambda d, names: set(always(d, names)) | (
+        set(leave_out) if os.path.samefile(d, REPO) else set()))
     for arch in builds:
         require_build(arch)
         shutil.copytree(os.path.join(REPO, "build", arch), os.path.join(dest, "build", arch),

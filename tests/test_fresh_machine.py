@@ -88,19 +88,9 @@ def fresh_machine(tmp_path):
     return f"{bin_dir}:{usr_bin_without_compilers()}", log
 
 
-def tree_for_make(dest, builds=(), skip_in_builds=()):
-    """harness.copy_of_tree without docs/, labs/ and tests/: the goals
-    these tests run (run, print-compile-commands) read none of them, and
-    they are two thirds of the tree's files."""
-    leave_out = shutil.ignore_patterns(".git", "build", "*.pyc")
-    shutil.copytree(harness.REPO, dest, ignore=lambda d, names: set(leave_out(d, names)) | (
-        {"docs", "labs", "tests"} if os.path.samefile(d, harness.REPO) else set()))
-    for arch in builds:
-        harness.require_build(arch)
-        shutil.copytree(os.path.join(harness.REPO, "build", arch),
-                        os.path.join(dest, "build", arch),
-                        ignore=shutil.ignore_patterns(*skip_in_builds))
-    return dest
+# The goals these tests run (run, print-compile-commands) read none of
+# these, and they are two thirds of the tree's files.
+NOT_READ_BY_MAKE = ("docs", "labs", "tests")
 
 
 @pytest.mark.x86_64
@@ -116,9 +106,10 @@ def test_make_run_works_first_try_without_a_compiler(tmp_path):
     out too, as files cost here: what that source remakes anyway (the
     kernel, the ISO) and the objects' header lists (*.d), which no header
     change needs here."""
-    tree = tree_for_make(tmp_path / "duet", builds=["x86_64"],
-                         skip_in_builds=("cc-include", "compile_commands.json", "run.cmd", "*.d",
-                                         "duet.pass1.elf", "duet.elf", "iso", "duet.iso"))
+    tree = harness.copy_of_tree(tmp_path / "duet", builds=["x86_64"], leave_out=NOT_READ_BY_MAKE,
+                                skip_in_builds=("cc-include", "compile_commands.json", "run.cmd",
+                                                "*.d", "duet.pass1.elf", "duet.elf", "iso",
+                                                "duet.iso"))
     path, log = fresh_machine(tmp_path)
     assert shutil.which("gcc", path=path) is None
     changed = tree / "boot" / "kmain.c"
@@ -142,7 +133,7 @@ def test_a_tool_gone_since_the_last_check_is_installed(tmp_path):
     (here: the same PATH without /usr/bin, where the check found it, and
     every other tool where it was) is still noticed, and installed, before
     the Makefile asks the compiler anything."""
-    tree = tree_for_make(tmp_path / "duet")
+    tree = harness.copy_of_tree(tmp_path / "duet", leave_out=NOT_READ_BY_MAKE)
     path, log = fresh_machine(tmp_path)
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
     env["PATH"] = path + ":/usr/bin"
@@ -165,7 +156,7 @@ def test_a_package_added_to_the_list_is_installed(tmp_path):
     with: a package added to tools/deps.sh afterwards is asked of apt-get
     on the next make (whose fake apt-get cannot install it: make stops),
     though every tool of the old list is where it was."""
-    tree = tree_for_make(tmp_path / "duet")
+    tree = harness.copy_of_tree(tmp_path / "duet", leave_out=NOT_READ_BY_MAKE)
     path, log = fresh_machine(tmp_path)
     env = {k: v for k, v in harness.make_env().items() if not k.startswith("DUET_")}
     env["PATH"] = path + ":/usr/bin"        # the fake apt-get first, and the compilers
